@@ -1,0 +1,167 @@
+"""The ``treatykg`` command line.
+
+Exit codes are part of the interface (CI scripts branch on them): 0 conforms, 1 does not
+conform, 2 usage or input error. Errors a user can cause are printed as one line on stderr,
+never as a traceback; the report goes to stdout and the one-line summary to stderr, so that
+``treatykg validate --format turtle > report.ttl`` captures only the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import TextIO
+
+from treatykg import __version__
+from treatykg.errors import TreatykgError
+from treatykg.load import load, load_ontology, load_shapes
+from treatykg.report import Report
+from treatykg.validate import check_shapes, validate
+
+PROG = "treatykg"
+
+EXIT_CODES = """\
+exit codes:
+  0  the data conforms (warnings and infos do not fail)
+  1  the data does not conform: the report is printed on stdout
+  2  usage or input error (missing file, unsupported format, syntax error):
+     one line on stderr, "treatykg: error: path:line:column: message"
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Publish and check the treaty knowledge graph.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    validate = commands.add_parser(
+        "validate",
+        help="validate RDF data against the SHACL shapes",
+        description=(
+            "Validate RDF data against SHACL shapes. Without PATHS the data bundled with "
+            "treatykg is validated; several paths are validated as one union. Directories "
+            "are read recursively (.ttl, .trig, .nt, .nq, .jsonld)."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    validate.add_argument("paths", nargs="*", metavar="PATH", help="RDF files or directories")
+    validate.add_argument(
+        "--shapes",
+        nargs="+",
+        metavar="PATH",
+        help="SHACL shapes files or directories (default: the bundled shapes)",
+    )
+    validate.add_argument(
+        "--ontology",
+        nargs="+",
+        metavar="PATH",
+        help="ontology files mixed into the data for subclass targets (default: bundled)",
+    )
+    _add_output_options(validate)
+
+    check = commands.add_parser(
+        "check-shapes",
+        help="check SHACL shapes against the W3C SHACL-SHACL shapes",
+        description="Check that SHACL shapes are well-formed (default: the bundled shapes).",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("paths", nargs="*", metavar="PATH", help="shapes files or directories")
+    _add_output_options(check)
+    return parser
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=("text", "turtle"),
+        default="text",
+        help="report format on stdout: text (default; printed when there are results) "
+        "or turtle (the W3C sh:ValidationReport, always printed)",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="do not print the summary line on stderr"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code (the console script passes it to sys.exit)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version and argparse usage errors
+        return exit_.code if isinstance(exit_.code, int) else 2
+    _quiet_libraries()
+    try:
+        if args.command == "validate":
+            return _validate(args, sys.stdout, sys.stderr)
+        return _check_shapes(args, sys.stdout, sys.stderr)
+    except TreatykgError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``treatykg validate | head``): not an error worth a traceback.
+        # Point stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    started = time.perf_counter()
+    data = load(args.paths or None)
+    shapes = load_shapes(args.shapes)
+    ontology = load_ontology(args.ontology)
+    report = validate(data, shapes=shapes, ontology=ontology)
+    return _emit(report, args, out, err, time.perf_counter() - started)
+
+
+def _check_shapes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    started = time.perf_counter()
+    report = check_shapes(args.paths or None)
+    return _emit(report, args, out, err, time.perf_counter() - started)
+
+
+def _emit(report: Report, args: argparse.Namespace, out: TextIO, err: TextIO, total: float) -> int:
+    if args.format == "turtle":
+        out.write(report.to_turtle())
+    elif report.results:
+        out.write(report.to_text())
+    if not args.quiet:
+        status = "conforms" if report.conforms else "does not conform"
+        files = len(report.files)
+        where = f" in {files:,} file{'' if files == 1 else 's'}" if files else ""
+        print(
+            f"{status}: {report.statements:,} triples{where}, {report.counts()}, "
+            f"validated in {report.duration:.2f} s ({total:.2f} s in all)",
+            file=err,
+        )
+    return 0 if report.conforms else 1
+
+
+def _quiet_libraries() -> None:
+    # rdflib logs every ill-typed literal (e.g. "2024-13-45"^^xsd:date) with a traceback;
+    # SHACL's sh:datatype reports those properly, so the log is noise on a CLI.
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
+    # pySHACL attaches its own stderr handler at INFO on every call; keep only real problems.
+    logging.getLogger("pyshacl-validate").addFilter(_errors_only)
+
+
+def _errors_only(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

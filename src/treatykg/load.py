@@ -1,0 +1,307 @@
+"""Strict, located loading of RDF files into rdflib.
+
+Why not ``rdflib.Graph.parse``? rdflib accepts invalid Turtle (``<not an iri>``), fetches
+remote JSON-LD ``@context`` URLs, and reports errors without a usable position. treatykg
+parses with pyoxigraph instead, which is strict, never fetches anything, and reports
+line and column, and converts the result into rdflib terms for the rest of the stack:
+
+* every error becomes an :class:`~treatykg.errors.InputError` reading ``path:line:col: msg``;
+* blank nodes are scoped per file, so ``_:b1`` in two files are two different nodes;
+* literals keep their lexical form (``"01"^^xsd:integer`` stays ``01``), and
+  ``xsd:string`` literals become plain rdflib literals, which is what rdflib's own parser
+  produces for shapes; mixing the two spellings gives false ``sh:in``/``sh:hasValue``
+  results in pySHACL (see the design notes, perf-and-security section 7);
+* a file is parsed completely before any of it is added, so a syntax error never leaves
+  half a file behind.
+
+RDF/XML is deliberately not supported (entity bombs hang rdflib and abort pyoxigraph).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.term import Node
+
+from treatykg import resources
+from treatykg.errors import InputError, UsageError
+from treatykg.namespaces import bind_prefixes, new_graph, new_namespace_manager
+
+PathLike: TypeAlias = str | os.PathLike[str]
+Paths: TypeAlias = PathLike | Iterable[PathLike]
+
+FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+}
+_SUPPORTED = ".ttl (Turtle), .trig (TriG), .nt (N-Triples), .nq (N-Quads), .jsonld (JSON-LD)"
+_RDF_XML_SUFFIXES = {".rdf", ".owl", ".xml"}
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+# pyoxigraph prefixes its messages with the position, which InputError already shows.
+_POSITION_PREFIX = re.compile(r"^Parser error at [^:]*:\s*")
+_GENERATED_BNODE = re.compile(r"[0-9a-f]{32}")
+
+Quad: TypeAlias = tuple[Node, Node, Node, Node]
+
+
+class SourcedDataset(Dataset):
+    """An rdflib Dataset that remembers which files it was loaded from.
+
+    ``default_union`` is on: like pySHACL and most SPARQL stores, treatykg reads the default
+    graph as the union of all graphs. ``files`` lists the loaded files as the user named them;
+    ``sources`` maps each subject to the files that have statements about it, so that a
+    validation report can point at the file to edit.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default_union", True)
+        super().__init__(*args, **kwargs)
+        # Before anything touches the namespace manager: otherwise rdflib binds its 29 defaults.
+        self.namespace_manager = new_namespace_manager(self)
+        bind_prefixes(self)
+        self.files: tuple[str, ...] = ()
+        self.sources: dict[Node, frozenset[str]] = {}
+
+    def files_for(self, node: Node) -> tuple[str, ...]:
+        """The files with statements about ``node`` as subject, in load order."""
+        found = self.sources.get(node, frozenset())
+        return tuple(f for f in self.files if f in found)
+
+    def statement_count(self) -> int:
+        """Number of quads (statements in the default graph plus in every named graph)."""
+        return count_statements(self)
+
+
+def count_statements(graph: Graph) -> int:
+    """Triples in a Graph; quads (all graphs together) in a Dataset."""
+    if isinstance(graph, Dataset):
+        return sum(1 for _ in graph.quads((None, None, None, None)))
+    return len(graph)
+
+
+def load(paths: Paths | None = None) -> SourcedDataset:
+    """Load RDF files and directories (recursively) into one Dataset.
+
+    ``None`` loads the data bundled with treatykg. Default-graph statements stay in the
+    default graph and named-graph statements (TriG, N-Quads) in their named graph.
+    """
+    return sourced_dataset(_bundled("data", resources.data_files) if paths is None else paths)
+
+
+def sourced_dataset(paths: Paths, *, recursive: bool = True) -> SourcedDataset:
+    """Like :func:`load` for explicit paths, with a choice of directory recursion."""
+    dataset = SourcedDataset()
+    files = _expand(paths, recursive=recursive)
+    sources: dict[Node, set[str]] = {}
+    graphs: dict[Node, Graph] = {}
+    for path, shown in files:
+        quads, prefixes = _parse(path, shown)
+        _bind_declared(dataset, prefixes)
+        for s, p, o, g in quads:
+            sources.setdefault(s, set()).add(shown)
+            graph = graphs.get(g)
+            if graph is None:
+                graph = graphs[g] = dataset.graph(g)
+            graph.add((s, p, o))
+    dataset.files = tuple(shown for _, shown in files)
+    dataset.sources = {node: frozenset(names) for node, names in sources.items()}
+    return dataset
+
+
+def load_graph(paths: Paths, *, recursive: bool = True) -> Graph:
+    """Load RDF files into one Graph, merging named graphs: for shapes and ontologies."""
+    graph = new_graph()
+    for path, shown in _expand(paths, recursive=recursive):
+        quads, prefixes = _parse(path, shown)
+        _bind_declared(graph, prefixes)
+        for s, p, o, _ in quads:
+            graph.add((s, p, o))
+    return graph
+
+
+def load_ontology(paths: Paths | None = None) -> Graph:
+    """The ontology: all ``ontology/*.ttl`` bundled with treatykg, or the given files."""
+    if paths is None:
+        paths = _bundled("ontology", resources.ontology_files)
+    return load_graph(paths, recursive=False)
+
+
+def load_shapes(paths: Paths | None = None) -> Graph:
+    """The SHACL shapes: bundled ``shapes/*.ttl``, or the given files.
+
+    Directories are read without recursion, so that ``shapes/examples/`` (example data,
+    some of it deliberately invalid) is never mistaken for shapes.
+    """
+    if paths is None:
+        paths = _bundled("shapes", resources.shape_files)
+    return load_graph(paths, recursive=False)
+
+
+def bundled_shape_files() -> list[Path]:
+    """The bundled shapes files; an InputError if there are none (a broken install)."""
+    return _bundled("shapes", resources.shape_files)
+
+
+def _bundled(name: str, list_files: Callable[[], list[Path]]) -> list[Path]:
+    files = list_files()
+    if not files:
+        raise InputError(str(resources.resource_dir(name)), "no bundled RDF files found here")
+    return files
+
+
+def parse_file(path: Path, shown: str | None = None) -> list[Quad]:
+    """Parse one file strictly into rdflib quads; the graph of a triple is the default graph.
+
+    ``shown`` is how the path appears in error messages (the path as the user gave it).
+    """
+    return _parse(path, str(path) if shown is None else shown)[0]
+
+
+def _parse(path: Path, shown: str) -> tuple[list[Quad], dict[str, str]]:
+    """The quads of one file and the prefixes it declares."""
+    rdf_format = _format_for(path, shown)
+    convert = _TermConverter(path, shown)
+    try:
+        parser = ox.parse(path=path, format=rdf_format, base_iri=None)
+        quads: list[Quad] = [
+            (
+                convert(quad.subject),
+                convert(quad.predicate),
+                convert(quad.object),
+                convert(quad.graph_name),
+            )
+            for quad in parser
+        ]
+    except SyntaxError as error:
+        raise _syntax_error(shown, error) from None
+    except OSError as error:
+        raise InputError(shown, (error.strerror or str(error)).lower()) from None
+    return quads, dict(parser.prefixes)
+
+
+def _bind_declared(graph: Graph, prefixes: dict[str, str]) -> None:
+    """Also bind the files' own prefixes (e.g. ``ex:``), unless they clash with treatykg's."""
+    known = {str(namespace) for _, namespace in graph.namespaces()}
+    bound = {prefix for prefix, _ in graph.namespaces()}
+    for prefix, namespace in sorted(prefixes.items()):
+        if prefix and prefix not in bound and namespace not in known:
+            graph.bind(prefix, namespace, override=False)
+            known.add(namespace)
+            bound.add(prefix)
+
+
+def _format_for(path: Path, shown: str) -> ox.RdfFormat:
+    suffix = path.suffix.lower()
+    rdf_format = FORMATS.get(suffix)
+    if rdf_format is not None:
+        return rdf_format
+    if suffix in _RDF_XML_SUFFIXES:
+        message = f"unsupported format {suffix!r}: RDF/XML is deliberately not supported"
+        raise InputError(shown, f"{message}; convert it to Turtle. Supported: {_SUPPORTED}")
+    described = repr(suffix) if suffix else "(no suffix)"
+    raise InputError(shown, f"unsupported format {described}; supported: {_SUPPORTED}")
+
+
+def _syntax_error(shown: str, error: SyntaxError) -> InputError:
+    message = _POSITION_PREFIX.sub("", error.msg or str(error))
+    if "LoadDocumentCallback" in message:
+        message = (
+            "remote JSON-LD @context is not fetched (treatykg never downloads while loading); "
+            "embed the context in the file"
+        )
+    return InputError(shown, message, error.lineno, error.offset)
+
+
+class _TermConverter:
+    """pyoxigraph term -> rdflib term, with blank nodes scoped to one file."""
+
+    def __init__(self, path: Path, shown: str) -> None:
+        self._shown = shown
+        # Distinct between files, and deterministic so that report text is stable across runs.
+        digest = hashlib.sha1(str(path.resolve()).encode(), usedforsecurity=False)
+        self._bnode_prefix = f"f{digest.hexdigest()[:10]}"
+        self._bnodes: dict[str, BNode] = {}
+        self._iris: dict[str, URIRef] = {}
+
+    def _bnode(self, label: str) -> BNode:
+        bnode = self._bnodes.get(label)
+        if bnode is None:
+            if _GENERATED_BNODE.fullmatch(label):
+                # pyoxigraph names anonymous nodes ([] and lists) at random: number them instead.
+                local = f"n{len(self._bnodes) + 1}"
+            else:
+                local = f"x{label}"
+            bnode = self._bnodes[label] = BNode(self._bnode_prefix + local)
+        return bnode
+
+    def __call__(self, term: Any) -> Node:
+        if isinstance(term, ox.NamedNode):
+            iri = self._iris.get(term.value)
+            if iri is None:
+                iri = self._iris[term.value] = URIRef(term.value)
+            return iri
+        if isinstance(term, ox.Literal):
+            return self._literal(term)
+        if isinstance(term, ox.BlankNode):
+            return self._bnode(term.value)
+        if isinstance(term, ox.DefaultGraph):
+            return DATASET_DEFAULT_GRAPH_ID
+        if isinstance(term, ox.Triple):
+            raise InputError(self._shown, "RDF 1.2 triple terms (<<( ... )>>) are not supported")
+        raise InputError(self._shown, f"unsupported RDF term {term!r}")
+
+    def _literal(self, term: ox.Literal) -> Literal:
+        if getattr(term, "direction", None):
+            raise InputError(
+                self._shown,
+                f'RDF 1.2 base direction ("{term.value}"@{term.language}--{term.direction}) '
+                "is not supported",
+            )
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
+
+
+def _expand(paths: Paths, *, recursive: bool) -> list[tuple[Path, str]]:
+    """Files to load, each with its path as the user would recognise it; no duplicates."""
+    given_all = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    if not given_all:
+        raise UsageError("no input files given")
+    files: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    for given in given_all:
+        path = Path(given)
+        shown = os.fspath(given)
+        if path.is_dir():
+            found = resources.collect(path, FORMATS, recursive=recursive)
+            if not found:
+                raise InputError(shown, f"no RDF files in this directory ({_SUPPORTED})")
+            candidates = [(file, str(file)) for file in found]
+        elif path.is_file():
+            _format_for(path, shown)
+            candidates = [(path, shown)]
+        elif path.exists():
+            raise InputError(shown, "not a regular file")
+        else:
+            raise InputError(shown, "no such file or directory")
+        for file, file_shown in candidates:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append((file, file_shown))
+    return files

@@ -1,0 +1,82 @@
+"""Find the RDF content that ships with treatykg (ontology, shapes, queries, data).
+
+In the repository the content sits in top-level folders next to ``src/``. The wheel copies
+those folders into the package as ``treatykg/_resources/<name>`` (see pyproject.toml), so an
+installed treatykg works from any working directory. This module hides that difference:
+it prefers the installed copy and falls back to the repository checkout (editable installs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib.resources import files
+from pathlib import Path
+
+RESOURCE_NAMES = ("ontology", "shapes", "queries", "data")
+
+#: Suffixes that :mod:`treatykg.load` can parse; other files in data/ are ignored.
+DATA_SUFFIXES = (".ttl", ".trig", ".nt", ".nq", ".jsonld")
+
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def resource_dir(name: str) -> Path:
+    """The directory of bundled resource ``name`` (one of :data:`RESOURCE_NAMES`).
+
+    Raises ValueError for an unknown name and FileNotFoundError when neither the installed
+    copy nor the checkout has the folder (a broken install, or a checkout being built).
+    """
+    if name not in RESOURCE_NAMES:
+        raise ValueError(f"unknown resource {name!r}; expected one of {', '.join(RESOURCE_NAMES)}")
+    installed = Path(str(files("treatykg") / "_resources" / name))
+    if installed.is_dir():
+        return installed
+    checkout = _REPO_ROOT / name
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError(
+        f"bundled {name}/ not found (looked in {installed} and {checkout}); is treatykg installed?"
+    )
+
+
+def collect(directory: Path, suffixes: Iterable[str], *, recursive: bool) -> list[Path]:
+    """Regular files under ``directory`` whose suffix (any case) is in ``suffixes``, sorted.
+
+    Hidden files and folders (``.git``, editor lock files) are skipped. Sorting by the
+    relative POSIX path makes load order, and so every derived artefact and report,
+    independent of the filesystem's directory order.
+    """
+    wanted = {suffix.lower() for suffix in suffixes}
+    candidates = directory.rglob("*") if recursive else directory.iterdir()
+    found = [
+        path
+        for path in candidates
+        if path.suffix.lower() in wanted
+        and not any(part.startswith(".") for part in path.relative_to(directory).parts)
+        and path.is_file()
+    ]
+    return sorted(found, key=lambda path: path.relative_to(directory).as_posix())
+
+
+def ontology_files() -> list[Path]:
+    """The bundled ontology modules: ``ontology/*.ttl``."""
+    return collect(resource_dir("ontology"), [".ttl"], recursive=False)
+
+
+def shape_files() -> list[Path]:
+    """The bundled SHACL shapes: ``shapes/*.ttl`` only.
+
+    ``shapes/examples/`` holds valid and invalid example data for the shapes; it must never
+    be read as shapes, hence no recursion.
+    """
+    return collect(resource_dir("shapes"), [".ttl"], recursive=False)
+
+
+def query_files() -> list[Path]:
+    """The bundled SPARQL queries: ``queries/**/*.rq``."""
+    return collect(resource_dir("queries"), [".rq"], recursive=True)
+
+
+def data_files() -> list[Path]:
+    """The bundled data: every parsable RDF file under ``data/``, recursively, sorted."""
+    return collect(resource_dir("data"), DATA_SUFFIXES, recursive=True)

@@ -1,0 +1,215 @@
+"""Tests of the treatykg command line, in-process and as the installed console script."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal
+from rdflib.compare import isomorphic
+from rdflib.namespace import SH
+
+import treatykg
+from treatykg import validate
+from treatykg.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "code"
+SHAPES = str(FIXTURES / "shapes.ttl")
+ONTOLOGY = str(FIXTURES / "onto.ttl")
+GOOD = str(FIXTURES / "good.ttl")
+BAD = str(FIXTURES / "bad.ttl")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def validate_args(*paths: str) -> list[str]:
+    return ["validate", *paths, "--shapes", SHAPES, "--ontology", ONTOLOGY]
+
+
+def test_good_data_exits_0_with_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, *validate_args(GOOD))
+    assert code == 0
+    assert out == ""
+    assert err.startswith("conforms: 3 triples in 1 file, 0 violations, 0 warnings, validated in ")
+    assert err.count("\n") == 1
+
+
+def test_bad_data_exits_1_with_the_report(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, *validate_args(GOOD, BAD))
+    assert code == 1
+    assert out.startswith(f"ex:bob  ({BAD})\n")
+    violation = out.splitlines()[1]
+    for expected in ("Violation", "ex:name", "A person needs a name.", "ex:PersonNameShape"):
+        assert expected in violation
+    assert out.endswith("1 violation, 1 warning in 1 node\n")
+    assert err.startswith("does not conform: 5 triples in 2 files, 1 violation, 1 warning")
+
+
+def test_turtle_format_prints_the_w3c_report(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, *validate_args(BAD), "--format", "turtle")
+    assert code == 1
+    printed = Graph().parse(data=out, format="turtle")
+    assert next(printed.objects(None, SH.conforms)) == Literal(False)
+    expected = validate(BAD, shapes=SHAPES, ontology=ONTOLOGY).graph
+    assert isomorphic(printed, expected)
+
+
+def test_turtle_format_is_printed_when_conforming(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, *validate_args(GOOD), "--format", "turtle")
+    assert code == 0
+    printed = Graph().parse(data=out, format="turtle")
+    assert next(printed.objects(None, SH.conforms)) == Literal(True)
+
+
+def test_quiet_drops_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, *validate_args(GOOD), "--quiet")
+    assert (code, out, err) == (0, "", "")
+
+
+def test_missing_file_exits_2_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, *validate_args("no/such.ttl"))
+    assert code == 2
+    assert out == ""
+    assert err == "treatykg: error: no/such.ttl: no such file or directory\n"
+
+
+def test_unsupported_suffix_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "data.rdf"
+    path.write_text("<rdf:RDF/>")
+    code, _, err = run(capsys, *validate_args(str(path)))
+    assert code == 2
+    assert err.startswith(f"treatykg: error: {path}: unsupported format '.rdf'")
+
+
+def test_syntax_error_exits_2_with_position(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(FIXTURES / "malformed.ttl")
+    code, _, err = run(capsys, *validate_args(path))
+    assert code == 2
+    assert err == f"treatykg: error: {path}:4:17: Invalid IRI code point ' '\n"
+
+
+def test_bad_shapes_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "validate", GOOD, "--shapes", str(FIXTURES / "malformed.trig"))
+    assert code == 2
+    assert "malformed.trig:5:17:" in err
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "validate", GOOD, "--format", "xml")
+    assert code == 2
+    assert "invalid choice" in err
+    assert run(capsys)[0] == 2  # no command at all
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    assert out == f"treatykg {treatykg.__version__}\n"
+    assert treatykg.__version__ == "0.1.0"
+
+
+def test_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (["--help"], ["validate", "--help"]):
+        code, out, _ = run(capsys, *args)
+        assert code == 0
+        assert "exit codes:" in out
+        assert "1  the data does not conform" in out
+
+
+def test_check_shapes_command(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert run(capsys, "check-shapes", SHAPES)[0] == 0
+    broken = tmp_path / "broken.ttl"
+    broken.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<http://example.org/S> a sh:PropertyShape ; sh:path <http://example.org/p> ;"
+        ' sh:maxCount "many" .\n'
+    )
+    code, out, _ = run(capsys, "check-shapes", str(broken))
+    assert code == 1
+    assert "sh:maxCount" in out
+
+
+# --- the installed console script -----------------------------------------------------------
+
+
+def console_script() -> str:
+    """The ``treatykg`` script of the environment running the tests."""
+    here = str(Path(sys.executable).parent)
+    found = shutil.which("treatykg", path=os.pathsep.join([here, os.environ.get("PATH", "")]))
+    assert found, "the treatykg console script is not installed"
+    return found
+
+
+def run_script(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [console_script(), *args],
+        cwd=tmp_path,  # outside the repository: the bundled content must still be found
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_console_script_validates_from_another_directory(tmp_path: Path) -> None:
+    result = run_script(tmp_path, *validate_args(GOOD, BAD))
+    assert result.returncode == 1, result.stderr
+    assert "ex:bob" in result.stdout
+    assert "A person needs a name." in result.stdout
+    assert result.stderr.startswith("does not conform:")
+
+
+def test_console_script_errors_have_no_traceback(tmp_path: Path) -> None:
+    result = run_script(tmp_path, "validate", "missing.ttl")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr == "treatykg: error: missing.ttl: no such file or directory\n"
+
+
+def test_ill_typed_literals_do_not_spill_rdflib_log_tracebacks(tmp_path: Path) -> None:
+    data = tmp_path / "ill_typed.ttl"
+    data.write_text(
+        "@prefix ex: <http://example.org/code#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        'ex:ivy a ex:Person ; ex:name "Ivy" ; ex:born "not a date"^^xsd:date .\n'
+    )
+    result = run_script(tmp_path, *validate_args(str(data)))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("conforms: 3 triples in 1 file")
+
+
+def test_console_script_version(tmp_path: Path) -> None:
+    result = run_script(tmp_path, "--version")
+    assert (result.returncode, result.stdout) == (0, f"treatykg {treatykg.__version__}\n")
+
+
+def test_module_entry_point(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "treatykg.cli", "--version"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (0, f"treatykg {treatykg.__version__}\n")
+
+
+def test_cli_does_not_import_pyshacl_for_version(tmp_path: Path) -> None:
+    code = (
+        "import sys, treatykg.cli; treatykg.cli.main(['--version']);"
+        " print('pyshacl' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.stdout.splitlines()[-1] == "False"
