@@ -364,3 +364,16 @@ def test_cli_reports_a_counter_example() -> None:
     assert "Article number 5 is greater than its treaty's tkg:articleCount (2)" in line
     focus = re.search(r"^(\S*art_5\S*)", out, re.MULTILINE)
     assert focus is not None, out
+
+
+@pytest.mark.parametrize("path", INVALID, ids=[p.name for p in INVALID])
+def test_cli_exits_1_on_every_counter_example(
+    path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`treatykg validate kitchen-sink.ttl X.ttl` fails, naming every expected shape."""
+    from treatykg.cli import main
+
+    assert main(["validate", str(KITCHEN_SINK), str(path)]) == 1
+    out = capsys.readouterr().out
+    for shape, _component, _focus in expected(path):
+        assert f"tkgsh:{shape.rsplit('#', 1)[1]}" in out, (shape, out)
