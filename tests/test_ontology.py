@@ -35,6 +35,8 @@ VOCABULARIES = (
     "http://purl.org/vocab/vann/",
     "http://www.w3.org/ns/org#",
     "http://semanticweb.cs.vu.nl/2009/11/sem/",
+    "http://spdx.org/rdf/terms#",
+    "http://xmlns.com/foaf/0.1/",
 )
 
 

@@ -51,7 +51,7 @@ _RDF_XML_SUFFIXES = {".rdf", ".owl", ".xml"}
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 # pyoxigraph prefixes its messages with the position, which InputError already shows.
 _POSITION_PREFIX = re.compile(r"^Parser error at [^:]*:\s*")
-_GENERATED_BNODE = re.compile(r"[0-9a-f]{32}")
+_GENERATED_BNODE = re.compile(r"[0-9a-f]{1,32}")  # pyoxigraph drops leading zeros
 
 Quad: TypeAlias = tuple[Node, Node, Node, Node]
 

@@ -46,6 +46,7 @@ PREFIXES: dict[str, str] = {
     "wdt": str(WDT),
     "time": "http://www.w3.org/2006/time#",
     "foaf": "http://xmlns.com/foaf/0.1/",
+    "spdx": "http://spdx.org/rdf/terms#",
 }
 
 

@@ -1,0 +1,322 @@
+"""``treatykg build``: validate the sources, then publish them in every form users load.
+
+The build is the project's main job. It is all-or-nothing: the sources are loaded and
+validated first, and **nothing is written unless the data conforms**; the files are then
+written into a staging directory that replaces the output directory only once every file is
+complete (see :mod:`treatykg.atomic`). The output is deterministic: the same input gives
+byte-identical files, so a release can be diffed in git and its checksums mean something.
+
+What each file holds is listed in :data:`FILES` and repeated in the dataset description
+(``void.ttl``) and in ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import DCTERMS, RDF, SH
+from rdflib.term import Node
+
+from treatykg import __version__, atomic
+from treatykg.errors import TreatykgError
+from treatykg.load import Paths, load, load_ontology, load_shapes
+from treatykg.namespaces import BASE, new_graph
+from treatykg.report import Report
+
+DATASET = URIRef(f"{BASE}dataset")
+REPORT = URIRef(f"{BASE}dataset/validation-report")
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file of a release, as the manifest and the dataset description list it."""
+
+    name: str
+    media_type: str
+    description: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a successful build wrote, and how long each stage took."""
+
+    out: Path
+    files: tuple[OutputFile, ...]
+    #: Triples (quads) in the published dump: ontology and data.
+    statements: int
+    report: Report = field(repr=False)
+    #: Seconds per stage, in the order the stages ran.
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float:
+        return sum(self.timings.values())
+
+
+class InvalidDataError(TreatykgError):
+    """The data does not conform to the shapes: nothing was written."""
+
+    exit_code = 1
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        super().__init__(f"the data does not conform ({report.summary()}); nothing was written")
+
+
+class _Stages:
+    """Times named stages and tells a progress callback when each one starts."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.timings: dict[str, float] = {}
+        self._progress = progress
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        if self._progress is not None:
+            self._progress(name)
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+
+
+def build(
+    out: str | Path = "dist",
+    *,
+    data: Paths | None = None,
+    ontology: Paths | None = None,
+    shapes: Paths | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Validate the sources and publish them into ``out``.
+
+    ``data``, ``ontology`` and ``shapes`` default to the content bundled with treatykg.
+    Raises :class:`InvalidDataError` (nothing written) when the data does not conform, and
+    :class:`~treatykg.errors.InputError` on malformed or missing input.
+    """
+    from treatykg.validate import validate
+
+    out = Path(out)
+    atomic.check_replaceable(out)  # fail before the expensive work, not after it
+    stage = _Stages(progress)
+    with stage("load"):
+        dataset = load(data)
+        onto = load_ontology(ontology)
+        shapes_graph = load_shapes(shapes)
+    with stage("validate"):
+        report = validate(dataset, shapes=shapes_graph, ontology=onto)
+    if not report.conforms:
+        raise InvalidDataError(report)
+
+    from treatykg import context as jsonld_context
+    from treatykg import describe, serialize
+
+    published = _merge(onto, dataset)
+    written: list[OutputFile] = []
+    with atomic.staging(out) as staging:
+
+        def emit(name: str, media_type: str, description: str, content: bytes) -> None:
+            with stage("write"):
+                (staging / name).write_bytes(content)
+            digest = hashlib.sha256(content).hexdigest()
+            written.append(OutputFile(name, media_type, description, len(content), digest))
+
+        with stage("context"):
+            context = jsonld_context.build_context(onto)
+        named = _has_named_graphs(published)
+        flat = "ontology and data (the default graph only; named graphs are in the .trig/.nq)"
+        for name, fmt, description in (
+            ("treatykg.ttl", "turtle", flat if named else "ontology and data"),
+            ("treatykg.nt", "ntriples", flat if named else "ontology and data"),
+        ):
+            with stage(fmt):
+                content = serialize.get_format(fmt).write(_default_graph(published))
+            emit(name, serialize.get_format(fmt).media_type, description, content)
+        if named:
+            for name, fmt in (("treatykg.trig", "trig"), ("treatykg.nq", "nquads")):
+                with stage(fmt):
+                    content = serialize.get_format(fmt).write(published)
+                emit(
+                    name,
+                    serialize.get_format(fmt).media_type,
+                    "ontology and data, with every named graph",
+                    content,
+                )
+        with stage("jsonld"):
+            content = serialize.jsonld(published, context)
+        emit(
+            "treatykg.jsonld",
+            "application/ld+json",
+            "ontology and data as JSON-LD, compacted with context.jsonld",
+            content,
+        )
+        with stage("framed"):
+            content = jsonld_context.framed(published, context)
+        emit(
+            "treatykg.framed.jsonld",
+            "application/ld+json",
+            "treaties embedding their articles, norms and directed obligations (JSON-LD "
+            "framed for web pages)",
+            content,
+        )
+        emit(
+            "context.jsonld",
+            "application/ld+json",
+            "the treatykg JSON-LD context",
+            _canonical_json({"@context": context}),
+        )
+        with stage("ontology"):
+            for name, fmt in (("ontology.ttl", "turtle"), ("ontology.jsonld", "jsonld")):
+                content = (
+                    serialize.jsonld(onto, context) if fmt == "jsonld" else serialize.turtle(onto)
+                )
+                emit(name, serialize.get_format(fmt).media_type, "the treatykg ontology", content)
+        with stage("shapes"):
+            for name, fmt in (("shapes.ttl", "turtle"), ("shapes.jsonld", "jsonld")):
+                content = (
+                    serialize.jsonld(shapes_graph, context)
+                    if fmt == "jsonld"
+                    else serialize.turtle(shapes_graph)
+                )
+                emit(
+                    name,
+                    serialize.get_format(fmt).media_type,
+                    "the SHACL shapes every release conforms to",
+                    content,
+                )
+        with stage("report"):
+            content = serialize.turtle(skolemize_report(report.graph))
+        emit(
+            "validation-report.ttl",
+            "text/turtle",
+            "the SHACL validation report of this release",
+            content,
+        )
+        with stage("describe"):
+            description = describe.describe(
+                published,
+                [
+                    describe.Distribution(
+                        f.name,
+                        f.media_type,
+                        f.size,
+                        f.sha256,
+                        f.description,
+                        dump=f.name.startswith("treatykg.") and ".framed." not in f.name,
+                    )
+                    for f in written
+                ],
+                metadata=_about(published, DATASET),
+                version=_version(published),
+            )
+            content = serialize.turtle(description)
+        emit("void.ttl", "text/turtle", "VoID and DCAT description of the dataset", content)
+        with stage("write"):
+            (staging / atomic.MARKER).write_bytes(_manifest(written))
+    return BuildResult(
+        out=out,
+        files=tuple(written),
+        statements=sum(1 for _ in published.quads((None, None, None, None))),
+        report=report,
+        timings=stage.timings,
+    )
+
+
+def _merge(ontology: Graph, data: Dataset) -> Dataset:
+    """One Dataset with the ontology and the data: what the dumps publish."""
+    merged = Dataset()
+    default = merged.graph(DATASET_DEFAULT_GRAPH_ID)
+    for triple in ontology:
+        default.add(triple)
+    for s, p, o, g in data.quads((None, None, None, None)):
+        merged.graph(g if g is not None else DATASET_DEFAULT_GRAPH_ID).add((s, p, o))
+    return merged
+
+
+def _has_named_graphs(dataset: Dataset) -> bool:
+    return any(
+        graph.identifier != DATASET_DEFAULT_GRAPH_ID and len(graph) for graph in dataset.graphs()
+    )
+
+
+def _default_graph(dataset: Dataset) -> Graph:
+    return dataset.graph(DATASET_DEFAULT_GRAPH_ID)
+
+
+def _about(dataset: Dataset, subject: URIRef) -> Graph:
+    graph = new_graph()
+    for s, p, o, _ in dataset.quads((subject, None, None, None)):
+        graph.add((s, p, o))
+    return graph
+
+
+def _version(dataset: Dataset) -> str:
+    version = next(dataset.objects(DATASET, URIRef("http://www.w3.org/ns/dcat#version")), None)
+    return str(version) if version is not None else __version__
+
+
+def skolemize_report(report: Graph) -> Graph:
+    """The validation report with stable IRIs instead of pySHACL's random blank nodes.
+
+    The report node becomes :data:`REPORT`; every other blank node gets an IRI derived from
+    a hash of what it says, so the published report is identical from one build to the next.
+    """
+    labels: dict[BNode, URIRef] = {}
+    roots = [s for s in report.subjects(RDF.type, SH.ValidationReport) if isinstance(s, BNode)]
+    for root in roots:
+        labels[root] = REPORT
+
+    def label(node: BNode, depth: int = 0) -> URIRef:
+        if node not in labels:
+            parts = sorted(
+                f"{p.n3()} {label(o, depth + 1) if isinstance(o, BNode) and depth < 8 else o.n3()}"
+                for p, o in report.predicate_objects(node)
+                if p != SH.result
+            )
+            digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+            labels[node] = URIRef(f"{REPORT}/{digest}")
+        return labels[node]
+
+    def term(node: Node) -> Node:
+        return label(node) if isinstance(node, BNode) else node
+
+    graph = new_graph()
+    for s, p, o in report:
+        graph.add((term(s), p, term(o)))
+    graph.add((REPORT, DCTERMS.subject, DATASET))
+    return graph
+
+
+def _canonical_json(value: object) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _manifest(files: Sequence[OutputFile]) -> bytes:
+    return _canonical_json(
+        {
+            "generator": f"treatykg {__version__}",
+            "files": [
+                {
+                    "name": f.name,
+                    "mediaType": f.media_type,
+                    "description": f.description,
+                    "bytes": f.size,
+                    "sha256": f.sha256,
+                }
+                for f in sorted(files, key=lambda f: f.name)
+            ],
+        }
+    )
