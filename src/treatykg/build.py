@@ -35,6 +35,7 @@ DATASET = URIRef(f"{BASE}dataset")
 REPORT = URIRef(f"{BASE}dataset/validation-report")
 
 Progress = Callable[[str], None]
+Quad = tuple[Node, Node, Node, Node]
 
 
 @dataclass(frozen=True)
@@ -99,11 +100,13 @@ def build(
     data: Paths | None = None,
     ontology: Paths | None = None,
     shapes: Paths | None = None,
+    engine: str = "auto",
     progress: Progress | None = None,
 ) -> BuildResult:
     """Validate the sources and publish them into ``out``.
 
-    ``data``, ``ontology`` and ``shapes`` default to the content bundled with treatykg.
+    ``data``, ``ontology`` and ``shapes`` default to the content bundled with treatykg;
+    ``engine`` is passed to :func:`treatykg.validate.validate`.
     Raises :class:`InvalidDataError` (nothing written) when the data does not conform, and
     :class:`~treatykg.errors.InputError` on malformed or missing input.
     """
@@ -116,15 +119,22 @@ def build(
         dataset = load(data)
         onto = load_ontology(ontology)
         shapes_graph = load_shapes(shapes)
+    with stage("merge"):
+        published, named_quads = _merge(onto, dataset)
     with stage("validate"):
-        report = validate(dataset, shapes=shapes_graph, ontology=onto)
+        # The published graph is the data with the ontology mixed in, which is what the
+        # validator needs; only a failing report is redone on the loaded files, so that it
+        # names the file of every focus node.
+        union = _union(published, named_quads)
+        report = validate(union, shapes=shapes_graph, ontology=new_graph(), engine=engine)
+        if report.results:
+            report = validate(dataset, shapes=shapes_graph, ontology=onto, engine="pyshacl")
     if not report.conforms:
         raise InvalidDataError(report)
 
     from treatykg import context as jsonld_context
     from treatykg import describe, serialize
 
-    published = _merge(onto, dataset)
     written: list[OutputFile] = []
     with atomic.staging(out) as staging:
 
@@ -136,19 +146,26 @@ def build(
 
         with stage("context"):
             context = jsonld_context.build_context(onto)
-        named = _has_named_graphs(published)
+        named = bool(named_quads)
         flat = "ontology and data (the default graph only; named graphs are in the .trig/.nq)"
+        with stage("turtle"):
+            default = serialize.prepare(published)  # converted and sorted once for both formats
         for name, fmt, description in (
             ("treatykg.ttl", "turtle", flat if named else "ontology and data"),
             ("treatykg.nt", "ntriples", flat if named else "ontology and data"),
         ):
             with stage(fmt):
-                content = serialize.get_format(fmt).write(_default_graph(published))
+                content = serialize.get_format(fmt).write(default)
             emit(name, serialize.get_format(fmt).media_type, description, content)
+        everything = default
         if named:
+            with stage("trig"):
+                everything = serialize.prepare(
+                    [*((s, p, o, None) for s, p, o in published), *named_quads]
+                )
             for name, fmt in (("treatykg.trig", "trig"), ("treatykg.nq", "nquads")):
                 with stage(fmt):
-                    content = serialize.get_format(fmt).write(published)
+                    content = serialize.get_format(fmt).write(everything)
                 emit(
                     name,
                     serialize.get_format(fmt).media_type,
@@ -156,7 +173,7 @@ def build(
                     content,
                 )
         with stage("jsonld"):
-            content = serialize.jsonld(published, context)
+            content = serialize.jsonld(everything, context)
         emit(
             "treatykg.jsonld",
             "application/ld+json",
@@ -207,7 +224,7 @@ def build(
         )
         with stage("describe"):
             description = describe.describe(
-                published,
+                _union(published, named_quads),
                 [
                     describe.Distribution(
                         f.name,
@@ -229,42 +246,47 @@ def build(
     return BuildResult(
         out=out,
         files=tuple(written),
-        statements=sum(1 for _ in published.quads((None, None, None, None))),
+        statements=len(published) + len(named_quads),
         report=report,
         timings=stage.timings,
     )
 
 
-def _merge(ontology: Graph, data: Dataset) -> Dataset:
-    """One Dataset with the ontology and the data: what the dumps publish."""
-    merged = Dataset()
-    default = merged.graph(DATASET_DEFAULT_GRAPH_ID)
+def _merge(ontology: Graph, data: Dataset) -> tuple[Graph, tuple[Quad, ...]]:
+    """What the dumps publish: the ontology with the data's default graph as one Graph, and
+    the statements of the data's named graphs (usually none) kept apart as quads."""
+    merged = new_graph()
     for triple in ontology:
-        default.add(triple)
+        merged.add(triple)
+    named: list[Quad] = []
     for s, p, o, g in data.quads((None, None, None, None)):
-        merged.graph(g if g is not None else DATASET_DEFAULT_GRAPH_ID).add((s, p, o))
-    return merged
+        if g is None or g == DATASET_DEFAULT_GRAPH_ID:
+            merged.add((s, p, o))
+        else:
+            named.append((s, p, o, g))
+    return merged, tuple(named)
 
 
-def _has_named_graphs(dataset: Dataset) -> bool:
-    return any(
-        graph.identifier != DATASET_DEFAULT_GRAPH_ID and len(graph) for graph in dataset.graphs()
-    )
+def _union(graph: Graph, quads: Sequence[Quad]) -> Graph:
+    if not quads:
+        return graph
+    union = new_graph()
+    for triple in graph:
+        union.add(triple)
+    for s, p, o, _ in quads:
+        union.add((s, p, o))
+    return union
 
 
-def _default_graph(dataset: Dataset) -> Graph:
-    return dataset.graph(DATASET_DEFAULT_GRAPH_ID)
-
-
-def _about(dataset: Dataset, subject: URIRef) -> Graph:
+def _about(published: Graph, subject: URIRef) -> Graph:
     graph = new_graph()
-    for s, p, o, _ in dataset.quads((subject, None, None, None)):
-        graph.add((s, p, o))
+    for triple in published.triples((subject, None, None)):
+        graph.add(triple)
     return graph
 
 
-def _version(dataset: Dataset) -> str:
-    version = next(dataset.objects(DATASET, URIRef("http://www.w3.org/ns/dcat#version")), None)
+def _version(published: Graph) -> str:
+    version = next(published.objects(DATASET, URIRef("http://www.w3.org/ns/dcat#version")), None)
     return str(version) if version is not None else __version__
 
 

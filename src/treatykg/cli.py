@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--shapes", nargs="+", metavar="PATH", help="SHACL shapes files (default: bundled)"
     )
+    _add_engine_option(build)
     build.add_argument(
         "-q", "--quiet", action="store_true", help="do not print progress and the summary"
     )
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="ontology files mixed into the data for subclass targets (default: bundled)",
     )
+    _add_engine_option(validate)
     _add_output_options(validate)
 
     check = commands.add_parser(
@@ -124,6 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", metavar="PATH", help="shapes files or directories")
     _add_output_options(check)
     return parser
+
+
+def _add_engine_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "pyshacl"),
+        default="auto",
+        help="auto (default): pyshacl-turbo checks first and pySHACL, the reference, writes "
+        "every report that has results; pyshacl: pySHACL only (slower, same verdicts)",
+    )
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -174,7 +186,7 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     data = load(args.paths or None)
     shapes = load_shapes(args.shapes)
     ontology = load_ontology(args.ontology)
-    report = validate(data, shapes=shapes, ontology=ontology)
+    report = validate(data, shapes=shapes, ontology=ontology, engine=args.engine)
     return _emit(report, args, out, err, time.perf_counter() - started)
 
 
@@ -191,6 +203,7 @@ def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             data=args.data,
             ontology=args.ontology,
             shapes=args.shapes,
+            engine=args.engine,
             progress=progress if show_progress else None,
         )
     except InvalidDataError as invalid:

@@ -55,6 +55,8 @@ class Report:
     statements: int = 0
     #: The data files that were validated, as the user named them.
     files: tuple[str, ...] = ()
+    #: The engine whose verdict this is: "pyshacl" (the reference) or "pyshacl-turbo".
+    engine: str = "pyshacl"
 
     @property
     def violations(self) -> int:

@@ -191,7 +191,12 @@ def _json_sort_key(value: Any) -> tuple[str, str]:
 
 
 def _rdflib_graph(source: Graph | tuple[Statement, ...]) -> Graph:
-    """An rdflib graph of the statements: a Dataset when some are in named graphs."""
+    """An rdflib graph of the statements: a Dataset when some are in named graphs.
+
+    A plain Graph is used as it is (copying 4k triples costs more than serializing them).
+    """
+    if isinstance(source, Graph) and not isinstance(source, ConjunctiveGraph):
+        return source
     statements = list(_statements(source))
     if any(g is not None for *_, g in statements):
         dataset = Dataset()
