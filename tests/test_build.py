@@ -175,6 +175,9 @@ def test_void_describes_every_distribution(release: Path) -> None:
         for url in void.objects(dist, DCAT.downloadURL)
     }
     assert {"treatykg.ttl", "treatykg.nt", "treatykg.jsonld"} <= set(sizes)
+    dataset = URIRef("https://w3id.org/treatykg/dataset")
+    for term in ("license", "issued", "modified", "publisher", "rights", "title"):
+        assert void.value(dataset, URIRef(f"http://purl.org/dc/terms/{term}")) is not None, term
     for name, dist in sizes.items():
         byte_size = void.value(dist, DCAT.byteSize)
         assert int(byte_size) == (release / name).stat().st_size, name
@@ -340,3 +343,47 @@ def test_every_term_of_the_dataset_description_is_declared(release: Path) -> Non
     )
     undeclared = sorted(str(t) for t in used - declared if not str(t).startswith(builtin))
     assert not undeclared, undeclared
+
+
+def test_a_real_triplestore_loads_the_dumps_unchanged(release: Path, tmp_path: Path) -> None:
+    """The Oxigraph server's own loader (the `oxigraph` CLI from PyPI) reads the release."""
+    beside_python = Path(sys.executable).with_name("oxigraph")
+    exe = str(beside_python) if beside_python.exists() else shutil.which("oxigraph")
+    assert exe, "the oxigraph CLI comes with the test extra: pip install '.[test]'"
+    store = tmp_path / "store"
+    for name in ("treatykg.ttl", "treatykg.nt", "treatykg.jsonld"):
+        done = subprocess.run(
+            [
+                exe,
+                "load",
+                "--location",
+                str(store),
+                "--file",
+                str(release / name),
+                "--graph",
+                f"urn:x-test:{name}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    counts = subprocess.run(
+        [
+            exe,
+            "query",
+            "--location",
+            str(store),
+            "--results-format",
+            "csv",
+            "--query",
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout.splitlines()[1:]
+    triples = len(expected_dump())
+    assert {line.split(",")[1] for line in counts} == {str(triples)}, counts
+    assert len(counts) == 3
