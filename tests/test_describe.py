@@ -71,10 +71,21 @@ def published() -> Graph:
 
 @pytest.fixture(scope="module")
 def metadata(published: Graph) -> Graph:
+    """The bundled dataset metadata without its dates, so that the date fallbacks show."""
     graph = new_graph()
     for triple in published.triples((DATASET, None, None)):
-        graph.add(triple)
+        if triple[1] not in (DCTERMS.issued, DCTERMS.modified):
+            graph.add(triple)
     return graph
+
+
+def test_the_bundled_metadata_dates_are_kept(published: Graph) -> None:
+    full = new_graph()
+    for triple in published.triples((DATASET, None, None)):
+        full.add(triple)
+    description = describe(published, [], metadata=full, version="0.1.0")
+    assert description.value(DATASET, DCTERMS.issued) == published.value(DATASET, DCTERMS.issued)
+    assert description.value(DATASET, DCTERMS.issued) is not None
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ What each file holds is listed in :data:`FILES` and repeated in the dataset desc
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -133,114 +132,136 @@ def build(
         raise InvalidDataError(report)
 
     from treatykg import context as jsonld_context
-    from treatykg import describe, serialize
+    from treatykg import serialize
 
+    named = bool(named_quads)
+    dump = "ontology and data"
+    flat = f"{dump} (the default graph only; named graphs are in the .trig/.nq)"
     written: list[OutputFile] = []
     with atomic.staging(out) as staging:
 
-        def emit(name: str, media_type: str, description: str, content: bytes) -> None:
+        def emit(step: str, name: str, fmt: str, what: str, make: Callable[[], bytes]) -> None:
+            """Make one file's bytes (timed as ``step``), write it, remember its checksum."""
+            with stage(step):
+                content = make()
             with stage("write"):
                 (staging / name).write_bytes(content)
             digest = hashlib.sha256(content).hexdigest()
-            written.append(OutputFile(name, media_type, description, len(content), digest))
+            media_type = serialize.get_format(fmt).media_type
+            written.append(OutputFile(name, media_type, what, len(content), digest))
 
         with stage("context"):
             context = jsonld_context.build_context(onto)
-        named = bool(named_quads)
-        flat = "ontology and data (the default graph only; named graphs are in the .trig/.nq)"
         with stage("turtle"):
-            default = serialize.prepare(published)  # converted and sorted once for both formats
-        for name, fmt, description in (
-            ("treatykg.ttl", "turtle", flat if named else "ontology and data"),
-            ("treatykg.nt", "ntriples", flat if named else "ontology and data"),
-        ):
-            with stage(fmt):
-                content = serialize.get_format(fmt).write(default)
-            emit(name, serialize.get_format(fmt).media_type, description, content)
+            default = serialize.prepare(published)  # converted and sorted once for both
         everything = default
         if named:
             with stage("trig"):
                 everything = serialize.prepare(
                     [*((s, p, o, None) for s, p, o in published), *named_quads]
                 )
-            for name, fmt in (("treatykg.trig", "trig"), ("treatykg.nq", "nquads")):
-                with stage(fmt):
-                    content = serialize.get_format(fmt).write(everything)
-                emit(
-                    name,
-                    serialize.get_format(fmt).media_type,
-                    "ontology and data, with every named graph",
-                    content,
-                )
-        with stage("jsonld"):
-            content = serialize.jsonld(everything, context)
+        files = [
+            (
+                "turtle",
+                "treatykg.ttl",
+                "turtle",
+                flat if named else dump,
+                lambda: serialize.turtle(default),
+            ),
+            (
+                "ntriples",
+                "treatykg.nt",
+                "ntriples",
+                flat if named else dump,
+                lambda: serialize.ntriples(default),
+            ),
+        ]
+        if named:
+            files += [
+                (
+                    "trig",
+                    "treatykg.trig",
+                    "trig",
+                    f"{dump}, with every named graph",
+                    lambda: serialize.trig(everything),
+                ),
+                (
+                    "nquads",
+                    "treatykg.nq",
+                    "nquads",
+                    f"{dump}, with every named graph",
+                    lambda: serialize.nquads(everything),
+                ),
+            ]
+        files += [
+            (
+                "jsonld",
+                "treatykg.jsonld",
+                "jsonld",
+                f"{dump} as JSON-LD, compacted with the treatykg context (inline)",
+                lambda: serialize.jsonld(everything, context),
+            ),
+            (
+                "framed",
+                "treatykg.framed.jsonld",
+                "jsonld",
+                "treaties embedding their articles, "
+                "norms and directed obligations (JSON-LD framed for web pages)",
+                lambda: jsonld_context.framed(published, context),
+            ),
+            (
+                "context",
+                "context.jsonld",
+                "jsonld",
+                "the treatykg JSON-LD context",
+                lambda: jsonld_context.context_document(context),
+            ),
+            (
+                "ontology",
+                "ontology.ttl",
+                "turtle",
+                "the treatykg ontology",
+                lambda: serialize.turtle(onto),
+            ),
+            (
+                "ontology",
+                "ontology.jsonld",
+                "jsonld",
+                "the treatykg ontology",
+                lambda: serialize.jsonld(onto, context),
+            ),
+            (
+                "shapes",
+                "shapes.ttl",
+                "turtle",
+                "the SHACL shapes every release conforms to",
+                lambda: serialize.turtle(shapes_graph),
+            ),
+            (
+                "shapes",
+                "shapes.jsonld",
+                "jsonld",
+                "the SHACL shapes every release conforms to",
+                lambda: serialize.jsonld(shapes_graph, context),
+            ),
+            (
+                "report",
+                "validation-report.ttl",
+                "turtle",
+                "the SHACL validation report of this release",
+                lambda: serialize.turtle(skolemize_report(report.graph)),
+            ),
+        ]
+        for step, name, fmt, what, make in files:
+            emit(step, name, fmt, what, make)
+        # Last: the description lists every file written so far, with its size and checksum.
         emit(
-            "treatykg.jsonld",
-            "application/ld+json",
-            "ontology and data as JSON-LD, compacted with context.jsonld",
-            content,
+            "describe",
+            "void.ttl",
+            "turtle",
+            "VoID and DCAT description of the dataset",
+            lambda: serialize.turtle(_description(published, named_quads, written)),
         )
-        with stage("framed"):
-            content = jsonld_context.framed(published, context)
-        emit(
-            "treatykg.framed.jsonld",
-            "application/ld+json",
-            "treaties embedding their articles, norms and directed obligations (JSON-LD "
-            "framed for web pages)",
-            content,
-        )
-        emit(
-            "context.jsonld",
-            "application/ld+json",
-            "the treatykg JSON-LD context",
-            _canonical_json({"@context": context}),
-        )
-        with stage("ontology"):
-            for name, fmt in (("ontology.ttl", "turtle"), ("ontology.jsonld", "jsonld")):
-                content = (
-                    serialize.jsonld(onto, context) if fmt == "jsonld" else serialize.turtle(onto)
-                )
-                emit(name, serialize.get_format(fmt).media_type, "the treatykg ontology", content)
-        with stage("shapes"):
-            for name, fmt in (("shapes.ttl", "turtle"), ("shapes.jsonld", "jsonld")):
-                content = (
-                    serialize.jsonld(shapes_graph, context)
-                    if fmt == "jsonld"
-                    else serialize.turtle(shapes_graph)
-                )
-                emit(
-                    name,
-                    serialize.get_format(fmt).media_type,
-                    "the SHACL shapes every release conforms to",
-                    content,
-                )
-        with stage("report"):
-            content = serialize.turtle(skolemize_report(report.graph))
-        emit(
-            "validation-report.ttl",
-            "text/turtle",
-            "the SHACL validation report of this release",
-            content,
-        )
-        with stage("describe"):
-            description = describe.describe(
-                _union(published, named_quads),
-                [
-                    describe.Distribution(
-                        f.name,
-                        f.media_type,
-                        f.size,
-                        f.sha256,
-                        f.description,
-                        dump=f.name.startswith("treatykg.") and ".framed." not in f.name,
-                    )
-                    for f in written
-                ],
-                metadata=_about(published, DATASET),
-                version=_version(published),
-            )
-            content = serialize.turtle(description)
-        emit("void.ttl", "text/turtle", "VoID and DCAT description of the dataset", content)
         with stage("write"):
             (staging / atomic.MARKER).write_bytes(_manifest(written))
     return BuildResult(
@@ -249,6 +270,30 @@ def build(
         statements=len(published) + len(named_quads),
         report=report,
         timings=stage.timings,
+    )
+
+
+def _description(
+    published: Graph, named_quads: Sequence[Quad], files: Sequence[OutputFile]
+) -> Graph:
+    from treatykg import describe
+
+    distributions = [
+        describe.Distribution(
+            f.name,
+            f.media_type,
+            f.size,
+            f.sha256,
+            f.description,
+            dump=f.name.startswith("treatykg.") and ".framed." not in f.name,
+        )
+        for f in files
+    ]
+    return describe.describe(
+        _union(published, named_quads),
+        distributions,
+        metadata=_about(published, DATASET),
+        version=_version(published),
     )
 
 
@@ -322,12 +367,10 @@ def skolemize_report(report: Graph) -> Graph:
     return graph
 
 
-def _canonical_json(value: object) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
-
-
 def _manifest(files: Sequence[OutputFile]) -> bytes:
-    return _canonical_json(
+    from treatykg.serialize import canonical_json
+
+    return canonical_json(
         {
             "generator": f"treatykg {__version__}",
             "files": [
