@@ -45,6 +45,14 @@ exit codes:
 """
 
 
+QUERY_EXIT_CODES = """\
+exit codes:
+  0  the query ran
+  2  usage or input error: unknown query (close matches are listed), SPARQL syntax error
+     (line and column), unknown parameter, refused SERVICE
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -116,6 +124,40 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_option(validate)
     _add_output_options(validate)
 
+    query = commands.add_parser(
+        "query",
+        help="run a bundled SPARQL query (or a .rq file) on the embedded store",
+        description=(
+            "Run one of the bundled competency questions by name, or any .rq file, on an "
+            "in-memory store holding the bundled ontology and data (or a build's dump). "
+            "SERVICE is refused unless --allow-service is given: it makes the store fetch "
+            "from the network."
+        ),
+        epilog=QUERY_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    query.add_argument("name", nargs="?", metavar="NAME|FILE", help="query name or .rq file")
+    query.add_argument("--list", action="store_true", help="list the bundled queries")
+    query.add_argument(
+        "--format",
+        choices=("table", "csv", "tsv", "json", "turtle", "ntriples"),
+        default="table",
+        help="table (default; a graph prints as Turtle), csv, tsv, json (SPARQL JSON "
+        "results, or JSON-LD for a graph), turtle or ntriples (for CONSTRUCT/DESCRIBE)",
+    )
+    query.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a parameter the query's header declares (repeatable); "
+        "an absolute IRI becomes an IRI, anything else a literal",
+    )
+    query.add_argument(
+        "--build", metavar="DIR", help="query a build's dump instead of the bundled sources"
+    )
+    query.add_argument("--allow-service", action="store_true", help="let SERVICE reach the network")
+
     check = commands.add_parser(
         "check-shapes",
         help="check SHACL shapes against the W3C SHACL-SHACL shapes",
@@ -164,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _build(args, sys.stdout, sys.stderr)
         if args.command == "validate":
             return _validate(args, sys.stdout, sys.stderr)
+        if args.command == "query":
+            return _query(args, sys.stdout, sys.stderr)
         return _check_shapes(args, sys.stdout, sys.stderr)
     except TreatykgError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
@@ -218,6 +262,38 @@ def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"in {result.duration:.2f} s (validation {result.timings['validate']:.2f} s)",
             file=err,
         )
+    return 0
+
+
+def _query(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import shutil
+    from pathlib import Path
+
+    from treatykg import query, results
+    from treatykg.errors import UsageError
+
+    if args.list:
+        for item in query.bundled():
+            print(f"{item.name}\n    {item.title}: {item.question}", file=out)
+        return 0
+    if not args.name:
+        raise UsageError("name a query or a .rq file, or use --list")
+    chosen = query.find(args.name)
+    values = {}
+    for pair in args.param:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param takes NAME=VALUE, got {pair!r}")
+        values[name.strip()] = value
+    text = query.bind(chosen, values)
+    query.check(text, allow_service=args.allow_service)
+    started = time.perf_counter()
+    store = query.embedded_store(Path(args.build) if args.build else None)
+    result = query.run(text, store)
+    width = shutil.get_terminal_size((100, 24)).columns
+    rows = results.write(result, args.format, out, width=width)
+    seconds = time.perf_counter() - started
+    print(f"{rows:,} result{'' if rows == 1 else 's'} in {seconds:.2f} s", file=err)
     return 0
 
 

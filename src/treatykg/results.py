@@ -1,0 +1,113 @@
+"""Print SPARQL results: a table that fits the terminal, or the standard result formats.
+
+CSV, TSV and JSON are written by pyoxigraph's SPARQL results serializers and graphs by its
+RDF serializers, so the output is exactly what other SPARQL tools read. Only the table is
+ours: a view for people, with IRIs shortened to prefixed names.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from treatykg.errors import UsageError
+from treatykg.namespaces import qname
+
+TABLE_FORMATS = ("table", "csv", "tsv", "json", "turtle", "ntriples")
+_MIN_COLUMN = 8
+
+
+def write(result: Any, fmt: str, out: TextIO, *, width: int = 100) -> int:
+    """Write a query result in ``fmt``; return the number of rows (or triples)."""
+    import pyoxigraph as ox
+
+    if isinstance(result, ox.QueryBoolean):
+        if fmt == "json":
+            out.write(result.serialize(format=ox.QueryResultsFormat.JSON).decode("utf-8") + "\n")
+        else:
+            out.write(("true" if bool(result) else "false") + "\n")
+        return 1
+    if isinstance(result, ox.QueryTriples):
+        return _write_graph(list(result), fmt, out)
+    names = [variable.value for variable in result.variables]
+    if fmt in ("csv", "tsv", "json"):
+        formats = {
+            "csv": ox.QueryResultsFormat.CSV,
+            "tsv": ox.QueryResultsFormat.TSV,
+            "json": ox.QueryResultsFormat.JSON,
+        }
+        text = result.serialize(format=formats[fmt]).decode("utf-8")
+        out.write(text if text.endswith("\n") else text + "\n")
+        if fmt == "json":
+            return len(json.loads(text)["results"]["bindings"])
+        return max(len(text.splitlines()) - 1, 0)
+    if fmt != "table":
+        raise UsageError("a SELECT query gives rows: use --format table, csv, tsv or json")
+    rows = [[_cell(row[name]) for name in names] for row in result]
+    out.write(table(names, rows, width))
+    return len(rows)
+
+
+def table(header: list[str], rows: list[list[str]], width: int) -> str:
+    """A plain-text table no wider than ``width``; long cells are cut with an ellipsis."""
+    if not header:
+        return ""
+    widths = [max([len(name), *(len(row[i]) for row in rows)]) for i, name in enumerate(header)]
+    budget = max(width - 2 * (len(header) - 1), _MIN_COLUMN * len(header))
+    while sum(widths) > budget:
+        widest = max(range(len(widths)), key=widths.__getitem__)
+        if widths[widest] <= _MIN_COLUMN:
+            break
+        widths[widest] -= 1
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            _fit(cell, w).ljust(w) for cell, w in zip(cells, widths, strict=True)
+        ).rstrip()
+
+    ruler = "  ".join("-" * w for w in widths)
+    lines = [line(header), ruler, *(line(row) for row in rows)]
+    lines.append(f"({len(rows)} row{'' if len(rows) == 1 else 's'})")
+    return "\n".join(lines) + "\n"
+
+
+def _fit(cell: str, width: int) -> str:
+    return cell if len(cell) <= width else cell[: width - 1] + "…"
+
+
+def _cell(term: Any) -> str:
+    import pyoxigraph as ox
+
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        from treatykg.serialize import OUTPUT_PREFIXES
+
+        return qname(term.value, OUTPUT_PREFIXES)
+    if isinstance(term, ox.Literal):
+        text = " ".join(term.value.split())
+        return f"{text} @{term.language}" if term.language else text
+    return str(term)
+
+
+def _write_graph(triples: list[Any], fmt: str, out: TextIO) -> int:
+    import pyoxigraph as ox
+
+    from treatykg.serialize import OUTPUT_PREFIXES
+
+    formats = {
+        "table": ox.RdfFormat.TURTLE,
+        "turtle": ox.RdfFormat.TURTLE,
+        "ntriples": ox.RdfFormat.N_TRIPLES,
+        "json": ox.RdfFormat.JSON_LD,
+    }
+    if fmt not in formats:
+        raise UsageError(
+            "a CONSTRUCT or DESCRIBE query gives a graph: use --format turtle, "
+            "ntriples or json (JSON-LD)"
+        )
+    triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    prefixes = OUTPUT_PREFIXES if formats[fmt] == ox.RdfFormat.TURTLE else None
+    data = ox.serialize(triples, format=formats[fmt], prefixes=prefixes)
+    out.write(data.decode("utf-8"))
+    return len(triples)
