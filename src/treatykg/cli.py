@@ -53,6 +53,14 @@ exit codes:
 """
 
 
+LOAD_EXIT_CODES = """\
+exit codes:
+  0  every graph loaded and the store holds as many triples as were sent
+  1  loaded, but the store reports a different triple count
+  2  usage or input error, store unreachable or refusing the load (the previous graph stays)
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -157,6 +165,61 @@ def build_parser() -> argparse.ArgumentParser:
         "--build", metavar="DIR", help="query a build's dump instead of the bundled sources"
     )
     query.add_argument("--allow-service", action="store_true", help="let SERVICE reach the network")
+    query.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="run on this SPARQL 1.1 endpoint (e.g. http://127.0.0.1:7878/query) instead",
+    )
+    query.add_argument(
+        "--timeout", type=float, default=60.0, metavar="SECONDS", help="endpoint timeout"
+    )
+    query.add_argument(
+        "--user",
+        metavar="NAME",
+        help="endpoint user; the password is read from $TREATYKG_ENDPOINT_PASSWORD",
+    )
+    query.add_argument(
+        "--auth", choices=("basic", "digest"), default="basic", help="endpoint auth scheme"
+    )
+
+    push = commands.add_parser(
+        "load",
+        help="push a build into a triplestore (SPARQL 1.1 Graph Store Protocol)",
+        description=(
+            "PUT a build's dump into a triplestore's Graph Store endpoint. Each graph is "
+            "replaced whole, so loading twice leaves the same store and a refused load leaves "
+            "the previous graph intact. The default graph goes to --graph; named graphs keep "
+            "their names. Afterwards the triple count of each graph is read back and compared."
+        ),
+        epilog=LOAD_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    push.add_argument(
+        "--endpoint",
+        required=True,
+        metavar="URL",
+        help="Graph Store endpoint, e.g. http://127.0.0.1:7878/store",
+    )
+    push.add_argument(
+        "--query-endpoint",
+        metavar="URL",
+        help="SPARQL endpoint for the count check (default: the store URL with /store "
+        "replaced by /query)",
+    )
+    push.add_argument(
+        "--graph",
+        default="https://w3id.org/treatykg/graph/release",
+        metavar="IRI",
+        help="graph that receives the default graph (default: %(default)s)",
+    )
+    push.add_argument("--build", default="dist", metavar="DIR", help="build to push (dist)")
+    push.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS")
+    push.add_argument(
+        "--user",
+        metavar="NAME",
+        help="store user; the password is read from $TREATYKG_ENDPOINT_PASSWORD",
+    )
+    push.add_argument("--auth", choices=("basic", "digest"), default="basic")
 
     check = commands.add_parser(
         "check-shapes",
@@ -208,6 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args, sys.stdout, sys.stderr)
         if args.command == "query":
             return _query(args, sys.stdout, sys.stderr)
+        if args.command == "load":
+            return _load(args, sys.stdout, sys.stderr)
         return _check_shapes(args, sys.stdout, sys.stderr)
     except TreatykgError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
@@ -286,15 +351,51 @@ def _query(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"--param takes NAME=VALUE, got {pair!r}")
         values[name.strip()] = value
     text = query.bind(chosen, values)
-    query.check(text, allow_service=args.allow_service)
     started = time.perf_counter()
-    store = query.embedded_store(Path(args.build) if args.build else None)
-    result = query.run(text, store)
     width = shutil.get_terminal_size((100, 24)).columns
-    rows = results.write(result, args.format, out, width=width)
+    if args.endpoint:
+        from treatykg import remote
+
+        endpoint = remote.Endpoint(args.endpoint, args.timeout, args.user, args.auth)
+        answer = remote.run(endpoint, text, form=query.form(text), result_format=args.format)
+        rows = results.write_remote(answer, args.format, out, width=width)
+    else:
+        query.check(text, allow_service=args.allow_service)
+        store = query.embedded_store(Path(args.build) if args.build else None)
+        result = query.run(text, store)
+        rows = results.write(result, args.format, out, width=width)
     seconds = time.perf_counter() - started
     print(f"{rows:,} result{'' if rows == 1 else 's'} in {seconds:.2f} s", file=err)
     return 0
+
+
+def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pathlib import Path
+
+    from treatykg import remote
+
+    query_url = args.query_endpoint
+    if query_url is None and args.endpoint.rstrip("/").endswith("/store"):
+        query_url = args.endpoint.rstrip("/")[: -len("store")] + "query"
+    loaded = remote.push(
+        args.endpoint.rstrip("/"),
+        Path(args.build),
+        graph=args.graph,
+        query_url=query_url,
+        timeout=args.timeout,
+        user=args.user,
+        auth=args.auth,
+    )
+    mismatch = False
+    for item in loaded:
+        check = "not checked" if item.stored is None else f"{item.stored:,} in the store"
+        ok = item.stored is None or item.stored == item.sent
+        mismatch |= not ok
+        print(
+            f"<{item.graph}>: {item.sent:,} triples sent, {check}{'' if ok else ' (MISMATCH)'}",
+            file=out,
+        )
+    return 1 if mismatch else 0
 
 
 def _check_shapes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -144,6 +144,14 @@ def check(text: str, *, allow_service: bool = False) -> None:
         )
 
 
+def form(text: str) -> str:
+    """The query form: "select", "ask", "construct" or "describe" (the first one named)."""
+    match = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", _code(text), re.IGNORECASE)
+    if match is None:
+        raise UsageError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
+    return match.group(1).lower()
+
+
 def _code(text: str) -> str:
     """The query as the parser sees it (\\u escapes decoded first, as SPARQL does), without
     comments and string literals, for the checks above."""

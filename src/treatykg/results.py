@@ -111,3 +111,37 @@ def _write_graph(triples: list[Any], fmt: str, out: TextIO) -> int:
     data = ox.serialize(triples, format=formats[fmt], prefixes=prefixes)
     out.write(data.decode("utf-8"))
     return len(triples)
+
+
+def write_remote(result: Any, fmt: str, out: TextIO, *, width: int = 100) -> int:
+    """Write a :class:`treatykg.remote.RemoteResult` like :func:`write` writes local ones."""
+    import pyoxigraph as ox
+
+    if result.kind == "graph":
+        triples = list(ox.parse(result.ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+        return _write_graph(triples, fmt, out)
+    if result.kind == "ask" and fmt != "json":
+        out.write(("true" if result.boolean else "false") + "\n")
+        return 1
+    if fmt in ("csv", "tsv", "json"):
+        text = result.raw.decode("utf-8")
+        out.write(text if text.endswith("\n") else text + "\n")
+        return len(result.bindings) if fmt == "json" else max(len(text.splitlines()) - 1, 0)
+    if fmt != "table":
+        raise UsageError("a SELECT query gives rows: use --format table, csv, tsv or json")
+    names = list(result.variables)
+    rows = [[_binding_cell(row.get(name)) for name in names] for row in result.bindings]
+    out.write(table(names, rows, width))
+    return len(rows)
+
+
+def _binding_cell(value: dict[str, str] | None) -> str:
+    if value is None:
+        return ""
+    if value.get("type") == "uri":
+        from treatykg.serialize import OUTPUT_PREFIXES
+
+        return qname(value["value"], OUTPUT_PREFIXES)
+    text = " ".join(value.get("value", "").split())
+    language = value.get("xml:lang")
+    return f"{text} @{language}" if language else text
