@@ -220,6 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="store user; the password is read from $TREATYKG_ENDPOINT_PASSWORD",
     )
     push.add_argument("--auth", choices=("basic", "digest"), default="basic")
+    push.add_argument(
+        "--graph-param",
+        default="graph",
+        metavar="NAME",
+        help="query parameter naming the graph: graph (the standard; default) or graph-uri "
+        "(Virtuoso)",
+    )
 
     check = commands.add_parser(
         "check-shapes",
@@ -385,6 +392,7 @@ def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         timeout=args.timeout,
         user=args.user,
         auth=args.auth,
+        graph_param=args.graph_param,
     )
     mismatch = False
     for item in loaded:

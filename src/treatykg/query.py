@@ -190,8 +190,11 @@ def embedded_store(build: Path | None = None):  # -> pyoxigraph.Store
 
 def run(text: str, store):  # -> QuerySolutions | QueryBoolean | QueryTriples
     """Run a checked query on ``store``; a syntax error names its line and column."""
+    # Read the union of all graphs only when there are named graphs: the union view costs
+    # ~30% on every query over a store that holds only the default graph.
+    union = next(iter(store.named_graphs()), None) is not None
     try:
-        return store.query(text, use_default_graph_as_union=True)
+        return store.query(text, use_default_graph_as_union=union)
     except SyntaxError as error:
         message = str(error)
         where = re.match(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)

@@ -184,6 +184,7 @@ def push(
     timeout: float = 120.0,
     user: str | None = None,
     auth: str = "basic",
+    graph_param: str = "graph",
 ) -> list[Loaded]:
     """PUT a build's dump into ``store_url``: each graph replaced whole, so loading twice
     leaves the same store, and a refused PUT leaves the previous graph as it was.
@@ -191,6 +192,8 @@ def push(
     The build's default graph goes to ``graph``; named graphs (from ``treatykg.nq``) keep
     their names, one PUT each. The dump is parsed locally first (strictly), so a damaged file
     is never sent. Afterwards each graph's triple count is read back from ``query_url``.
+    ``graph_param`` is the query parameter that names the graph: ``graph`` in the standard,
+    ``graph-uri`` on Virtuoso.
     """
     import pyoxigraph as ox
 
@@ -210,7 +213,7 @@ def push(
     loaded = []
     for name in sorted(by_graph):
         body = ox.serialize(by_graph[name], format=ox.RdfFormat.N_TRIPLES)
-        url = f"{store_url}?{urllib.parse.urlencode({'graph': name})}"
+        url = f"{store_url}?{urllib.parse.urlencode({graph_param: name})}"
         request = urllib.request.Request(
             url, data=body, method="PUT", headers={"Content-Type": "application/n-triples"}
         )
