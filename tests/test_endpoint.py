@@ -199,3 +199,13 @@ def test_a_damaged_build_is_not_sent(
     assert main(["load", "--endpoint", store, "--graph", graph, "--build", str(damaged)]) == 2
     assert "not sent" in capsys.readouterr().err
     assert _graph_count(endpoint, graph) == before  # the previous graph is intact
+
+
+def test_describe_on_the_triplestore(
+    endpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    describe = tmp_path / "describe.rq"
+    describe.write_text(f"DESCRIBE <{CSP}/art_4>", encoding="utf-8")
+    assert main(["query", str(describe), "--endpoint", endpoint, "--format", "ntriples"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) > 5 and all(line.startswith(f"<{CSP}/art_4>") for line in lines)

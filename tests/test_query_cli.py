@@ -148,3 +148,11 @@ def test_query_a_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert code == 0 and len(out.splitlines()) == 7
     code, _, err = run(capsys, "signatories", "--build", str(tmp_path))
     assert code == 2 and "not a treatykg build" in err
+
+
+def test_describe(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    describe = tmp_path / "describe.rq"
+    describe.write_text(f"DESCRIBE <{CSP}/art_4>", encoding="utf-8")
+    code, out, _ = run(capsys, str(describe), "--format", "ntriples")
+    assert code == 0 and len(out.splitlines()) > 5
+    assert all(line.startswith(f"<{CSP}/art_4>") for line in out.splitlines())
