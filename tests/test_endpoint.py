@@ -20,12 +20,12 @@ from shutil import which
 
 import pytest
 
+from sparql_rows import comparable, key
 from treatykg import query
 from treatykg.build import build
 from treatykg.cli import main
 
 CSP = "https://w3id.org/treatykg/eli/treaty/2024/csp"
-CONCATENATED = {"topics", "legalBases", "about", "legalBasis"}  # GROUP_CONCAT: order undefined
 
 
 def _free_port() -> int:
@@ -79,17 +79,7 @@ def _rows(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
     """The rows as a sorted list of RDF terms (type, value, language, datatype) per variable."""
     assert main(["query", *args, "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    rows = []
-    for binding in document["results"]["bindings"]:
-        row = {}
-        for name, term in binding.items():
-            term = dict(term)
-            if name in CONCATENATED:
-                term["value"] = " ".join(sorted(term["value"].split()))
-            if term.get("type") == "typed-literal":  # the older spelling some stores use
-                term["type"] = "literal"
-            row[name] = term
-        rows.append(json.dumps(row, sort_keys=True))
+    rows = [key(comparable(binding)) for binding in document["results"]["bindings"]]
     return sorted(rows)
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from sparql_rows import comparable, key
 from treatykg import query
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "queries"
-CONCATENATED = {"topics", "legalBases", "about", "legalBasis"}  # GROUP_CONCAT: order undefined
 LOCAL = [q for q in query.bundled() if not q.name.startswith("federated/")]
 
 
@@ -32,16 +32,7 @@ def answer(store, item: query.Query) -> dict:
     document = json.loads(result.serialize(format=ox.QueryResultsFormat.JSON))
     if "boolean" in document:
         return {"boolean": document["boolean"]}
-    rows = []
-    for binding in document["results"]["bindings"]:
-        row = {}
-        for name, term in binding.items():
-            term = dict(term)
-            if name in CONCATENATED:
-                term["value"] = " ".join(sorted(term["value"].split()))
-            row[name] = term
-        rows.append(row)
-    rows.sort(key=lambda r: json.dumps(r, sort_keys=True, ensure_ascii=False))
+    rows = sorted((comparable(binding) for binding in document["results"]["bindings"]), key=key)
     return {"vars": document["head"]["vars"], "rows": rows}
 
 
@@ -58,7 +49,6 @@ def test_answer_matches_its_snapshot(
     assert path.is_file(), f"no snapshot for {item.name}: run pytest --update-snapshots"
     want = json.loads(path.read_text(encoding="utf-8"))
     if "rows" in want:
-        key = lambda r: json.dumps(r, sort_keys=True, ensure_ascii=False)  # noqa: E731
         appeared = sorted({key(r) for r in got["rows"]} - {key(r) for r in want["rows"]})
         vanished = sorted({key(r) for r in want["rows"]} - {key(r) for r in got["rows"]})
         assert not appeared and not vanished, (

@@ -94,12 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="data files or directories, e.g. mydata/ (default: the bundled data)",
     )
-    build.add_argument(
-        "--ontology", nargs="+", metavar="PATH", help="ontology files (default: bundled)"
-    )
-    build.add_argument(
-        "--shapes", nargs="+", metavar="PATH", help="SHACL shapes files (default: bundled)"
-    )
+    _add_source_options(build)
     _add_engine_option(build)
     build.add_argument(
         "-q", "--quiet", action="store_true", help="do not print progress and the summary"
@@ -117,18 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     validate.add_argument("paths", nargs="*", metavar="PATH", help="RDF files or directories")
-    validate.add_argument(
-        "--shapes",
-        nargs="+",
-        metavar="PATH",
-        help="SHACL shapes files or directories (default: the bundled shapes)",
-    )
-    validate.add_argument(
-        "--ontology",
-        nargs="+",
-        metavar="PATH",
-        help="ontology files mixed into the data for subclass targets (default: bundled)",
-    )
+    _add_source_options(validate)
     _add_engine_option(validate)
     _add_output_options(validate)
 
@@ -170,17 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="run on this SPARQL 1.1 endpoint (e.g. http://127.0.0.1:7878/query) instead",
     )
-    query.add_argument(
-        "--timeout", type=float, default=60.0, metavar="SECONDS", help="endpoint timeout"
-    )
-    query.add_argument(
-        "--user",
-        metavar="NAME",
-        help="endpoint user; the password is read from $TREATYKG_ENDPOINT_PASSWORD",
-    )
-    query.add_argument(
-        "--auth", choices=("basic", "digest"), default="basic", help="endpoint auth scheme"
-    )
+    _add_remote_options(query, timeout=60.0)
 
     push = commands.add_parser(
         "load",
@@ -213,13 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="graph that receives the default graph (default: %(default)s)",
     )
     push.add_argument("--build", default="dist", metavar="DIR", help="build to push (dist)")
-    push.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS")
-    push.add_argument(
-        "--user",
-        metavar="NAME",
-        help="store user; the password is read from $TREATYKG_ENDPOINT_PASSWORD",
-    )
-    push.add_argument("--auth", choices=("basic", "digest"), default="basic")
+    _add_remote_options(push, timeout=120.0)
     push.add_argument(
         "--graph-param",
         default="graph",
@@ -238,6 +206,40 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", metavar="PATH", help="shapes files or directories")
     _add_output_options(check)
     return parser
+
+
+def _add_source_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--shapes",
+        nargs="+",
+        metavar="PATH",
+        help="SHACL shapes files or directories (default: the bundled shapes)",
+    )
+    parser.add_argument(
+        "--ontology",
+        nargs="+",
+        metavar="PATH",
+        help="ontology files mixed into the data for subclass targets (default: bundled)",
+    )
+
+
+def _add_remote_options(parser: argparse.ArgumentParser, *, timeout: float) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=timeout,
+        metavar="SECONDS",
+        help=f"seconds to wait for the server (default {timeout:g})",
+    )
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        help="user name; the password is read from $TREATYKG_ENDPOINT_PASSWORD, never given "
+        "on the command line",
+    )
+    parser.add_argument(
+        "--auth", choices=("basic", "digest"), default="basic", help="HTTP auth scheme"
+    )
 
 
 def _add_engine_option(parser: argparse.ArgumentParser) -> None:
