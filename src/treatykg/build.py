@@ -101,11 +101,13 @@ def build(
     shapes: Paths | None = None,
     engine: str = "auto",
     progress: Progress | None = None,
+    site: bool = False,
 ) -> BuildResult:
     """Validate the sources and publish them into ``out``.
 
     ``data``, ``ontology`` and ``shapes`` default to the content bundled with treatykg;
-    ``engine`` is passed to :func:`treatykg.validate.validate`.
+    ``engine`` is passed to :func:`treatykg.validate.validate`; ``site`` also writes the
+    static site (:mod:`treatykg.site`) into ``out/site``.
     Raises :class:`InvalidDataError` (nothing written) when the data does not conform, and
     :class:`~treatykg.errors.InputError` on malformed or missing input.
     """
@@ -264,6 +266,13 @@ def build(
         )
         with stage("write"):
             (staging / atomic.MARKER).write_bytes(_manifest(written))
+        if site:
+            from treatykg.documents import Documents
+            from treatykg.site import write_into
+
+            with stage("site"):
+                (staging / "site").mkdir()
+                write_into(Documents(staging, endpoint=None), staging / "site")
     return BuildResult(
         out=out,
         files=tuple(written),

@@ -61,6 +61,21 @@ exit codes:
 """
 
 
+SERVE_EXIT_CODES = """\
+exit codes:
+  0  stopped by Ctrl-C or SIGTERM
+  1  the bundled data does not conform (only when there was no build to serve)
+  2  usage or input error: not a build directory, address in use or not available
+"""
+
+
+SITE_EXIT_CODES = """\
+exit codes:
+  0  written: the site replaced --out whole
+  2  usage or input error: not a build directory, --out is not an earlier site
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -97,8 +112,87 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(build)
     _add_engine_option(build)
     build.add_argument(
+        "--site",
+        action="store_true",
+        help="also write the static site (pages and per-resource documents) into DIR/site",
+    )
+    build.add_argument(
         "-q", "--quiet", action="store_true", help="do not print progress and the summary"
     )
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve a build as linked data: documents, pages and a read-only SPARQL endpoint",
+        description=(
+            "Serve a build at its IRIs' own paths: every resource IRI answers 303 See Other "
+            "to its HTML, Turtle, JSON-LD or N-Triples document, chosen by the Accept header; "
+            "/sparql is a read-only SPARQL 1.1 endpoint (no SERVICE, timeout and result cap); "
+            "/.well-known/void describes the dataset. Listens on 127.0.0.1 unless told "
+            "otherwise. Without --build, serves ./dist if it is a build, else builds the "
+            "bundled data into a temporary directory first."
+        ),
+        epilog=SERVE_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--build", metavar="DIR", help="build directory to serve (default: dist)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=2,
+        metavar="N",
+        help="query worker processes, each with its own copy of the store (default: 2)",
+    )
+    serve.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="stop a SPARQL query after this long and answer 503 (default: 10)",
+    )
+    serve.add_argument(
+        "--max-result-size",
+        type=_positive_float,
+        default=16.0,
+        metavar="MIB",
+        help="refuse (422) a query result larger than this, in MiB (default: 16)",
+    )
+    serve.add_argument(
+        "--max-request-size",
+        type=_positive_float,
+        default=128.0,
+        metavar="KIB",
+        help="refuse (413) a request body larger than this, in KiB (default: 128)",
+    )
+    serve.add_argument(
+        "-q", "--quiet", action="store_true", help="do not log one line per request"
+    )
+
+    site = commands.add_parser(
+        "site",
+        help="write a build's pages and documents as a static site, with .htaccess rules",
+        description=(
+            "Write everything treatykg serve answers with (pages, per-resource Turtle, "
+            "JSON-LD and N-Triples documents, the build's files) as a static site, with an "
+            "Apache .htaccess that does the 303 content negotiation, and a w3id.htaccess for "
+            "the permanent namespace."
+        ),
+        epilog=SITE_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    site.add_argument("--build", default="dist", metavar="DIR", help="build to publish (dist)")
+    site.add_argument("--out", default="site", metavar="DIR", help="site directory (site)")
+    site.add_argument(
+        "--site-url",
+        metavar="URL",
+        help="where the site will be hosted, for the w3id.htaccess redirects",
+    )
+    site.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
 
     validate = commands.add_parser(
         "validate",
@@ -282,6 +376,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _query(args, sys.stdout, sys.stderr)
         if args.command == "load":
             return _load(args, sys.stdout, sys.stderr)
+        if args.command == "serve":
+            return _serve(args, sys.stdout, sys.stderr)
+        if args.command == "site":
+            return _site(args, sys.stdout, sys.stderr)
         return _check_shapes(args, sys.stdout, sys.stderr)
     except TreatykgError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
@@ -323,6 +421,7 @@ def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             shapes=args.shapes,
             engine=args.engine,
             progress=progress if show_progress else None,
+            site=args.site,
         )
     except InvalidDataError as invalid:
         out.write(invalid.report.to_text())
@@ -406,6 +505,86 @@ def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=out,
         )
     return 1 if mismatch else 0
+
+
+def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from treatykg import serve
+    from treatykg.build import InvalidDataError, build
+
+    if not 0 <= args.port <= 65535:
+        raise _usage(f"--port must be between 0 and 65535, got {args.port}")
+    if not serve.is_loopback(args.host):
+        print(
+            f"{PROG}: warning: listening on {args.host}, reachable from other machines; "
+            "treatykg serve has no TLS and no authentication (put a reverse proxy in front)",
+            file=err,
+        )
+    with tempfile.TemporaryDirectory(prefix="treatykg-serve-") as scratch:
+        if args.build is not None:
+            folder = Path(args.build)
+        elif (Path("dist") / "manifest.json").is_file():
+            folder = Path("dist")
+        else:
+            folder = Path(scratch) / "dist"
+            print(f"{PROG}: no build in ./dist; building the bundled data first", file=err)
+            try:
+                build(folder)
+            except InvalidDataError as invalid:
+                out.write(invalid.report.to_text())
+                print(f"{PROG}: error: {invalid}", file=err)
+                return invalid.exit_code
+        settings = serve.Settings(
+            build=folder,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            timeout=args.timeout,
+            max_result_bytes=int(args.max_result_size * 1024 * 1024),
+            max_body_bytes=int(args.max_request_size * 1024),
+            access_log=not args.quiet,
+        )
+        serve.run(settings, announce=lambda line: print(f"{PROG}: {line}", file=out, flush=True))
+    return 0
+
+
+def _site(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from treatykg.site import write_site
+
+    started = time.perf_counter()
+    result = write_site(args.build, args.out, site_url=args.site_url)
+    if not args.quiet:
+        print(
+            f"wrote {result.out}/: {result.files:,} files ({result.bytes / 1024:,.0f} KiB) for "
+            f"{result.resources:,} resources, in {time.perf_counter() - started:.2f} s",
+            file=err,
+        )
+    return 0
+
+
+def _usage(message: str) -> TreatykgError:
+    from treatykg.errors import UsageError
+
+    return UsageError(message)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
 
 
 def _check_shapes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -14,11 +14,15 @@ escaped, never pasted into the query text as is).
 The embedded store is pyoxigraph, which would send ``SERVICE`` requests anywhere and cannot
 be told not to, and which crashes on absurdly nested queries. So queries are checked before
 they run: ``SERVICE`` is refused unless the caller allows it, and size and nesting are capped.
+The checks read the query with a small lexer that mirrors Oxigraph's (see :func:`_code`), and
+err on the side of refusing: a query they wrongly refuse costs a rewrite, one they wrongly let
+through makes the server fetch a URL of the client's choosing.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,14 +33,62 @@ from treatykg.errors import InputError, UsageError
 
 #: Queries larger than this are refused before parsing (a bundled query is ~2 KB).
 MAX_QUERY_BYTES = 64 * 1024
-#: Deeper nesting of { } and ( ) is refused before parsing (pyoxigraph overflows its stack
-#: at a few thousand levels and takes the process down with it).
+#: Deeper nesting of { }, ( ) and [ ] is refused before parsing (pyoxigraph overflows its
+#: stack at a few thousand levels and takes the process down with it).
 MAX_NESTING = 100
 
 _HEADER = re.compile(r"^#\s*(title|question|columns|parameters):\s*(.*)$")
-# The keyword, not a ?service variable nor a prefixed name such as ex:service.
-_SERVICE = re.compile(r"(?<![?$\w:])SERVICE\b", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+# The lexical classes of SPARQL names as Oxigraph's parser spells them (its PN_CHARS_BASE
+# stops at U+FFFD), so that a name found here ends exactly where Oxigraph's does.
+_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff"
+    "\u200c\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+)
+_U = _BASE + "_"
+_CHARS = _U + r"\-0-9" + "\u00b7\u0300-\u036f\u203f\u2040"
+_VARCHARS = _U + "0-9\u00b7\u0300-\u036f\u203f\u2040"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_LOCAL_CHAR = f"[{_CHARS}:]|{_PLX}"
+_PREFIX = rf"[{_BASE}][{_CHARS}]*+(?:\.++[{_CHARS}]++)*+"
+# One left-to-right pass: at each position the first alternative that matches wins and the
+# scan resumes after it, so a quote inside an IRI or a # inside a string cannot hide code
+# from the checks. Unterminated strings run to the end of their line (long strings: of the
+# text): the parser refuses those queries anyway, and a scan that never backtracks stays
+# linear in the length of the query.
+_TOKEN = re.compile(
+    r"(?P<comment>#[^\r\n]*)"
+    r"|(?P<iri><(?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>)"
+    r"|(?P<string>'''(?:[^'\\]|\\.|'(?!''))*+(?:''')?"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*+(?:""")?'
+    r"|'(?:[^'\\\r\n]|\\[^\r\n])*+'?"
+    r'|"(?:[^"\\\r\n]|\\[^\r\n])*+"?)'
+    rf"|(?P<var>[?$][{_VARCHARS}]++)"
+    rf"|(?P<bnode>_:[{_U}0-9][{_CHARS}]*+(?:\.++[{_CHARS}]++)*+)"
+    rf"|(?P<pname>(?P<prefix>{_PREFIX})?:"
+    rf"(?P<local>(?:[{_U}:0-9]|{_PLX})(?:{_LOCAL_CHAR})*+(?:\.++(?:{_LOCAL_CHAR})++)?+)?)"
+    rf"|(?P<word>[{_CHARS}.]++)",
+    re.DOTALL,
+)
+# A prologue declaration as Oxigraph reads it: no space needed after a keyword (PREFIXex:
+# declares ex:), and an IRI runs to the first >.
+_SPACE = r"(?:[ \t\r\n]|#[^\r\n]*)*+"
+_DECLARATION = re.compile(
+    rf"{_SPACE}(?:(?i:BASE){_SPACE}<[^>]*>"
+    rf"|(?i:PREFIX){_SPACE}(?P<prefix>(?:{_PREFIX})?):{_SPACE}<(?P<iri>[^>]*)>)"
+)
+# A plain ASCII local name appended to a namespace that ends in / or # always makes a valid
+# IRI, so the parser cannot reject such a prefixed name and re-read its local part as code.
+_PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_.:\-]+")
+# The prologue in the code that _code leaves, and the first word after it.
+_FIRST_WORD = re.compile(
+    r"[\s\ufeff]*(?:(?:BASE\s*<[()]*>|PREFIX\s*[^\s:<>]*:\s*<[()]*>)\s*)*([A-Za-z]*)",
+    re.IGNORECASE,
+)
+_UPDATES = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
+_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+_NOT_BRACKETS = re.compile(r"[^{}()\[\]]+")
 
 
 @dataclass(frozen=True)
@@ -126,40 +178,139 @@ def bind(query: Query, values: Mapping[str, str]) -> str:
 
 def check(text: str, *, allow_service: bool = False) -> None:
     """Refuse queries that would hurt: too big, too deeply nested, or federated."""
-    if len(text.encode("utf-8")) > MAX_QUERY_BYTES:
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
         raise UsageError(f"the query is larger than {MAX_QUERY_BYTES // 1024} KiB")
-    depth = deepest = 0
-    for char in _code(text):
-        if char in "{(":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "})":
-            depth -= 1
+    deepest = nesting(text)
     if deepest > MAX_NESTING:
-        raise UsageError(f"the query nests {{ }} or ( ) {deepest} deep; the limit is {MAX_NESTING}")
-    if not allow_service and _SERVICE.search(_code(text)):
+        raise UsageError(
+            f"the query nests {{ }}, ( ) or [ ] {deepest} deep; the limit is {MAX_NESTING}"
+        )
+    if not allow_service and uses_service(text):
         raise UsageError(
             "the query uses SERVICE, which makes the store fetch from the network; "
             "pass --allow-service to run it anyway"
         )
 
 
+@functools.lru_cache(maxsize=512)
+def nesting(text: str) -> int:
+    """How deep ``{ }``, ``( )`` and ``[ ]`` nest in the query, outside strings and comments.
+
+    Parentheses inside IRIs count too: in ``FILTER(?a<(((1)))>0)`` the parser reads ``<`` as
+    "less than", and then they are real parentheses.
+    """
+    deepest = 0
+    for code in _views(text):
+        depth = 0
+        for char in _NOT_BRACKETS.sub("", code):
+            if char in "{([":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif char in "})]":
+                depth -= 1
+    return deepest
+
+
+def uses_service(text: str) -> bool:
+    """Whether the query may use SERVICE, which makes pyoxigraph fetch from the network.
+
+    Oxigraph needs no space around a keyword (``1SERVICE<…>``, ``SERVICESILENT:x`` and
+    ``SERVICE:x`` all call out), so the word is refused anywhere outside comments, strings,
+    IRIs, variables, blank nodes and the plain local part of a prefixed name whose namespace
+    ends in / or #. So a prefix named ``service:`` is refused, and so is ``ex:service`` when
+    ``ex:`` is undeclared or its namespace ends otherwise (``<http://x:>``): there the parser
+    may reject the prefixed name, fall back to ``ex:`` alone and read ``service`` as code.
+    """
+    return any("SERVICE" in code.upper() for code in _views(text))
+
+
+def is_update(text: str) -> bool:
+    """Whether the text is a SPARQL Update rather than a query: its first word after the
+    prologue is INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY or WITH."""
+    return any(_first_word(code).upper().startswith(_UPDATES) for code in _views(text))
+
+
 def form(text: str) -> str:
-    """The query form: "select", "ask", "construct" or "describe" (the first one named)."""
-    match = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", _code(text), re.IGNORECASE)
-    if match is None:
-        raise UsageError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
-    return match.group(1).lower()
+    """The query form: "select", "ask", "construct" or "describe" (the word after the prologue)."""
+    word = _first_word(_code(text, decode=False)).upper()
+    for name in _FORMS:
+        if word.startswith(name):
+            return name.lower()
+    raise UsageError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE after the prefixes")
 
 
-def _code(text: str) -> str:
-    """The query as the parser sees it (\\u escapes decoded first, as SPARQL does), without
-    comments and string literals, for the checks above."""
-    text = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-    text = re.sub(r"'''.*?'''|\"\"\".*?\"\"\"", '""', text, flags=re.DOTALL)
-    text = re.sub(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'", '""', text)
-    text = re.sub(r"<[^<>\s]*>", "<>", text)  # IRIs may contain #, { or (
-    return re.sub(r"#[^\n]*", "", text)
+def _first_word(code: str) -> str:
+    """The first word of the query proper, after its BASE and PREFIX declarations."""
+    match = _FIRST_WORD.match(code)
+    return match.group(1) if match else ""
+
+
+@functools.lru_cache(maxsize=512)
+def _views(text: str) -> tuple[str, str]:
+    """The query's code read two ways, for checks that must hold under both.
+
+    pyoxigraph 0.5 decodes ``\\u`` escapes only inside strings and IRIs, so ``"\\u0022"`` is a
+    quote inside a string; SPARQL 1.1 decodes them everywhere before parsing, so
+    ``S\\u0045RVICE`` is a keyword. A check that passes both readings fools neither parser.
+    """
+    return _code(text), _decode(_code(text, decode=False))
+
+
+def _decode(text: str) -> str:
+    """The text with ``\\uXXXX`` and ``\\UXXXXXXXX`` escapes decoded, as SPARQL 1.1 says."""
+
+    def char(match: re.Match[str]) -> str:
+        point = int(match.group(1) or match.group(2), 16)
+        return chr(point) if point <= 0x10FFFF else match.group()
+
+    return _ESCAPE.sub(char, text)
+
+
+@functools.lru_cache(maxsize=512)
+def _code(text: str, *, decode: bool = True) -> str:
+    """The query as the parser sees it, for the checks above, read in ONE left-to-right pass
+    (after decoding \\u escapes, unless ``decode`` is false): comments and strings blanked,
+    IRIs reduced to their parentheses, variables, blank nodes and safe local names hidden.
+
+    One pass, because the earliest token must win: stripping strings and then IRIs in two
+    passes let ``<http://x/'> … SERVICE … <http://y/'>`` hide SERVICE in a fake string.
+    """
+    if decode:
+        text = _decode(text)
+    safe = _safe_prefixes(text)
+
+    def blank(match: re.Match[str]) -> str:
+        kind, token = match.lastgroup, match.group()
+        if kind == "comment":
+            return " "
+        if kind == "iri":
+            return "<" + "".join(char for char in token if char in "()") + ">"
+        if kind == "string":
+            return '""'
+        if kind == "var":
+            return token[0] + "_"
+        if kind == "bnode":
+            return "_:_"
+        if kind == "pname":
+            prefix, local = match.group("prefix") or "", match.group("local") or ""
+            hidden = local and prefix in safe and _PLAIN_LOCAL.fullmatch(local)
+            return f"{prefix}:{'_' if hidden else local}"
+        return token
+
+    return _TOKEN.sub(blank, text)
+
+
+def _safe_prefixes(text: str) -> set[str]:
+    """The prefixes that the prologue declares, each time, with a namespace ending in / or #."""
+    safe: dict[str, bool] = {}
+    position = 0
+    while (match := _DECLARATION.match(text, position)) and match.end() > position:
+        position = match.end()
+        if match.group("iri") is not None:
+            iri = _decode(match.group("iri"))
+            ok = len(iri) > 1 and iri.endswith(("/", "#"))
+            safe[match.group("prefix")] = safe.get(match.group("prefix"), True) and ok
+    return {prefix for prefix, ok in safe.items() if ok}
 
 
 def embedded_store(build: Path | None = None):  # -> pyoxigraph.Store
@@ -196,9 +347,14 @@ def run(text: str, store):  # -> QuerySolutions | QueryBoolean | QueryTriples
     try:
         return store.query(text, use_default_graph_as_union=union)
     except SyntaxError as error:
-        message = str(error)
-        where = re.match(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)
-        if where:
-            line, column, detail = where.groups()
-            message = f"line {line}, column {column}: {detail}"
-        raise UsageError(f"SPARQL syntax error at {message}") from None
+        raise UsageError(syntax_message(error)) from None
+
+
+def syntax_message(error: SyntaxError) -> str:
+    """pyoxigraph's syntax error as "SPARQL syntax error at line L, column C: …"."""
+    message = str(error)
+    where = re.match(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)
+    if where:
+        line, column, detail = where.groups()
+        message = f"line {line}, column {column}: {detail}"
+    return f"SPARQL syntax error at {message}"

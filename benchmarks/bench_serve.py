@@ -1,0 +1,252 @@
+"""Benchmark ``treatykg serve`` under load, next to Oxigraph's own server on the same data.
+
+Usage: python benchmarks/bench_serve.py [--seconds 10] [--connections 16] [--quick]
+
+Builds a release into a temporary directory, starts ``treatykg serve -q`` on it and
+``oxigraph serve-read-only`` on its ``treatykg.nt``, and lets ``wrk`` (apt-get install wrk)
+hammer one URL at a time with N concurrent connections: a resource IRI dereferenced to
+Turtle (the 303), the treaty's Turtle, JSON-LD and HTML documents, the index page, and every
+bundled query (federated ones excepted) as ``GET …?query=`` for SPARQL JSON results, sent
+identically to treatykg's ``/sparql`` and Oxigraph's ``/query``. Each URL gets one request
+first, so that the documents and query caches are warm and only steady-state serving is
+measured. Oxigraph is the reference for queries because it runs the same engine
+(pyoxigraph is Oxigraph), without the Python web stack around it: the ratio shows what
+treatykg's endpoint costs on top of the engine.
+
+Targets: pages and RDF documents at least 1,000 requests/s, queries at least half of
+Oxigraph's rate, and a 99th-percentile latency under 50 ms, at 16 clients. wrk, the servers
+and the benchmark share the machine, so compare rows within one run. Nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from servers import oxigraph_server, treatykg_server  # tests/servers.py starts both servers
+
+PAGE_TARGET = 1000.0  # requests/s for a page or an RDF document
+QUERY_RATIO_TARGET = 0.5  # treatykg's rate / Oxigraph's, per query
+P99_TARGET_MS = 50.0
+
+TREATY = "/eli/treaty/2024/csp"
+SPARQL_JSON = "application/sparql-results+json"
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+_LATENCY = re.compile(r"^\s*(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m|h)\s*$", re.MULTILINE)
+_RATE = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
+_NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+_SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+
+
+@dataclass(frozen=True)
+class Load:
+    """What wrk measured for one URL."""
+
+    rate: float  # requests/s
+    p50: float  # ms
+    p99: float  # ms
+    refused: int  # responses other than 2xx/3xx
+    broken: int  # socket errors: connect, read, write, timeout (no answer within 10 s)
+
+    @property
+    def errors(self) -> int:
+        return self.refused + self.broken
+
+    def cells(self) -> str:
+        """Three table cells; a row with errors says so in front of its (suspect) numbers."""
+        rate = f"{self.rate:,.0f}"
+        if self.errors:
+            kinds = [f"{self.refused} non-2xx/3xx"] if self.refused else []
+            kinds += [f"{self.broken} socket errors"] if self.broken else []
+            rate = f"ERRORS ({', '.join(kinds)}) {rate}"
+        return f"{rate} | {self.p50:.2f} | {self.p99:.2f}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One row: a path on treatykg, and the same request on Oxigraph if it has one."""
+
+    name: str
+    path: str
+    accept: str
+    oxigraph_path: str | None = None
+
+
+def targets() -> list[Target]:
+    """The rows of the table, in the order of the brief: documents first, then queries."""
+    from treatykg import query
+
+    rows = [
+        Target("dereference (303, Turtle)", TREATY, "text/turtle"),
+        Target("Turtle document", f"{TREATY}.ttl", "text/turtle"),
+        Target("JSON-LD document", f"{TREATY}.jsonld", "application/ld+json"),
+        Target("HTML resource page", f"{TREATY}.html", "text/html"),
+        Target("index page", "/", "text/html"),
+    ]
+    for item in query.bundled():
+        if item.name.startswith("federated/"):
+            continue
+        encoded = urllib.parse.urlencode({"query": item.text}, quote_via=urllib.parse.quote)
+        rows.append(
+            Target(f"query {item.name}", f"/sparql?{encoded}", SPARQL_JSON, f"/query?{encoded}")
+        )
+    return rows
+
+
+def warm(url: str, accept: str) -> int:
+    """One request, not following redirects, so that the server's caches are filled; the
+    status, so that a broken URL is reported instead of measured."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(url, headers={"Accept": accept})
+    try:
+        with opener.open(request, timeout=60) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def wrk(url: str, accept: str, *, seconds: int, connections: int) -> Load:
+    """Run wrk against ``url`` and parse its report."""
+    threads = max(1, min(2, connections))
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-H",
+        f"Accept: {accept}",
+        url,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()}")
+    return parse_wrk(done.stdout)
+
+
+def parse_wrk(report: str) -> Load:
+    """Requests/s, p50 and p99 in ms, and the error count, from wrk's ``--latency`` output."""
+    rate = _RATE.search(report)
+    if rate is None:
+        raise RuntimeError(f"no Requests/sec in wrk's output:\n{report}")
+    latency = {
+        percent: float(value) * _UNITS_MS[unit] for percent, value, unit in _LATENCY.findall(report)
+    }
+    if set(latency) != {"50", "99"}:
+        raise RuntimeError(f"no 50%/99% latency lines in wrk's output:\n{report}")
+    refused = sum(int(count) for count in _NON_2XX.findall(report))
+    socket = _SOCKET.search(report)
+    broken = sum(int(count) for count in socket.groups()) if socket else 0
+    return Load(float(rate.group(1)), latency["50"], latency["99"], refused, broken)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per URL (10)")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent clients (16)")
+    parser.add_argument("--quick", action="store_true", help="3 s per URL: a smoke run")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="treatykg serve --workers (its default)"
+    )
+    args = parser.parse_args()
+    seconds = 3 if args.quick else args.seconds
+    if shutil.which("wrk") is None:
+        sys.exit("bench_serve.py needs wrk, the HTTP load generator: apt-get install wrk")
+
+    from treatykg.build import build
+
+    options = ["-q"] if args.workers is None else ["-q", "--workers", str(args.workers)]
+    rows: list[tuple[Target, Load, Load | None]] = []
+    with tempfile.TemporaryDirectory(prefix="treatykg-bench-serve-") as temp, ExitStack() as stack:
+        out = Path(temp) / "dist"
+        build(out)
+        ours = stack.enter_context(treatykg_server(out, *options))
+        theirs = stack.enter_context(
+            oxigraph_server([out / "treatykg.nt"], Path(temp) / "oxigraph-store")
+        )
+        for target in targets():
+            status = warm(ours + target.path, target.accept)
+            if status >= 400:
+                print(f"warning: {target.name}: treatykg answered {status}", file=sys.stderr)
+            load = wrk(
+                ours + target.path, target.accept, seconds=seconds, connections=args.connections
+            )
+            reference = None
+            if target.oxigraph_path is not None:
+                warm(theirs + target.oxigraph_path, target.accept)
+                reference = wrk(
+                    theirs + target.oxigraph_path,
+                    target.accept,
+                    seconds=seconds,
+                    connections=args.connections,
+                )
+            rows.append((target, load, reference))
+            print(f"  {target.name}: {load.rate:,.0f} req/s", file=sys.stderr)
+
+    print(
+        f"treatykg serve vs oxigraph serve-read-only, wrk -c{args.connections} "
+        f"-d{seconds}s, after one warm-up request per URL; latency in ms\n"
+    )
+    print("| target | treatykg req/s | p50 ms | p99 ms | oxigraph req/s | p50 | p99 | ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    misses: list[str] = []
+    for target, load, reference in rows:
+        if reference is None:
+            other, ratio = "– | – | –", "–"
+        else:
+            other = reference.cells()
+            ratio = (
+                f"{load.rate / reference.rate:.2f}×"
+                if reference.rate and not (load.errors or reference.errors)
+                else "–"
+            )
+        print(f"| {target.name} | {load.cells()} | {other} | {ratio} |")
+        misses.extend(_misses(target, load, reference))
+    verdict = "all targets met" if not misses else "missed: " + "; ".join(misses)
+    print(
+        f"\ntargets: pages and documents ≥ {PAGE_TARGET:,.0f} req/s, queries ≥ "
+        f"{QUERY_RATIO_TARGET}× Oxigraph, p99 < {P99_TARGET_MS:.0f} ms at "
+        f"{args.connections} clients — {verdict}"
+    )
+
+
+def _misses(target: Target, load: Load, reference: Load | None) -> list[str]:
+    """Which targets one row misses, in words."""
+    if load.errors:
+        return [f"{target.name}: {load.errors} errors"]  # its numbers mean nothing then
+    missed = []
+    if load.p99 >= P99_TARGET_MS:
+        missed.append(f"{target.name}: p99 {load.p99:.1f} ms")
+    if reference is None:
+        if load.rate < PAGE_TARGET:
+            missed.append(f"{target.name}: {load.rate:,.0f} req/s")
+    elif not reference.errors and reference.rate:
+        ratio = load.rate / reference.rate
+        if ratio < QUERY_RATIO_TARGET:
+            missed.append(f"{target.name}: {ratio:.2f}× Oxigraph")
+    return missed
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,299 @@
+"""``treatykg serve``: a build, served at its IRIs' own paths, as linked data.
+
+The server stands in for ``https://w3id.org/treatykg/`` once w3id redirects there, so the
+rules are the ones the permanent IRIs promise (W3C "Cool URIs for the Semantic Web"):
+
+* a **resource IRI** (``/id/state/prk``) names a thing, not a document, so it answers
+  ``303 See Other`` to a document chosen by ``Accept``: HTML for browsers, Turtle, JSON-LD or
+  N-Triples for machines (:mod:`treatykg.negotiate`), always with ``Vary: Accept``. The
+  ``Location`` is relative (``prk.ttl``), so it is right behind any proxy or sub-path and
+  cannot be steered by a forged ``Host`` header;
+* a **document** (``/id/state/prk.ttl``) answers 200 in its own format, with an ``ETag``;
+* the build's files (dumps, ``context.jsonld`` with CORS, ``void.ttl``) are served at the
+  ``dcat:downloadURL`` that ``void.ttl`` gives them, and ``/.well-known/void`` is the VoID;
+* ``/sparql`` is the read-only SPARQL endpoint (:mod:`treatykg.endpoint`);
+* anything else is a 404 in the format the client asked for.
+
+Only exact paths listed in the build are served: no path is ever joined to a directory, so
+``..`` or its encodings cannot reach a file outside the build. Pages carry a
+``Content-Security-Policy`` that forbids scripts outright, as a second line of defence
+behind the templates' escaping. Starlette routes the requests and uvicorn serves them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import ipaddress
+import logging
+import posixpath
+import re
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from treatykg import paths
+from treatykg.documents import MEDIA_TYPES, Document, Documents
+from treatykg.errors import UsageError
+from treatykg.negotiate import BadAccept, choose
+
+log = logging.getLogger("treatykg.serve")
+
+#: What a resource IRI can be negotiated to, as media types, in the order of :data:`paths.SUFFIXES`.
+OFFERED: dict[str, str] = {
+    media_type.split(";")[0]: suffix for suffix, media_type in paths.SUFFIXES.items()
+}
+
+#: Pages run no script at all; styles are inline; forms may only go back to this site.
+HTML_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How ``treatykg serve`` runs; the defaults are safe for a laptop."""
+
+    build: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    timeout: float = 10.0
+    max_result_bytes: int = 16 * 1024 * 1024
+    max_body_bytes: int = 128 * 1024
+    access_log: bool = True
+
+
+def create_app(settings: Settings, documents: Documents | None = None) -> Starlette:
+    """The ASGI application: linked-data documents and pages, and the SPARQL endpoint."""
+    from treatykg.endpoint import SparqlService
+
+    documents = documents or Documents(settings.build)
+    dump = settings.build / "treatykg.nt"
+    if not dump.is_file():
+        dump = settings.build / "treatykg.ttl"
+    service = SparqlService(
+        dump,
+        workers=settings.workers,
+        timeout=settings.timeout,
+        max_result_bytes=settings.max_result_bytes,
+        max_body_bytes=settings.max_body_bytes,
+        html=lambda query, results, error: documents.pages.results(query, results, error),
+    )
+    handler = _Handler(documents)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await asyncio.to_thread(service.start)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(service.close)
+
+    routes = [
+        Route(
+            "/sparql",
+            service.handle,
+            methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"],
+        ),
+        Route("/{path:path}", handler.handle, methods=["GET", "HEAD"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.documents = documents
+    app.state.service = service
+    return app
+
+
+class _Handler:
+    """Every path but ``/sparql``: resources, documents, pages and build files."""
+
+    def __init__(self, documents: Documents) -> None:
+        self.documents = documents
+        self.files: dict[str, tuple[Path, str]] = {}
+        for name in documents.file_names:
+            path = documents.file(name)
+            assert path is not None
+            media = MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream")
+            self.files[f"/{name}"] = (path, media)
+        self.files["/.well-known/void"] = (documents.build / "void.ttl", MEDIA_TYPES[".ttl"])
+        self._file_cache: dict[str, Document] = {}
+        self._etags: dict[int, str] = {}
+
+    async def handle(self, request: Request) -> Response:
+        raw = request.scope.get("raw_path") or request.url.path.encode()
+        try:
+            if _BAD_ESCAPE.search(raw):
+                raise ValueError("a % that starts no escape")
+            path = _decode(raw.split(b"?", 1)[0])
+        except ValueError as error:
+            return _plain(400, f"malformed percent-encoding in the path: {error}")
+        if path in ("/", "/index.html"):
+            return self._send(request, self.documents.page("index"))
+        if path in ("/queries", "/queries.html"):
+            return self._send(request, self.documents.page("queries"))
+        if path in self.files:
+            return self._send(request, self._file(path), cors=path == "/context.jsonld")
+        if path in self.documents.resources:
+            return self._see_other(request, path)
+        stem, dot, suffix = path.rpartition(".")
+        if dot and suffix in paths.SUFFIXES and stem in self.documents.resources:
+            return self._send(request, self.documents.document(stem, suffix))
+        return self._not_found(request, path, suffix if dot else None)
+
+    def _see_other(self, request: Request, path: str) -> Response:
+        try:
+            media_type = choose(request.headers.get("accept"), list(OFFERED))
+        except BadAccept as error:
+            return _plain(400, f"malformed Accept header: {error}", vary=True)
+        if media_type is None:
+            offered = ", ".join(OFFERED)
+            return _plain(406, f"not acceptable; this resource is offered as {offered}", vary=True)
+        suffix = OFFERED[media_type]
+        location = f"{posixpath.basename(path)}.{suffix}"
+        return Response(
+            f"See Other: {location}\n",
+            status_code=303,
+            media_type="text/plain",
+            headers={"Location": location, "Vary": "Accept", "Cache-Control": "max-age=300"},
+        )
+
+    def _not_found(self, request: Request, path: str, suffix: str | None) -> Response:
+        if suffix not in paths.SUFFIXES:
+            try:
+                media_type = choose(request.headers.get("accept"), list(OFFERED))
+            except BadAccept as error:
+                return _plain(400, f"malformed Accept header: {error}", vary=True)
+            suffix = OFFERED.get(media_type or "", "html")
+            stem = path
+        else:
+            stem = path.rpartition(".")[0]
+        document = self.documents.not_found(stem, suffix)
+        return self._send(request, document, status=404)
+
+    def _file(self, path: str) -> Document:
+        document = self._file_cache.get(path)
+        if document is None:
+            file, media_type = self.files[path]
+            document = Document(file.read_bytes(), media_type)
+            self._file_cache[path] = document
+        return document
+
+    def _send(
+        self, request: Request, document: Document | None, *, status: int = 200, cors: bool = False
+    ) -> Response:
+        assert document is not None
+        headers = {"X-Content-Type-Options": "nosniff"}
+        if document.media_type.startswith("text/html"):
+            headers["Content-Security-Policy"] = HTML_POLICY
+        if cors:
+            headers["Access-Control-Allow-Origin"] = "*"
+        if status == 200:
+            etag = self._etag(document)
+            headers["ETag"] = etag
+            headers["Cache-Control"] = "public, max-age=300"
+            if etag in _etags(request.headers.get("if-none-match")):
+                return Response(status_code=304, headers=headers)
+        body = b"" if request.method == "HEAD" else document.body
+        response = Response(
+            body, status_code=status, media_type=document.media_type, headers=headers
+        )
+        if request.method == "HEAD":
+            response.headers["Content-Length"] = str(len(document.body))
+        return response
+
+    def _etag(self, document: Document) -> str:
+        key = id(document.body)
+        etag = self._etags.get(key)
+        if etag is None:
+            etag = '"' + hashlib.sha256(document.body).hexdigest()[:32] + '"'
+            self._etags[key] = etag
+        return etag
+
+
+def _decode(raw: bytes) -> str:
+    """The path, percent-decoded as UTF-8; invalid UTF-8 or a NUL is an error, not a guess."""
+    from urllib.parse import unquote_to_bytes
+
+    decoded = unquote_to_bytes(raw).decode("utf-8")  # raises UnicodeDecodeError (a ValueError)
+    if "\x00" in decoded:
+        raise ValueError("a NUL byte")
+    return decoded
+
+
+def _etags(header: str | None) -> set[str]:
+    if not header:
+        return set()
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
+
+
+def _plain(status: int, message: str, *, vary: bool = False) -> Response:
+    headers = {"X-Content-Type-Options": "nosniff"}
+    if vary:
+        headers["Vary"] = "Accept"
+    return Response(message + "\n", status_code=status, media_type="text/plain", headers=headers)
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket, or a one-line UsageError (port taken, bad address)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(1024)
+    except OSError as error:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is only reachable from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def run(settings: Settings, announce: Callable[[str], Any] = print) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM), then stop the query workers."""
+    import uvicorn
+
+    sock = listen(settings.host, settings.port)  # fail fast: port taken, bad address
+    documents = Documents(settings.build)
+    app = create_app(settings, documents)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    announce(f"serving {settings.build} at http://{shown}:{port}/ (SPARQL: /sparql); Ctrl-C stops")
+    config = uvicorn.Config(
+        app,
+        log_level="info",
+        access_log=settings.access_log,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+
+
+__all__ = ["Settings", "create_app", "is_loopback", "listen", "run"]

@@ -1,0 +1,123 @@
+"""Start real servers for tests and benchmarks: ``treatykg serve`` and ``oxigraph serve``.
+
+Both listen on 127.0.0.1 only, on a port the OS picks, and are stopped (SIGTERM, then SIGKILL)
+when the ``with`` block ends, so a failing test never leaves a server behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from shutil import which
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def treatykg_server(build: Path, *options: str, log: Path | None = None) -> Iterator[str]:
+    """Run ``treatykg serve --build BUILD --port 0`` and yield its base URL (no trailing /)."""
+    exe = Path(sys.executable).with_name("treatykg")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "treatykg.cli"]
+    stderr = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(
+        [*command, "serve", "--build", str(build), "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().decode()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert match, f"treatykg serve did not announce its address: {line!r}"
+        base = f"http://127.0.0.1:{match.group(1)}"
+        # uvicorn's access log goes to stdout: keep draining it, or the server blocks once
+        # the pipe's buffer (64 KiB) is full.
+        drain = threading.Thread(target=_drain, args=(process.stdout, log), daemon=True)
+        drain.start()
+        _wait(base + "/", process)
+        yield base
+    finally:
+        _stop(process)
+        if log:
+            stderr.close()  # type: ignore[union-attr]
+
+
+def _drain(stream, log: Path | None) -> None:
+    target = open(log.with_suffix(".access.log"), "wb") if log else None  # noqa: SIM115
+    try:
+        for line in stream:
+            if target is not None:
+                target.write(line)
+    finally:
+        if target is not None:
+            target.close()
+
+
+def oxigraph_exe() -> str:
+    beside_python = Path(sys.executable).with_name("oxigraph")
+    exe = str(beside_python) if beside_python.exists() else which("oxigraph")
+    assert exe, "the oxigraph server comes with the test extra: pip install '.[test]'"
+    return exe
+
+
+@contextlib.contextmanager
+def oxigraph_server(files: Sequence[Path], store: Path, *options: str) -> Iterator[str]:
+    """Load ``files`` into a fresh on-disk store and serve it read-only; yield the base URL."""
+    exe = oxigraph_exe()
+    for file in files:
+        subprocess.run(
+            [exe, "load", "--location", str(store), "--file", str(file)],
+            check=True,
+            capture_output=True,
+        )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [exe, "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}", *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait(base + "/", process)
+        yield base
+    finally:
+        _stop(process)
+
+
+def _wait(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited with {process.returncode}") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not answer at {url}") from None
+            time.sleep(0.05)
