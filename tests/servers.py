@@ -39,7 +39,10 @@ def _stop(process: subprocess.Popen) -> None:
 
 @contextlib.contextmanager
 def treatykg_server(build: Path, *options: str, log: Path | None = None) -> Iterator[str]:
-    """Run ``treatykg serve --build BUILD --port 0`` and yield its base URL (no trailing /)."""
+    """Run ``treatykg serve --build BUILD --port 0`` and yield its base URL (no trailing /).
+
+    With ``log``, the server's stderr goes there (and its access log beside it), and a
+    traceback in it fails the test once the server has stopped."""
     exe = Path(sys.executable).with_name("treatykg")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "treatykg.cli"]
     stderr = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
@@ -65,6 +68,9 @@ def treatykg_server(build: Path, *options: str, log: Path | None = None) -> Iter
         _stop(process)
         if log:
             stderr.close()  # type: ignore[union-attr]
+    if log:
+        text = log.read_text(encoding="utf-8", errors="replace")
+        assert "Traceback" not in text, f"the server logged a traceback:\n{text[-3000:]}"
 
 
 def _drain(stream, log: Path | None) -> None:

@@ -1,8 +1,8 @@
 """The HTML pages: complete, linked only relatively, script-free, escaped, and deterministic.
 
-One release is built per module and every page of its site is rendered once (``site``); the
-tests then read those pages with the standard library's HTML parser, as a browser would
-tokenise them, rather than comparing them with stored copies.
+One release is built per session (conftest.py) and every page of its site is rendered once
+(``site``); the tests then read those pages with the standard library's HTML parser, as a
+browser would tokenise them, rather than comparing them with stored copies.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from treatykg import paths
-from treatykg.build import build
 from treatykg.namespaces import BASE, TKG
 from treatykg.pages import MAX_LISTED, Pages, script_json
 from treatykg.query import bundled
@@ -111,18 +110,13 @@ def merged(out: Path) -> Graph:
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory: pytest.TempPathFactory):
-    return build(tmp_path_factory.mktemp("pages") / "dist")
+def graph(release: Path) -> Graph:
+    return merged(release)
 
 
 @pytest.fixture(scope="module")
-def graph(release) -> Graph:
-    return merged(release.out)
-
-
-@pytest.fixture(scope="module")
-def shapes(release) -> Graph:
-    return Graph().parse(release.out / "shapes.ttl")
+def shapes(release: Path) -> Graph:
+    return Graph().parse(release / "shapes.ttl")
 
 
 @pytest.fixture(scope="module")
@@ -169,14 +163,14 @@ def parsed(site: dict[str, str]) -> dict[str, Parsed]:
 
 
 @pytest.fixture(scope="module")
-def targets(pages: Pages, release) -> set[str]:
+def targets(pages: Pages, release: Path) -> set[str]:
     """Every document the site has: resource pages and their RDF documents, the special
     pages, and the files of the build."""
     found = set(SPECIAL)
     for iri in pages.resource_iris():
         path = paths.path_of(iri) or ""
         found.update(paths.document(path, suffix) for suffix in ("html", "ttl", "jsonld", "nt"))
-    found.update("/" + output.name for output in release.files)
+    found.update("/" + file.name for file in release.iterdir() if file.is_file())
     return found
 
 
@@ -561,9 +555,9 @@ def test_resource_lookup(pages: Pages) -> None:
 
 
 def test_rendering_is_deterministic(
-    pages: Pages, site: dict[str, str], release, shapes: Graph
+    pages: Pages, site: dict[str, str], release: Path, shapes: Graph
 ) -> None:
-    again = Pages(merged(release.out), queries=bundled(), shapes=shapes)
+    again = Pages(merged(release), queries=bundled(), shapes=shapes)
     for iri in (TREATY, SIGNING, PUTIN, f"{BASE}dataset"):
         assert pages.resource(iri) == site[page_of(iri)] == again.resource(iri)
     assert again.index() == site["/index.html"] == pages.index()

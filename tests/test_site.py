@@ -10,16 +10,8 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from treatykg import paths
-from treatykg.build import build
 from treatykg.cli import main
 from treatykg.documents import Documents
-
-
-@pytest.fixture(scope="module")
-def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site") / "dist"
-    build(out)
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,6 @@ from starlette.testclient import TestClient
 
 from sparql_rows import comparable, key
 from treatykg import endpoint, query
-from treatykg.build import build
 from treatykg.endpoint import SparqlService
 from treatykg.errors import UsageError
 
@@ -69,10 +68,8 @@ def app(service: SparqlService) -> Starlette:
 
 
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("sparql") / "dist"
-    build(out)
-    return out
+def dist(release: Path) -> Path:
+    return release
 
 
 @pytest.fixture(scope="module")
@@ -774,3 +771,44 @@ def test_other_bad_requests(client: TestClient) -> None:
         headers={"Content-Type": "application/sparql-query"},
     )
     assert latin1.status_code == 400
+
+
+def test_repeated_queries_are_answered_from_the_cache(
+    client: TestClient, service: SparqlService
+) -> None:
+    text = "SELECT ?c (COUNT(*) AS ?n) { ?s a ?c } GROUP BY ?c ORDER BY ?c"
+    first, second = ask(client, text), ask(client, text)
+    assert first.headers["x-treatykg-cache"] == "miss"
+    assert second.headers["x-treatykg-cache"] == "hit"
+    assert second.content == first.content and second.status_code == 200
+    assert second.headers["content-type"] == first.headers["content-type"]
+    # another format, or another dataset, is another answer
+    assert ask(client, text, format="csv").headers["x-treatykg-cache"] == "miss"
+    named = ask(client, text, **{"default-graph-uri": "urn:x-test:nothing"})
+    assert named.headers["x-treatykg-cache"] == "miss"
+    assert named.json()["results"]["bindings"] == []
+    # errors are never kept: a refused query is refused again, by the checks
+    for _ in range(2):
+        assert "x-treatykg-cache" not in ask(client, "SELEC nothing").headers
+    assert service.cache.size <= service.cache.budget
+
+
+def test_the_cache_keeps_to_its_budget_and_can_be_off(dist: Path) -> None:
+    from treatykg.endpoint import AnswerCache
+
+    cache = AnswerCache(800)
+    jobs = [f"SELECT * {{ ?s ?p {n} }}" for n in range(20)]
+    for text in jobs:
+        cache.put(text, b"x" * 100)  # any hashable key will do
+    assert cache.size <= 800 and cache.get(jobs[-1]) == b"x" * 100
+    assert cache.get(jobs[0]) is None  # the oldest went first
+    cache.put("big", b"y" * 101)  # over an eighth: not kept
+    assert cache.get("big") is None
+    served = SparqlService(dist / "treatykg.nt", workers=1, cache_bytes=0)
+    served.start()
+    try:
+        with TestClient(app(served)) as off:
+            for _ in range(2):
+                assert ask(off, "ASK { ?s ?p ?o }").headers["x-treatykg-cache"] == "miss"
+    finally:
+        served.close()

@@ -170,6 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse (413) a request body larger than this, in KiB (default: 128)",
     )
     serve.add_argument(
+        "--query-cache",
+        type=float,
+        default=32.0,
+        metavar="MIB",
+        help="keep recent query answers, up to this many MiB, and answer repeats from memory "
+        "(exact: the data never changes while serving; 0 turns it off; default: 32)",
+    )
+    serve.add_argument(
         "-q", "--quiet", action="store_true", help="do not log one line per request"
     )
 
@@ -544,6 +552,7 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             timeout=args.timeout,
             max_result_bytes=int(args.max_result_size * 1024 * 1024),
             max_body_bytes=int(args.max_request_size * 1024),
+            cache_bytes=max(0, int(args.query_cache * 1024 * 1024)),
             access_log=not args.quiet,
         )
         serve.run(settings, announce=lambda line: print(f"{PROG}: {line}", file=out, flush=True))

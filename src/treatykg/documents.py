@@ -96,13 +96,17 @@ class Documents:
 
     @cached_property
     def graph(self) -> Graph:
-        """Everything the site describes: dataset and ontology, VoID, validation report."""
+        """Everything the site describes: dataset and ontology, VoID, validation report, and
+        the header of the shapes (so that their version IRI is a resource too)."""
         graph = new_graph()
         for name in ("treatykg.ttl", "void.ttl", "validation-report.ttl"):
             path = self.build / name
             if path.is_file():
                 for quad in parse_file(path, name):
                     graph.add(quad[:3])
+        shapes = URIRef(paths.iri_of("/shapes"))
+        for triple in self.shapes.triples((shapes, None, None)):
+            graph.add(triple)
         return graph
 
     @cached_property

@@ -24,6 +24,7 @@ import asyncio
 import collections
 import contextlib
 import ctypes
+import functools
 import io
 import json
 import logging
@@ -36,7 +37,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -130,6 +131,40 @@ class ResultTooLargeError(Exception):
     """The serialized result passed the cap (raised inside a worker, by the output buffer)."""
 
 
+class AnswerCache:
+    """The most recently used answers, by query, dataset and format, within a byte budget.
+
+    Exact, not approximate: the endpoint is read-only and its store never changes while the
+    server runs, so the same query always has the same answer. Serving repeats from memory
+    spares the workers for new questions (the bundled queries and their forms are asked
+    again and again). Answers larger than an eighth of the budget are not kept.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = max(0, budget)
+        self.size = 0
+        self.hits = self.misses = 0
+        self._answers: collections.OrderedDict[Hashable, bytes] = collections.OrderedDict()
+
+    def get(self, job: Hashable) -> bytes | None:
+        body = self._answers.get(job)
+        if body is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._answers.move_to_end(job)
+        return body
+
+    def put(self, job: Hashable, body: bytes) -> None:
+        if len(body) > self.budget // 8 or job in self._answers:
+            return
+        self._answers[job] = body
+        self.size += len(body)
+        while self.size > self.budget:
+            _, evicted = self._answers.popitem(last=False)
+            self.size -= len(evicted)
+
+
 class _HttpError(Exception):
     """An HTTP error answer, raised from wherever a request is found wanting."""
 
@@ -177,10 +212,12 @@ class SparqlService:
         html: HtmlRenderer | None = None,
         memory_limit: int | None = 1024 * 1024 * 1024,
         isolate_network: bool = True,
+        cache_bytes: int = 32 * 1024 * 1024,
     ) -> None:
         """``memory_limit`` caps what each worker may allocate beyond its loaded store (a query
         that needs more crashes its worker, not the machine; None for no cap);
-        ``isolate_network`` puts workers in an empty network namespace where Linux allows."""
+        ``isolate_network`` puts workers in an empty network namespace where Linux allows;
+        ``cache_bytes`` bounds the cache of answers (0: no cache, every query runs)."""
         if workers < 1:
             raise UsageError("the SPARQL endpoint needs at least one worker")
         self.dump = Path(dump)
@@ -210,6 +247,7 @@ class SparqlService:
         self.named_graphs = False
         self.network_isolated = False
         self._descriptions: dict[str, bytes] = {}
+        self.cache = AnswerCache(cache_bytes)
 
     # --- the pool ----------------------------------------------------------------------------
 
@@ -423,8 +461,7 @@ class SparqlService:
                     raise _HttpError(
                         503, f"query stopped after {self.timeout:g} s (the server's timeout)"
                     )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(readable), min(left, 0.5))
+                await asyncio.wait((readable,), timeout=min(left, 0.5))
                 if not readable.done() and await request.is_disconnected():
                     raise _HttpError(499, "the client went away")
         finally:
@@ -548,11 +585,15 @@ class SparqlService:
         headers = {"Vary": "Accept"} if by_accept else {}
         fmt = "JSON" if media == HTML else (GRAPH_TYPES if graph else RESULT_TYPES)[media]
         job = _Job(text, default_graphs, named_graphs, graph, fmt, self.max_result_bytes)
-        try:
-            body = await self._run(request, job)
-        except _HttpError as refused:
-            refused.headers.update(headers)
-            raise
+        body = self.cache.get(job)
+        headers["X-Treatykg-Cache"] = "miss" if body is None else "hit"
+        if body is None:
+            try:
+                body = await self._run(request, job)
+            except _HttpError as refused:
+                refused.headers.update(headers)
+                raise
+            self.cache.put(job, body)
         if media == HTML and self._html is not None:
             page = self._html(text, json.loads(body), None)
             return HTMLResponse(page, headers={**NOSNIFF, **headers})
@@ -647,7 +688,25 @@ class SparqlService:
 
 def _parse_form(raw: bytes, where: str) -> dict[str, list[str]]:
     """``application/x-www-form-urlencoded`` parameters, strictly: malformed percent-encoding
-    (``%zz``) or bytes that are not UTF-8 (``%ff``) are a 400, never a guess or a 500."""
+    (``%zz``) or bytes that are not UTF-8 (``%ff``) are a 400, never a guess or a 500.
+
+    Clients repeat the same requests (dashboards, the bundled queries), so parses are
+    memoized; the caller gets its own copy to change."""
+    parsed = _parse_form_cached(raw, where)
+    if isinstance(parsed, _HttpError):
+        raise _HttpError(parsed.status, parsed.message)
+    return {name: list(values) for name, values in parsed.items()}
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_form_cached(raw: bytes, where: str) -> dict[str, tuple[str, ...]] | _HttpError:
+    try:
+        return {name: tuple(values) for name, values in _parse_form_uncached(raw, where).items()}
+    except _HttpError as error:
+        return error
+
+
+def _parse_form_uncached(raw: bytes, where: str) -> dict[str, list[str]]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -211,6 +211,7 @@ def nesting(text: str) -> int:
     return deepest
 
 
+@functools.lru_cache(maxsize=512)
 def uses_service(text: str) -> bool:
     """Whether the query may use SERVICE, which makes pyoxigraph fetch from the network.
 
@@ -224,6 +225,7 @@ def uses_service(text: str) -> bool:
     return any("SERVICE" in code.upper() for code in _views(text))
 
 
+@functools.lru_cache(maxsize=512)
 def is_update(text: str) -> bool:
     """Whether the text is a SPARQL Update rather than a query: its first word after the
     prologue is INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY or WITH."""

@@ -71,6 +71,7 @@ class Settings:
     timeout: float = 10.0
     max_result_bytes: int = 16 * 1024 * 1024
     max_body_bytes: int = 128 * 1024
+    cache_bytes: int = 32 * 1024 * 1024
     access_log: bool = True
 
 
@@ -88,6 +89,7 @@ def create_app(settings: Settings, documents: Documents | None = None) -> Starle
         timeout=settings.timeout,
         max_result_bytes=settings.max_result_bytes,
         max_body_bytes=settings.max_body_bytes,
+        cache_bytes=settings.cache_bytes,
         html=lambda query, results, error: documents.pages.results(query, results, error),
     )
     handler = _Handler(documents)
