@@ -36,7 +36,9 @@ CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 @pytest.fixture(scope="module")
 def server(release: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("logs") / "serve.log"
-    with treatykg_server(release, "--timeout", "2", "--workers", "2", log=log) as base:
+    # No answer cache: every request here must really reach a query worker.
+    options = ("--timeout", "2", "--workers", "2", "--query-cache", "0")
+    with treatykg_server(release, *options, log=log) as base:
         yield base
 
 

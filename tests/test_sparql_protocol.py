@@ -79,7 +79,10 @@ def store(dist: Path) -> ox.Store:
 
 @pytest.fixture(scope="module")
 def service(dist: Path) -> Iterator[SparqlService]:
-    served = SparqlService(dist / "treatykg.nt", workers=2, html=page, endpoint_url=URL)
+    # No answer cache: every test here must reach the workers (the cache has its own test).
+    served = SparqlService(
+        dist / "treatykg.nt", workers=2, html=page, endpoint_url=URL, cache_bytes=0
+    )
     served.start()
     yield served
     served.close()
@@ -93,7 +96,7 @@ def client(service: SparqlService) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def strict(dist: Path) -> Iterator[tuple[SparqlService, TestClient]]:
-    """Small limits: 1 s per query, 64 KiB of results, 4 KiB bodies, a short queue."""
+    """Small limits: 1 s per query, 64 KiB of results, 4 KiB bodies, a short queue, no cache."""
     served = SparqlService(
         dist / "treatykg.nt",
         workers=2,
@@ -101,6 +104,7 @@ def strict(dist: Path) -> Iterator[tuple[SparqlService, TestClient]]:
         max_result_bytes=64 * 1024,
         max_body_bytes=4096,
         queue_timeout=0.3,
+        cache_bytes=0,  # every query must reach a worker here
     )
     served.start()
     with TestClient(app(served)) as test_client:
@@ -110,13 +114,14 @@ def strict(dist: Path) -> Iterator[tuple[SparqlService, TestClient]]:
 
 @pytest.fixture(scope="module")
 def single(dist: Path) -> Iterator[tuple[SparqlService, TestClient]]:
-    """One worker with 2 s per query, a 0.2 s queue and a 64 MiB memory budget."""
+    """One worker with 2 s per query, a 0.2 s queue, a 64 MiB memory budget and no cache."""
     served = SparqlService(
         dist / "treatykg.nt",
         workers=1,
         timeout=2,
         queue_timeout=0.2,
         memory_limit=64 * 1024 * 1024,
+        cache_bytes=0,  # every query must reach a worker here
     )
     served.start()
     with TestClient(app(served)) as test_client:
@@ -154,6 +159,20 @@ def wait_idle(service: SparqlService, count: int, within: float = 20) -> None:
     while service.idle < count:
         assert time.monotonic() < deadline, f"only {service.idle} of {count} workers came back"
         time.sleep(0.05)
+
+
+def occupy(service: SparqlService, client: TestClient) -> tuple[threading.Thread, list[Any]]:
+    """Start a runaway query in a thread and return once it holds the only worker; the
+    thread's answer lands in the list."""
+    wait_idle(service, 1)
+    answers: list[Any] = []
+    runner = threading.Thread(target=lambda: answers.append(ask(client, CROSS)))
+    runner.start()
+    deadline = time.monotonic() + 5
+    while service.idle:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    return runner, answers
 
 
 def count(client: TestClient) -> int:
@@ -650,14 +669,7 @@ def test_busy_pool_answers_503_with_retry_after(
     single: tuple[SparqlService, TestClient],
 ) -> None:
     service, client = single
-    wait_idle(service, 1)
-    slow: list[int] = []
-    runner = threading.Thread(target=lambda: slow.append(ask(client, CROSS).status_code))
-    runner.start()
-    deadline = time.monotonic() + 5
-    while service.idle:  # the slow query holds the only worker
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    runner, answers = occupy(service, client)
     started = time.monotonic()
     busy = ask(client, "ASK {}")
     assert busy.status_code == 503
@@ -665,7 +677,7 @@ def test_busy_pool_answers_503_with_retry_after(
     assert int(busy.headers["retry-after"]) >= 1
     assert time.monotonic() - started < 1.5
     runner.join()
-    assert slow == [503]
+    assert [answer.status_code for answer in answers] == [503]
     wait_idle(service, 1)
     assert ask(client, "ASK {}").status_code == 200
 
@@ -674,14 +686,7 @@ def test_a_crashed_worker_is_a_clean_500_and_is_replaced(
     single: tuple[SparqlService, TestClient],
 ) -> None:
     service, client = single
-    wait_idle(service, 1)
-    answers: list[Any] = []
-    runner = threading.Thread(target=lambda: answers.append(ask(client, CROSS)))
-    runner.start()
-    deadline = time.monotonic() + 5
-    while service.idle:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    runner, answers = occupy(service, client)
     (worker,) = service._pool
     os.kill(worker.process.pid, signal.SIGSEGV)
     runner.join()
@@ -773,9 +778,20 @@ def test_other_bad_requests(client: TestClient) -> None:
     assert latin1.status_code == 400
 
 
+@pytest.fixture(scope="module")
+def cached(dist: Path) -> Iterator[tuple[SparqlService, TestClient]]:
+    """The service as `treatykg serve` runs it: with its answer cache."""
+    served = SparqlService(dist / "treatykg.nt", workers=1)
+    served.start()
+    with TestClient(app(served)) as test_client:
+        yield served, test_client
+    served.close()
+
+
 def test_repeated_queries_are_answered_from_the_cache(
-    client: TestClient, service: SparqlService
+    cached: tuple[SparqlService, TestClient],
 ) -> None:
+    service, client = cached
     text = "SELECT ?c (COUNT(*) AS ?n) { ?s a ?c } GROUP BY ?c ORDER BY ?c"
     first, second = ask(client, text), ask(client, text)
     assert first.headers["x-treatykg-cache"] == "miss"
