@@ -249,3 +249,16 @@ def test_every_iri_of_the_build_dereferences(client: TestClient, documents: Docu
     files = {f"{BASE}{name}" for name in documents.file_names}
     for iri in sorted(ours - files - {BASE}):
         assert client.get(_path(iri)).status_code == 303, iri
+
+
+def test_the_served_void_names_the_endpoint(client: TestClient, release: Path) -> None:
+    served = Graph().parse(data=client.get("/.well-known/void").content, format="turtle")
+    built = Graph().parse(release / "void.ttl", format="turtle")
+    dataset, endpoint = URIRef(f"{BASE}dataset"), URIRef(f"{BASE}sparql")
+    dcat = "http://www.w3.org/ns/dcat#"
+    assert set(built) < set(served)  # everything the build says, and more
+    assert (dataset, URIRef("http://rdfs.org/ns/void#sparqlEndpoint"), endpoint) in served
+    assert (endpoint, URIRef(f"{dcat}servesDataset"), dataset) in served
+    assert (endpoint, URIRef(f"{dcat}endpointURL"), endpoint) in served
+    # the build's own file is left as built: its checksum is in the manifest
+    assert client.get("/void.ttl").content == (release / "void.ttl").read_bytes()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
 import time
 import urllib.parse
@@ -243,3 +244,25 @@ def test_errors_stay_short(server: str) -> None:
         client = SPARQLWrapper(f"{server}/sparql")
         client.setQuery("SELECT ?x WHERE { ?x ?y }")
         client.query()
+
+
+def test_a_client_that_goes_away_frees_its_worker(release: Path) -> None:
+    """A query whose client hung up is killed, not left to run until the timeout: with one
+    worker and a 60 s timeout, the next query is answered within seconds."""
+    options = ("--workers", "1", "--timeout", "60", "--query-cache", "0", "-q")
+    with treatykg_server(release, *options) as server:
+        host, port = server.removeprefix("http://").split(":")
+        body = urllib.parse.urlencode({"query": CROSS_PRODUCT}).encode()
+        with socket.create_connection((host, int(port)), timeout=10) as client:
+            client.sendall(
+                b"POST /sparql HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            time.sleep(1)  # the query is running in the only worker
+        started = time.monotonic()
+        quick = urllib.parse.quote("ASK { ?s ?p ?o }")
+        status, _, body = _raw(server, "GET", f"/sparql?query={quick}", Accept="application/json")
+        assert status == 200, body
+        assert time.monotonic() - started < 10

@@ -10,7 +10,9 @@ rules are the ones the permanent IRIs promise (W3C "Cool URIs for the Semantic W
   cannot be steered by a forged ``Host`` header;
 * a **document** (``/id/state/prk.ttl``) answers 200 in its own format, with an ``ETag``;
 * the build's files (dumps, ``context.jsonld`` with CORS, ``void.ttl``) are served at the
-  ``dcat:downloadURL`` that ``void.ttl`` gives them, and ``/.well-known/void`` is the VoID;
+  ``dcat:downloadURL`` that ``void.ttl`` gives them, and ``/.well-known/void`` is the VoID,
+  which here also names the SPARQL endpoint (``void:sparqlEndpoint`` and a
+  ``dcat:DataService``): only a running server knows that it has one;
 * ``/sparql`` is the read-only SPARQL endpoint (:mod:`treatykg.endpoint`);
 * anything else is a 404 in the format the client asked for.
 
@@ -43,6 +45,7 @@ from starlette.routing import Route
 from treatykg import paths
 from treatykg.documents import MEDIA_TYPES, Document, Documents
 from treatykg.errors import UsageError
+from treatykg.namespaces import BASE
 from treatykg.negotiate import BadAccept, choose
 
 log = logging.getLogger("treatykg.serve")
@@ -127,8 +130,9 @@ class _Handler:
             assert path is not None
             media = MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream")
             self.files[f"/{name}"] = (path, media)
-        self.files["/.well-known/void"] = (documents.build / "void.ttl", MEDIA_TYPES[".ttl"])
-        self._file_cache: dict[str, Document] = {}
+        self._file_cache: dict[str, Document] = {
+            "/.well-known/void": Document(served_void(documents), MEDIA_TYPES[".ttl"])
+        }
         self._etags: dict[int, str] = {}
 
     async def handle(self, request: Request) -> Response:
@@ -143,7 +147,7 @@ class _Handler:
             return self._send(request, self.documents.page("index"))
         if path in ("/queries", "/queries.html"):
             return self._send(request, self.documents.page("queries"))
-        if path in self.files:
+        if path in self.files or path == "/.well-known/void":
             return self._send(request, self._file(path), cors=path == "/context.jsonld")
         if path in self.documents.resources:
             return self._see_other(request, path)
@@ -220,6 +224,41 @@ class _Handler:
             etag = '"' + hashlib.sha256(document.body).hexdigest()[:32] + '"'
             self._etags[key] = etag
         return etag
+
+
+#: The SPARQL endpoint's IRI under the namespace, as a server at its root answers it.
+ENDPOINT = f"{BASE}sparql"
+
+
+def served_void(documents: Documents) -> bytes:
+    """The build's VoID/DCAT description plus the endpoint this server runs: the dataset's
+    ``void:sparqlEndpoint``, and a ``dcat:DataService`` that serves it (DCAT 3), conforming to
+    the SPARQL 1.1 Protocol. The build's ``void.ttl`` stays as built (its checksum is in the
+    manifest); only ``/.well-known/void`` says what this server adds."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import DCTERMS, RDF, VOID
+
+    from treatykg import serialize
+    from treatykg.describe import DATASET, DCAT
+    from treatykg.load import parse_file
+    from treatykg.namespaces import new_graph
+
+    graph = new_graph()
+    for quad in parse_file(documents.build / "void.ttl", "void.ttl"):
+        graph.add(quad[:3])
+    # The service is named by its endpoint IRI, which dereferences to its SPARQL Service
+    # Description: one IRI for the thing a client can call and read about.
+    endpoint = service = URIRef(ENDPOINT)
+    graph.add((DATASET, VOID.sparqlEndpoint, endpoint))
+    graph.add((service, RDF.type, DCAT.DataService))
+    graph.add((service, DCTERMS.title, Literal("treatykg SPARQL endpoint (read-only)", lang="en")))
+    graph.add((service, DCAT.endpointURL, endpoint))
+    graph.add((service, DCAT.endpointDescription, endpoint))
+    graph.add((service, DCAT.servesDataset, DATASET))
+    graph.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    for licence in graph.objects(DATASET, DCTERMS.license):
+        graph.add((service, DCTERMS.license, licence))
+    return serialize.turtle(graph)
 
 
 def _decode(raw: bytes) -> str:
