@@ -44,6 +44,11 @@ ALWAYS = {
     "shapes.jsonld",
     "validation-report.ttl",
     "void.ttl",
+    "wikidata.nt",
+    "mappings.sssom.tsv",
+    "wikidata.qs",
+    "wikidata-unmatched.tsv",
+    "mixnmatch.tsv",
     "manifest.json",
 }
 

@@ -262,3 +262,25 @@ def test_the_served_void_names_the_endpoint(client: TestClient, release: Path) -
     assert (endpoint, URIRef(f"{dcat}endpointURL"), endpoint) in served
     # the build's own file is left as built: its checksum is in the manifest
     assert client.get("/void.ttl").content == (release / "void.ttl").read_bytes()
+
+
+def test_a_retired_identifier_redirects_for_good(release: Path, tmp_path: Path) -> None:
+    """docs/identifiers.md: an identifier that must go stays, with tkg:replacedBy, and its
+    IRI and documents redirect (301) to the successor's."""
+    import shutil
+
+    copy = tmp_path / "dist"
+    shutil.copytree(release, copy)
+    old, new = f"{BASE}id/person/v-putin", f"{BASE}id/person/vladimir-putin"
+    with (copy / "treatykg.ttl").open("a", encoding="utf-8") as turtle:
+        turtle.write(f"\n<{old}> <{BASE}def#replacedBy> <{new}> .\n")
+    client = TestClient(create_app(Settings(build=copy)), follow_redirects=False)
+    moved = client.get("/id/person/v-putin", headers={"Accept": "text/turtle"})
+    assert (moved.status_code, moved.headers["location"]) == (301, "vladimir-putin")
+    document = client.get("/id/person/v-putin.jsonld")
+    assert (document.status_code, document.headers["location"]) == (301, "vladimir-putin.jsonld")
+    followed = client.get(
+        "/id/person/v-putin", headers={"Accept": "text/turtle"}, follow_redirects=True
+    )
+    assert followed.status_code == 200 and str(followed.url).endswith("/vladimir-putin.ttl")
+    assert client.get("/id/person/vladimir-putin").status_code == 303  # the successor as ever

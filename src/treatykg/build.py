@@ -149,7 +149,8 @@ def build(
             with stage("write"):
                 (staging / name).write_bytes(content)
             digest = hashlib.sha256(content).hexdigest()
-            media_type = serialize.get_format(fmt).media_type
+            # An RDF format's name, or the media type of a file that is not RDF (mappings).
+            media_type = fmt if "/" in fmt else serialize.get_format(fmt).media_type
             written.append(OutputFile(name, media_type, what, len(content), digest))
 
         with stage("context"):
@@ -256,6 +257,8 @@ def build(
         ]
         for step, name, fmt, what, make in files:
             emit(step, name, fmt, what, make)
+        for name, media_type, what, make in linking_files(published):
+            emit("link", name, media_type, what, make)
         # Last: the description lists every file written so far, with its size and checksum.
         emit(
             "describe",
@@ -280,6 +283,47 @@ def build(
         report=report,
         timings=stage.timings,
     )
+
+
+def linking_files(published: Graph) -> list[tuple[str, str, str, Callable[[], bytes]]]:
+    """The files that link the dataset with Wikidata: name, media type, description, maker."""
+    from treatykg import linking, wikidata
+
+    return [
+        (
+            "wikidata.nt",
+            "application/n-triples",
+            "the dataset in Wikidata's RDF model (wdt:, p:/ps:/pq:/pr:, ranks, references), "
+            "with Wikidata's items wherever a verified link exists",
+            lambda: wikidata.view_ntriples(published),
+        ),
+        (
+            "mappings.sssom.tsv",
+            "text/tab-separated-values",
+            "SSSOM mappings of treatykg's terms and entities to Wikidata",
+            lambda: linking.sssom_table(published).encode("utf-8"),
+        ),
+        (
+            "wikidata.qs",
+            "text/plain",
+            "QuickStatements V1 commands for what Wikidata could take from treatykg, each "
+            "with its references, only for items with a verified link",
+            lambda: linking.quickstatements(published).encode("utf-8"),
+        ),
+        (
+            "wikidata-unmatched.tsv",
+            "text/tab-separated-values",
+            "treatykg entities with no verified Wikidata item (never created automatically)",
+            lambda: linking.unmatched(published).encode("utf-8"),
+        ),
+        (
+            "mixnmatch.tsv",
+            "text/tab-separated-values",
+            "a Mix'n'match catalogue of the unmatched entities (id, name, description, type, "
+            "url)",
+            lambda: linking.mixnmatch_catalogue(published).encode("utf-8"),
+        ),
+    ]
 
 
 def _description(

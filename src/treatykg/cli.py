@@ -177,9 +177,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep recent query answers, up to this many MiB, and answer repeats from memory "
         "(exact: the data never changes while serving; 0 turns it off; default: 32)",
     )
-    serve.add_argument(
-        "-q", "--quiet", action="store_true", help="do not log one line per request"
+    serve.add_argument("-q", "--quiet", action="store_true", help="do not log one line per request")
+
+    link = commands.add_parser(
+        "wikidata",
+        help="write the files that link the dataset with Wikidata (also part of every build)",
+        description=(
+            "Write the Wikidata-shaped view (wikidata.nt), the SSSOM mappings, the "
+            "QuickStatements of what Wikidata could take (each with references, only for "
+            "verified items), the unmatched entities and a Mix'n'match catalogue, from a "
+            "build or, without --build, from the bundled data."
+        ),
+        epilog=SITE_EXIT_CODES.replace("site", "output"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    link.add_argument("--build", metavar="DIR", help="build to read (default: bundled data)")
+    link.add_argument("--out", default="wikidata", metavar="DIR", help="output (wikidata)")
+    link.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
 
     site = commands.add_parser(
         "site",
@@ -388,6 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args, sys.stdout, sys.stderr)
         if args.command == "site":
             return _site(args, sys.stdout, sys.stderr)
+        if args.command == "wikidata":
+            return _wikidata(args, sys.stdout, sys.stderr)
         return _check_shapes(args, sys.stdout, sys.stderr)
     except TreatykgError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
@@ -570,6 +586,46 @@ def _site(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"{result.resources:,} resources, in {time.perf_counter() - started:.2f} s",
             file=err,
         )
+    return 0
+
+
+def _wikidata(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import hashlib
+    import json
+    from pathlib import Path
+
+    from treatykg import atomic
+    from treatykg.build import linking_files
+    from treatykg.load import load, load_graph, load_ontology
+    from treatykg.namespaces import new_graph
+
+    if args.build:
+        graph = load_graph([Path(args.build) / "treatykg.ttl"])
+    else:
+        graph = new_graph()
+        for triple in load_ontology():
+            graph.add(triple)
+        for quad in load().quads((None, None, None, None)):
+            graph.add(quad[:3])
+    entries = []
+    with atomic.staging(Path(args.out)) as stage:
+        for name, media_type, what, make in linking_files(graph):
+            content = make()
+            (stage / name).write_bytes(content)
+            digest = hashlib.sha256(content).hexdigest()
+            entries.append(
+                {
+                    "bytes": len(content),
+                    "description": what,
+                    "mediaType": media_type,
+                    "name": name,
+                    "sha256": digest,
+                }
+            )
+        manifest = json.dumps({"files": entries}, indent=2, sort_keys=True) + "\n"
+        (stage / atomic.MARKER).write_text(manifest, encoding="utf-8")
+    if not args.quiet:
+        print(f"wrote {args.out}/: {', '.join(e['name'] for e in entries)}", file=err)
     return 0
 
 

@@ -35,7 +35,7 @@ from rdflib.term import Node
 from treatykg import paths, serialize
 from treatykg.errors import InputError
 from treatykg.load import parse_file
-from treatykg.namespaces import BASE, ELI, new_graph
+from treatykg.namespaces import BASE, ELI, TKG, new_graph
 
 #: Properties whose values name a resource; their triples go into the documents of the
 #: resources that link to it.
@@ -56,6 +56,8 @@ MEDIA_TYPES: dict[str, str] = {
     ".jsonld": "application/ld+json",
     ".json": "application/json",
     ".html": "text/html; charset=utf-8",
+    ".tsv": "text/tab-separated-values; charset=utf-8",
+    ".qs": "text/plain; charset=utf-8",
 }
 
 #: Paths with a document of their own that is a whole build file, not a description.
@@ -148,6 +150,17 @@ class Documents:
         )
 
     # --- lookups ---------------------------------------------------------------------------
+
+    @cached_property
+    def successors(self) -> dict[str, str]:
+        """Retired resource path → its successor's path (``tkg:replacedBy``): the redirect
+        that docs/identifiers.md promises for an identifier that had to go."""
+        found = {}
+        for old, new in self.graph.subject_objects(TKG.replacedBy):
+            old_path, new_path = paths.path_of(str(old)), paths.path_of(str(new))
+            if old_path and new_path and old_path != new_path:
+                found[old_path] = new_path
+        return found
 
     def resource_path(self, path: str) -> str | None:
         """``path`` if it is a resource (a thing with documents), else None."""

@@ -149,12 +149,31 @@ class _Handler:
             return self._send(request, self.documents.page("queries"))
         if path in self.files or path == "/.well-known/void":
             return self._send(request, self._file(path), cors=path == "/context.jsonld")
+        stem, dot, suffix = path.rpartition(".")
+        moved = self.documents.successors.get(path) or (
+            dot and suffix in paths.SUFFIXES and self.documents.successors.get(stem)
+        )
+        if moved:
+            return self._moved(
+                path, moved, suffix if dot and path not in self.documents.resources else None
+            )
         if path in self.documents.resources:
             return self._see_other(request, path)
-        stem, dot, suffix = path.rpartition(".")
         if dot and suffix in paths.SUFFIXES and stem in self.documents.resources:
             return self._send(request, self.documents.document(stem, suffix))
         return self._not_found(request, path, suffix if dot else None)
+
+    def _moved(self, path: str, successor: str, suffix: str | None) -> Response:
+        """A retired identifier (``tkg:replacedBy``) redirects for good to its successor,
+        as a document to the same format of the successor's document."""
+        target = paths.document(successor, suffix) if suffix else successor
+        location = paths.relative(path, target)
+        return Response(
+            f"Moved Permanently: {location}\n",
+            status_code=301,
+            media_type="text/plain",
+            headers={"Location": location, "Cache-Control": "max-age=86400"},
+        )
 
     def _see_other(self, request: Request, path: str) -> Response:
         try:
