@@ -441,8 +441,20 @@ def _description(graph: Graph, node: URIRef) -> str:
     return text if len(text) <= 250 else text[:249].rstrip() + "…"
 
 
+#: Kinds of entity that Wikidata has items for (states, people, organisations, offices,
+#: places, legal instruments, events, publications, treaties). Claims, norms, obligations,
+#: conditions, tenures, quotations and a treaty's articles never get items of their own, so
+#: listing them in a catalogue for editors to match would only be noise; they stay in
+#: wikidata-unmatched.tsv.
+MATCHABLE_KINDS = frozenset(
+    {"state", "person", "org", "office", "place", "legal", "event", "source", "treaty"}
+)
+
+
 def _rows_for_catalogue(graph: Graph) -> Iterator[tuple[str, str, str, str, str]]:
     for node in unmatched_entities(graph):
+        if _kind(str(node)) not in MATCHABLE_KINDS:
+            continue
         iri = str(node)
         yield (
             iri[len(BASE) :],
@@ -455,5 +467,6 @@ def _rows_for_catalogue(graph: Graph) -> Iterator[tuple[str, str, str, str, str]
 
 def mixnmatch_catalogue(graph: Graph) -> str:
     """A Mix'n'match import file (TSV with the recognised headers id, name, description, type,
-    url) of :func:`unmatched_entities`, so Wikidata editors can match them to existing items."""
+    url) of the :func:`unmatched_entities` of a :data:`MATCHABLE_KINDS` kind, so Wikidata
+    editors can match them to existing items."""
     return _tsv(MIXNMATCH_COLUMNS, _rows_for_catalogue(graph))
