@@ -26,6 +26,8 @@ from servers import free_port
 from treatykg.site import write_site
 
 APACHE = "/usr/sbin/apache2"
+BASE = "https://w3id.org/treatykg/"
+RETIRED, SUCCESSOR = "id/person/v-putin", "id/person/vladimir-putin"
 MODULES = Path("/usr/lib/apache2/modules")
 NEEDED = ("mpm_event", "authz_core", "dir", "mime", "rewrite", "headers")
 
@@ -57,8 +59,13 @@ def apache(release: Path) -> Iterator[str]:
     # temporary folders: the site goes to a world-readable folder of its own.
     run = Path(tempfile.mkdtemp(prefix="treatykg-apache-"))
     try:
+        # One identifier retired on purpose (tkg:replacedBy), to prove its 301 rules.
+        build = run / "dist"
+        shutil.copytree(release, build)
+        with (build / "treatykg.ttl").open("a", encoding="utf-8") as turtle:
+            turtle.write(f"\n<{BASE}{RETIRED}> <{BASE}def#replacedBy> <{BASE}{SUCCESSOR}> .\n")
         site = run / "site"
-        write_site(release, site)
+        write_site(build, site)
         for folder in (run, *site.rglob("*")):
             folder.chmod(0o755 if folder.is_dir() else 0o644)
         site.chmod(0o755)
@@ -157,3 +164,10 @@ def test_context_cors_and_not_found(apache: str) -> None:
     assert status == 200 and headers["content-type"].startswith("text/html")
     void = Graph().parse(data=_get(apache, "/.well-known/void")[2], format="turtle")
     assert (URIRef("https://w3id.org/treatykg/dataset"), None, None) in void
+
+
+@pytest.mark.parametrize("suffix", ["", ".ttl", ".jsonld", ".nt", ".html"])
+def test_a_retired_identifier_moves_for_good(apache: str, suffix: str) -> None:
+    status, headers, _ = _get(apache, f"/{RETIRED}{suffix}", Accept="text/turtle")
+    assert status == 301
+    assert headers["location"].endswith(f"/{SUCCESSOR}{suffix}")

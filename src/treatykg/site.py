@@ -21,6 +21,7 @@ whole, like a build.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -104,6 +105,21 @@ def _negotiation(target: Callable[[str], str], conditions: list[str]) -> list[st
     return lines
 
 
+def _retired(documents: Documents, target: str) -> list[str]:
+    """301 rules from each retired identifier (``tkg:replacedBy``), and its documents, to its
+    successor's: the redirect docs/identifiers.md promises, as ``treatykg serve`` answers it."""
+    if not documents.successors:
+        return []
+    lines = ["# Retired identifiers (tkg:replacedBy): moved for good to their successors."]
+    for old, new in sorted(documents.successors.items()):
+        pattern = re.escape(old.lstrip("/"))
+        lines.append(
+            f"RewriteRule ^{pattern}(\\.(html|ttl|jsonld|nt))?$ {target}{new.lstrip('/')}$1 "
+            "[R=301,L]"
+        )
+    return lines
+
+
 def htaccess(documents: Documents) -> str:
     """Apache rules for serving this directory at the root of the namespace."""
     lines = [
@@ -129,6 +145,7 @@ def htaccess(documents: Documents) -> str:
         "",
         "RewriteEngine On",
         "RewriteBase /",
+        *_retired(documents, ""),
         "# A resource IRI (a thing, not a document) answers 303 See Other to the document",
         "# that the Accept header asks for; HTML when it names none of our formats.",
     ]
@@ -159,6 +176,7 @@ def w3id_htaccess(documents: Documents, site_url: str | None) -> str:
         "Options -MultiViews",
         "RewriteEngine On",
         "",
+        *_retired(documents, target),
         f"# Resource IRIs ({', '.join(roots)}): 303 to the document that Accept asks for.",
         "# Hash IRIs (def#State) reach the server without their fragment, as def.",
     ]
