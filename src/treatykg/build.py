@@ -26,7 +26,7 @@ from rdflib.term import Node
 
 from treatykg import __version__, atomic
 from treatykg.errors import TreatykgError
-from treatykg.load import Paths, load, load_ontology, load_shapes
+from treatykg.load import Paths, load, load_graph, load_ontology, load_shapes
 from treatykg.namespaces import BASE, new_graph
 from treatykg.report import Report
 
@@ -324,6 +324,25 @@ def linking_files(published: Graph) -> list[tuple[str, str, str, Callable[[], by
             lambda: linking.mixnmatch_catalogue(published).encode("utf-8"),
         ),
     ]
+
+
+def write_linking(out: str | Path, data: Paths | None = None) -> tuple[OutputFile, ...]:
+    """``treatykg wikidata``: the linking files alone, from the build ``data`` points to (its
+    ``treatykg.ttl``) or from the bundled sources, into ``out`` with a manifest; the same bytes
+    a build writes, replaced whole like a build."""
+    if data is None:
+        published, _ = _merge(load_ontology(), load())
+    else:
+        published = load_graph([Path(data) / "treatykg.ttl"])
+    written = []
+    with atomic.staging(Path(out)) as staging:
+        for name, media_type, what, make in linking_files(published):
+            content = make()
+            (staging / name).write_bytes(content)
+            digest = hashlib.sha256(content).hexdigest()
+            written.append(OutputFile(name, media_type, what, len(content), digest))
+        (staging / atomic.MARKER).write_bytes(_manifest(written))
+    return tuple(written)
 
 
 def _description(

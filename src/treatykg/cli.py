@@ -76,6 +76,13 @@ exit codes:
 """
 
 
+WIKIDATA_EXIT_CODES = """\
+exit codes:
+  0  written: the files replaced --out whole
+  2  usage or input error: not a build directory, --out is not an earlier output
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -188,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
             "verified items), the unmatched entities and a Mix'n'match catalogue, from a "
             "build or, without --build, from the bundled data."
         ),
-        epilog=SITE_EXIT_CODES.replace("site", "output"),
+        epilog=WIKIDATA_EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     link.add_argument("--build", metavar="DIR", help="build to read (default: bundled data)")
@@ -590,42 +597,11 @@ def _site(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _wikidata(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    import hashlib
-    import json
-    from pathlib import Path
+    from treatykg.build import write_linking
 
-    from treatykg import atomic
-    from treatykg.build import linking_files
-    from treatykg.load import load, load_graph, load_ontology
-    from treatykg.namespaces import new_graph
-
-    if args.build:
-        graph = load_graph([Path(args.build) / "treatykg.ttl"])
-    else:
-        graph = new_graph()
-        for triple in load_ontology():
-            graph.add(triple)
-        for quad in load().quads((None, None, None, None)):
-            graph.add(quad[:3])
-    entries = []
-    with atomic.staging(Path(args.out)) as stage:
-        for name, media_type, what, make in linking_files(graph):
-            content = make()
-            (stage / name).write_bytes(content)
-            digest = hashlib.sha256(content).hexdigest()
-            entries.append(
-                {
-                    "bytes": len(content),
-                    "description": what,
-                    "mediaType": media_type,
-                    "name": name,
-                    "sha256": digest,
-                }
-            )
-        manifest = json.dumps({"files": entries}, indent=2, sort_keys=True) + "\n"
-        (stage / atomic.MARKER).write_text(manifest, encoding="utf-8")
+    written = write_linking(args.out, args.build)
     if not args.quiet:
-        print(f"wrote {args.out}/: {', '.join(e['name'] for e in entries)}", file=err)
+        print(f"wrote {args.out}/: {', '.join(f.name for f in written)}", file=err)
     return 0
 
 

@@ -35,7 +35,7 @@ from rdflib.term import Node
 from treatykg import paths, serialize
 from treatykg.errors import InputError
 from treatykg.load import parse_file
-from treatykg.namespaces import BASE, ELI, TKG, new_graph
+from treatykg.namespaces import ELI, TKG, new_graph
 
 #: Properties whose values name a resource; their triples go into the documents of the
 #: resources that link to it.
@@ -161,10 +161,6 @@ class Documents:
             if old_path and new_path and old_path != new_path:
                 found[old_path] = new_path
         return found
-
-    def resource_path(self, path: str) -> str | None:
-        """``path`` if it is a resource (a thing with documents), else None."""
-        return path if path in self.resources else None
 
     def document(self, path: str, suffix: str) -> Document | None:
         """The ``suffix`` document ("ttl", "jsonld", "nt", "html") of a resource path."""
@@ -324,4 +320,4 @@ def _manifest_names(manifest: object) -> Iterator[str]:
     yield "manifest.json"
 
 
-__all__ = ["BASE", "Document", "Documents"]
+__all__ = ["Document", "Documents"]

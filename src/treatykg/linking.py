@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from treatykg.namespaces import BASE, TKG, WD, WDT
@@ -38,10 +38,6 @@ __all__ = [
 MAPPING_SET_ID = "https://w3id.org/treatykg/mappings/wikidata.sssom.tsv"
 LICENSE = "https://creativecommons.org/licenses/by-sa/4.0/"
 SEMAPV = "https://w3id.org/semapv/vocab/"
-DCTERMS_SOURCE = URIRef("http://purl.org/dc/terms/source")
-DCTERMS_PUBLISHER = URIRef("http://purl.org/dc/terms/publisher")
-DCTERMS_ISSUED = URIRef("http://purl.org/dc/terms/issued")
-DCTERMS_DESCRIPTION = URIRef("http://purl.org/dc/terms/description")
 
 # CURIE prefixes of the SSSOM file. ``treatykg`` covers the data IRIs (id/…, eli/…); ``tkg`` the
 # vocabulary. Both are needed because SSSOM identifiers must be CURIEs, and the data IRIs are
@@ -311,7 +307,7 @@ def _references(graph: Graph, evidence: URIRef) -> list[list[tuple[str, str]]]:
     (retrieved) is never given: our sources do not record when they were read."""
     verified = _verified_items(graph)
     references = []
-    for source in sorted(graph.objects(evidence, DCTERMS_SOURCE)):
+    for source in sorted(graph.objects(evidence, DCTERMS.source)):
         pairs: list[tuple[str, str]] = []
         urls = sorted(str(u) for u in graph.objects(source, TKG.url))
         if any("wikidata.org" in u for u in urls):
@@ -320,13 +316,13 @@ def _references(graph: Graph, evidence: URIRef) -> list[list[tuple[str, str]]]:
         own = verified.get(source) if isinstance(source, URIRef) else None
         if own:
             pairs.append(("S248", own))
-        for publisher in sorted(graph.objects(source, DCTERMS_PUBLISHER)):
+        for publisher in sorted(graph.objects(source, DCTERMS.publisher)):
             publisher_qid = verified.get(publisher) if isinstance(publisher, URIRef) else None
             if publisher_qid and (publisher, TKG.organisationKind, _WIKIMEDIA_KIND) in graph:
                 pairs.append(("S143", publisher_qid))
         if not pairs:
             continue
-        issued = _date(graph, source, DCTERMS_ISSUED)
+        issued = _date(graph, source, DCTERMS.issued)
         if issued:
             pairs.append(("S577", _qs_time(issued, 11)))
         references.append(pairs)
@@ -432,7 +428,7 @@ def _description(graph: Graph, node: URIRef) -> str:
     text = ", ".join(str(t).rsplit("#", 1)[-1] for t in _types(graph, node))
     descriptions = sorted(
         str(o)
-        for o in graph.objects(node, DCTERMS_DESCRIPTION)
+        for o in graph.objects(node, DCTERMS.description)
         if isinstance(o, Literal) and o.language == "en"
     )
     if descriptions:
