@@ -28,6 +28,8 @@ from treatykg.describe import (
     describe,
     distribution_iri,
     partition_iri,
+    statistics,
+    store_statistics,
 )
 from treatykg.load import load, load_ontology
 from treatykg.namespaces import TKG, new_graph
@@ -463,3 +465,60 @@ def test_description_conforms_to_dcat_and_void_shapes(void: Graph) -> None:
     shapes = Graph().parse(data=SHAPES, format="turtle")
     conforms, _, text = pyshacl.validate(void, shacl_graph=shapes, inference="none")
     assert conforms, text
+
+
+# --- from a Store --------------------------------------------------------------------------
+
+
+def _store_triples(store: ox.Store) -> set[tuple]:
+    """The store's triples as rdflib terms, for the one-pass Python count."""
+
+    def term(node: object) -> object:
+        if isinstance(node, ox.NamedNode):
+            return URIRef(node.value)
+        if isinstance(node, ox.BlankNode):
+            return BNode(node.value)
+        assert isinstance(node, ox.Literal)
+        if node.language:
+            return Literal(node.value, lang=node.language)
+        return Literal(node.value, datatype=URIRef(node.datatype.value))
+
+    return {(term(q.subject), term(q.predicate), term(q.object)) for q in store}
+
+
+def test_the_store_s_counts_are_the_python_counts(store: ox.Store, tmp_path) -> None:
+    """SPARQL aggregates over the Store (store_statistics) count what statistics() counts in
+    Python over the same triples: on the bundled data and on a generated corpus."""
+    import generated_corpus
+
+    _, corpus = generated_corpus.published(generated_corpus.generate(tmp_path, treaties=3))
+    for each in (store, corpus):
+        assert store_statistics(each) == statistics(_store_triples(each))
+
+
+def test_a_store_describes_as_the_graph_does(
+    published: Graph, store: ox.Store, metadata: Graph
+) -> None:
+    """The same description from a Store, but for what the Store changed: it reads
+    "10000"^^xsd:nonNegativeInteger back as an xsd:integer, so that literal and the
+    "10000"^^xsd:integer of another claim become one distinct object."""
+    from_graph = describe(published, FILES, metadata=metadata, version="0.1.0")
+    from_store = describe(store, FILES, metadata=metadata, version="0.1.0")
+    objects = (DATASET, VOID.distinctObjects, None)
+    assert set(from_graph) - set(from_graph.triples(objects)) == set(from_store) - set(
+        from_store.triples(objects)
+    )
+    in_store = statistics(_store_triples(store)).distinct_objects
+    assert number(from_store, DATASET, VOID.distinctObjects) == in_store
+    assert in_store <= number(from_graph, DATASET, VOID.distinctObjects)
+
+
+def test_a_store_with_named_graphs_is_counted_as_their_union() -> None:
+    store = ox.Store()
+    claim = ox.NamedNode("https://w3id.org/treatykg/id/claim/x")
+    kind = ox.NamedNode(str(RDF.type))
+    store.add(ox.Quad(ox.NamedNode(str(TREATY)), kind, ox.NamedNode(str(TKG.BilateralTreaty))))
+    for graph in ("https://example.org/g", "https://example.org/h"):
+        store.add(ox.Quad(claim, kind, ox.NamedNode(str(TKG.Claim)), ox.NamedNode(graph)))
+    stats = store_statistics(store)
+    assert (stats.triples, stats.entities, stats.classes[TKG.Claim]) == (2, 2, 1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
@@ -147,6 +148,7 @@ def _graph_links(graph: Graph) -> set[tuple[str, str, str]]:
 
 def test_sssom_header_and_rows(graph: Graph, tmp_path: Path) -> None:
     import yaml  # PyYAML, in the test extra
+
     text = linking.sssom_table(graph)
     header = "\n".join(line[1:] for line in text.splitlines() if line.startswith("#"))
     metadata = yaml.safe_load(header)
@@ -190,6 +192,7 @@ def test_sssom_header_and_rows(graph: Graph, tmp_path: Path) -> None:
 
 def test_sssom_loads_with_sssom_py(graph: Graph, tmp_path: Path) -> None:
     from sssom import parsers  # sssom-py, in the test extra: the reader the community uses
+
     path = tmp_path / "wikidata.sssom.tsv"
     path.write_text(linking.sssom_table(graph), encoding="utf-8")
     msdf = parsers.parse_sssom_table(path)
@@ -220,6 +223,7 @@ def test_unmatched_and_catalogue_cover_exactly_the_unlinked(graph: Graph) -> Non
     catalogue = _rows(linking.mixnmatch_catalogue(graph))
     header = catalogue[0]
     assert header == ["id", "name", "description", "type", "url"]
+
     def matchable_kind(iri: str) -> bool:
         local = iri.removeprefix(BASE)
         if local.startswith("eli/"):
@@ -289,3 +293,54 @@ LINKING_FILES = (
     "wikidata-unmatched.tsv",
     "mixnmatch.tsv",
 )
+
+
+# ------------------------------------------------------------------------------------------
+# From a Store, and on a generated corpus
+# ------------------------------------------------------------------------------------------
+
+
+def test_a_store_gives_what_the_graph_gives(graph: Graph) -> None:
+    """The build hands the exports a pyoxigraph Store; a Graph is loaded into one. Both, and
+    :func:`linking.exports` (one reading for all four files), give the same text."""
+    from treatykg import serialize
+
+    store = ox.Store()
+    store.load(serialize.ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
+    together = linking.exports(store)
+    assert together == {
+        "mappings.sssom.tsv": linking.sssom_table(graph),
+        "wikidata.qs": linking.quickstatements(graph),
+        "wikidata-unmatched.tsv": linking.unmatched(graph),
+        "mixnmatch.tsv": linking.mixnmatch_catalogue(graph),
+    }
+    assert together["wikidata.qs"], "the bundled data has verified items to state facts about"
+    assert linking.unmatched_entities(store) == linking.unmatched_entities(graph)
+
+
+def test_a_generated_corpus_is_all_unmatched(tmp_path: Path) -> None:
+    """A synthetic corpus links nothing to Wikidata: every synthetic entity is unmatched, the
+    catalogue lists exactly the matchable ones, and nothing is stated or mapped but the
+    ontology's own alignments."""
+    from generated_corpus import generate, published
+
+    corpus, store = published(generate(tmp_path, treaties=5))
+    files = linking.exports(store)
+    synthetic = {str(e) for e in _entities(corpus) if "syn" in str(e)}
+    assert len(synthetic) > 100
+    unmatched = _rows(files["wikidata-unmatched.tsv"])
+    assert tuple(unmatched[0]) == linking.UNMATCHED_COLUMNS
+    listed = {row[0] for row in unmatched[1:]}
+    assert synthetic <= listed
+    assert all(row[1] and row[3] for row in unmatched[1:]), "every row has a class and a reason"
+    assert all(row[2] for row in unmatched[1:] if row[0] in synthetic), "synthetic labels"
+    catalogue = _rows(files["mixnmatch.tsv"])
+    kinds = {linking._kind(row[4]) for row in catalogue[1:]}
+    assert kinds <= linking.MATCHABLE_KINDS
+    assert {row[4] for row in catalogue[1:]} == {
+        iri for iri in listed if linking._kind(iri) in linking.MATCHABLE_KINDS
+    }
+    assert files["wikidata.qs"] == ""
+    assert all(row[0].startswith("tkg:") for row in _rows(files["mappings.sssom.tsv"])[1:]), (
+        "only ontology terms are mapped"
+    )

@@ -167,3 +167,37 @@ def test_prefixes_are_wikidata_s() -> None:
     assert WIKIDATA_PREFIXES["wdt"] == "http://www.wikidata.org/prop/direct/"
     assert WIKIDATA_PREFIXES["ps"] == "http://www.wikidata.org/prop/statement/"
     assert WIKIDATA_PREFIXES["wikibase"] == "http://wikiba.se/ontology#"
+
+
+def test_a_store_gives_the_graph_s_view(source_graph: Graph) -> None:
+    """The build hands the view a pyoxigraph Store; a Graph is loaded into one."""
+    from treatykg import serialize
+
+    store = ox.Store()
+    store.load(serialize.ntriples(source_graph), format=ox.RdfFormat.N_TRIPLES)
+    assert view_ntriples(store) == view_ntriples(source_graph)
+
+
+def test_a_generated_corpus_answers_wikidata_style_questions(tmp_path: Path) -> None:
+    """Five synthetic treaties: each has one truthy signing date (the preferred claim) and a
+    deprecated one, two signatories, and no Wikidata item but the verified class items."""
+    from generated_corpus import generate, published
+
+    _, corpus = published(generate(tmp_path, treaties=5))
+    text = view_ntriples(corpus)
+    store = ox.Store()
+    store.load(text, format=ox.RdfFormat.N_TRIPLES)
+    prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in WIKIDATA_PREFIXES.items())
+
+    def count(where: str) -> int:
+        (row,) = store.query(f"{prefixes}SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
+        return int(row[0].value)
+
+    assert count("?treaty wdt:P585 ?date ; wdt:P31 ?class") == 5
+    treaties = 'FILTER(STRSTARTS(STR(?treaty), "https://w3id.org/treatykg/eli/"))'
+    deprecated = count(f"?treaty p:P585 ?s . ?s wikibase:rank wikibase:DeprecatedRank {treaties}")
+    assert deprecated == 5
+    assert count("?treaty wdt:P1891 ?person") == 10
+    assert count("?s a wikibase:Statement FILTER NOT EXISTS { ?s wikibase:rank ?r }") == 0
+    written = set(re.findall(r"<http://www\.wikidata\.org/entity/(Q[0-9]+)>", text.decode()))
+    assert written and not written - VERIFIED_ITEMS.keys()

@@ -19,14 +19,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import DCTERMS, RDF, SH
 from rdflib.term import Node
 
-from treatykg import __version__, atomic
+from treatykg import __version__, atomic, serialize
 from treatykg.errors import TreatykgError
-from treatykg.load import Paths, load, load_graph, load_ontology, load_shapes
+from treatykg.load import Paths, load, load_graph, load_ontology, load_quads, load_shapes
 from treatykg.namespaces import BASE, new_graph
 from treatykg.report import Report
 
@@ -111,32 +112,33 @@ def build(
     Raises :class:`InvalidDataError` (nothing written) when the data does not conform, and
     :class:`~treatykg.errors.InputError` on malformed or missing input.
     """
-    from treatykg.validate import validate
+    from treatykg.validate import validate_quads
 
     out = Path(out)
     atomic.check_replaceable(out)  # fail before the expensive work, not after it
     stage = _Stages(progress)
     with stage("load"):
-        dataset = load(data)
+        loaded = load_quads(data)
         onto = load_ontology(ontology)
         shapes_graph = load_shapes(shapes)
     with stage("merge"):
-        published, named_quads = _merge(onto, dataset)
+        # Everything stays in pyoxigraph terms: converting a corpus to rdflib costs more than
+        # all the rest of the build (see benchmarks/bench_scale.py).
+        data_quads = list(loaded.quads())
+        everything = [*_ox_quads(onto), *data_quads]
+        named = loaded.graph_formats and any(
+            type(q.graph_name) is not ox.DefaultGraph for q in data_quads
+        )
     with stage("validate"):
-        # The published graph is the data with the ontology mixed in, which is what the
-        # validator needs; only a failing report is redone on the loaded files, so that it
-        # names the file of every focus node.
-        union = _union(published, named_quads)
-        report = validate(union, shapes=shapes_graph, ontology=new_graph(), engine=engine)
-        if report.results:
-            report = validate(dataset, shapes=shapes_graph, ontology=onto, engine="pyshacl")
+        report, store = validate_quads(
+            everything, shapes_graph, files_for=loaded.files_for, files=loaded.files, engine=engine
+        )
     if not report.conforms:
         raise InvalidDataError(report)
 
     from treatykg import context as jsonld_context
     from treatykg import serialize
 
-    named = bool(named_quads)
     dump = "ontology and data"
     flat = f"{dump} (the default graph only; named graphs are in the .trig/.nq)"
     written: list[OutputFile] = []
@@ -156,27 +158,24 @@ def build(
         with stage("context"):
             context = jsonld_context.build_context(onto)
         with stage("turtle"):
-            default = serialize.prepare(published)  # converted and sorted once for both
-        everything = default
-        if named:
-            with stage("trig"):
-                everything = serialize.prepare(
-                    [*((s, p, o, None) for s, p, o in published), *named_quads]
-                )
+            canonical = serialize.canonical(everything, named_graphs=named)  # sorted once
+            default = serialize.Canonical(canonical.default, ())
+        with stage("published"):
+            published = store if not named else _default_store(canonical)
         files = [
             (
                 "turtle",
                 "treatykg.ttl",
                 "turtle",
                 flat if named else dump,
-                lambda: serialize.turtle(default),
+                default.turtle,
             ),
             (
                 "ntriples",
                 "treatykg.nt",
                 "ntriples",
                 flat if named else dump,
-                lambda: serialize.ntriples(default),
+                default.ntriples,
             ),
         ]
         if named:
@@ -186,14 +185,14 @@ def build(
                     "treatykg.trig",
                     "trig",
                     f"{dump}, with every named graph",
-                    lambda: serialize.trig(everything),
+                    canonical.trig,
                 ),
                 (
                     "nquads",
                     "treatykg.nq",
                     "nquads",
                     f"{dump}, with every named graph",
-                    lambda: serialize.nquads(everything),
+                    canonical.nquads,
                 ),
             ]
         files += [
@@ -201,8 +200,9 @@ def build(
                 "jsonld",
                 "treatykg.jsonld",
                 "jsonld",
-                f"{dump} as JSON-LD, compacted with the treatykg context (inline)",
-                lambda: serialize.jsonld(everything, context),
+                f"{dump} as expanded JSON-LD, one node object per line (compact it with "
+                "context.jsonld; treatykg.framed.jsonld is the compacted view)",
+                canonical.jsonld,
             ),
             (
                 "framed",
@@ -257,7 +257,7 @@ def build(
         ]
         for step, name, fmt, what, make in files:
             emit(step, name, fmt, what, make)
-        for name, media_type, what, make in linking_files(published):
+        for name, media_type, what, make in linking_files(_as_graph(canonical)):
             emit("link", name, media_type, what, make)
         # Last: the description lists every file written so far, with its size and checksum.
         emit(
@@ -265,7 +265,7 @@ def build(
             "void.ttl",
             "turtle",
             "VoID and DCAT description of the dataset",
-            lambda: serialize.turtle(_description(published, named_quads, written)),
+            lambda: serialize.turtle(_description(_as_graph(canonical), canonical, written)),
         )
         with stage("write"):
             (staging / atomic.MARKER).write_bytes(_manifest(written))
@@ -279,7 +279,7 @@ def build(
     return BuildResult(
         out=out,
         files=tuple(written),
-        statements=len(published) + len(named_quads),
+        statements=len(canonical),
         report=report,
         timings=stage.timings,
     )
@@ -319,8 +319,7 @@ def linking_files(published: Graph) -> list[tuple[str, str, str, Callable[[], by
         (
             "mixnmatch.tsv",
             "text/tab-separated-values",
-            "a Mix'n'match catalogue of the unmatched entities (id, name, description, type, "
-            "url)",
+            "a Mix'n'match catalogue of the unmatched entities (id, name, description, type, url)",
             lambda: linking.mixnmatch_catalogue(published).encode("utf-8"),
         ),
     ]
@@ -346,7 +345,7 @@ def write_linking(out: str | Path, data: Paths | None = None) -> tuple[OutputFil
 
 
 def _description(
-    published: Graph, named_quads: Sequence[Quad], files: Sequence[OutputFile]
+    published: ox.Store | Graph, canonical: serialize.Canonical, files: Sequence[OutputFile]
 ) -> Graph:
     from treatykg import describe
 
@@ -361,12 +360,61 @@ def _description(
         )
         for f in files
     ]
+    about = _about_lines(canonical, DATASET)
     return describe.describe(
-        _union(published, named_quads),
+        published if not canonical.named else _as_graph(canonical, with_named=True),
         distributions,
-        metadata=_about(published, DATASET),
-        version=_version(published),
+        metadata=about,
+        version=_version(about),
     )
+
+
+def _as_graph(canonical: serialize.Canonical, *, with_named: bool = False) -> Graph:
+    """The published default graph (or the union of all graphs) as rdflib, for the stages
+    that still need one."""
+    from treatykg.load import parse_bytes
+
+    graph = new_graph()
+    for triple in parse_bytes(canonical.ntriples_of(with_named=with_named)):
+        graph.add(triple)
+    return graph
+
+
+def _ox_quads(graph: Graph) -> list[ox.Quad]:
+    """An rdflib graph (the ontology: small) as pyoxigraph quads in the default graph."""
+    from treatykg.serialize import _ToOxigraph
+
+    convert = _ToOxigraph()
+    return [ox.Quad(convert(s)[0], convert(p)[0], convert(o)[0]) for s, p, o in graph]
+
+
+def _default_store(canonical: serialize.Canonical, *, with_named: bool = False) -> ox.Store:
+    """A Store of the published default graph (with the named graphs' statements merged in,
+    for statistics over their union, if ``with_named``)."""
+    store = ox.Store()
+    store.bulk_load(canonical.ntriples_of(with_named=with_named), format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def _about_lines(canonical: serialize.Canonical, subject: URIRef) -> Graph:
+    """The statements about ``subject``, exactly as written, found by bisection in the
+    sorted lines (a corpus has a million)."""
+    from bisect import bisect_left
+
+    from treatykg.load import parse_bytes
+
+    prefix = f"<{subject}> ".encode()
+    lines = canonical.default
+    start = bisect_left(lines, prefix, key=serialize.line_key)
+    block = []
+    for line in lines[start:]:
+        if not line.startswith(prefix):
+            break
+        block.append(line)
+    graph = new_graph()
+    for s, p, o in parse_bytes(b"\n".join(block) + b"\n"):
+        graph.add((s, p, o))
+    return graph
 
 
 def _merge(ontology: Graph, data: Dataset) -> tuple[Graph, tuple[Quad, ...]]:
@@ -384,26 +432,8 @@ def _merge(ontology: Graph, data: Dataset) -> tuple[Graph, tuple[Quad, ...]]:
     return merged, tuple(named)
 
 
-def _union(graph: Graph, quads: Sequence[Quad]) -> Graph:
-    if not quads:
-        return graph
-    union = new_graph()
-    for triple in graph:
-        union.add(triple)
-    for s, p, o, _ in quads:
-        union.add((s, p, o))
-    return union
-
-
-def _about(published: Graph, subject: URIRef) -> Graph:
-    graph = new_graph()
-    for triple in published.triples((subject, None, None)):
-        graph.add(triple)
-    return graph
-
-
-def _version(published: Graph) -> str:
-    version = next(published.objects(DATASET, URIRef("http://www.w3.org/ns/dcat#version")), None)
+def _version(about: Graph) -> str:
+    version = next(about.objects(DATASET, URIRef("http://www.w3.org/ns/dcat#version")), None)
     return str(version) if version is not None else __version__
 
 

@@ -55,9 +55,12 @@ exit codes:
 
 LOAD_EXIT_CODES = """\
 exit codes:
-  0  every graph loaded and the store holds as many triples as were sent
-  1  loaded, but the store reports a different triple count
-  2  usage or input error, store unreachable or refusing the load (the previous graph stays)
+  0    every graph replaced, and the store holds as many triples as were sent
+  1    replaced, but the store reports a different triple count
+  2    usage or input error: malformed dump (nothing sent), store unreachable, refusing,
+       timing out or lost mid-load; one line on stderr. Before the swap, the staging
+       graphs are dropped and the target graphs stay as they were
+  130  interrupted (Ctrl-C): the same, staging graphs dropped, targets unchanged
 """
 
 
@@ -281,12 +284,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     push = commands.add_parser(
         "load",
-        help="push a build into a triplestore (SPARQL 1.1 Graph Store Protocol)",
+        help="load a build into a triplestore (Graph Store Protocol, then one SPARQL Update)",
         description=(
-            "PUT a build's dump into a triplestore's Graph Store endpoint. Each graph is "
-            "replaced whole, so loading twice leaves the same store and a refused load leaves "
-            "the previous graph intact. The default graph goes to --graph; named graphs keep "
-            "their names. Afterwards the triple count of each graph is read back and compared."
+            "Replace graphs in a triplestore with a build's dump, atomically and in bounded "
+            "memory. The dump is parsed once to check it (nothing is sent if it is malformed), "
+            "then streamed in chunks of --chunk-size triples with Graph Store Protocol POSTs "
+            "into a staging graph per target graph (urn:treatykg:staging:<UUIDv5 of the "
+            "target IRI>, dropped first), and one SPARQL Update then moves every staging graph "
+            "onto its target (MOVE GRAPH … TO GRAPH …): a store that runs an update as one "
+            "transaction, like Oxigraph, switches all the graphs at once. A failure before "
+            "that drops the staging graphs and leaves the targets as they were. The default "
+            "graph goes to --graph; named graphs keep their names. Afterwards the triple "
+            "count of each graph is read back and compared."
         ),
         epilog=LOAD_EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -296,6 +305,14 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         metavar="URL",
         help="Graph Store endpoint, e.g. http://127.0.0.1:7878/store",
+    )
+    push.add_argument(
+        "--update-endpoint",
+        "--update-url",
+        dest="update_endpoint",
+        metavar="URL",
+        help="SPARQL Update endpoint for the swap (default: the store URL with /store "
+        "replaced by /update, as on Oxigraph; required for other URLs)",
     )
     push.add_argument(
         "--query-endpoint",
@@ -310,6 +327,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="graph that receives the default graph (default: %(default)s)",
     )
     push.add_argument("--build", default="dist", metavar="DIR", help="build to push (dist)")
+    push.add_argument(
+        "--chunk-size",
+        type=_positive_int,
+        default=50_000,
+        metavar="TRIPLES",
+        help="triples per Graph Store request, which bounds the memory used (default 50000)",
+    )
     _add_remote_options(push, timeout=120.0)
     push.add_argument(
         "--graph-param",
@@ -318,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="query parameter naming the graph: graph (the standard; default) or graph-uri "
         "(Virtuoso)",
     )
+    push.add_argument("-q", "--quiet", action="store_true", help="do not print progress on stderr")
 
     check = commands.add_parser(
         "check-shapes",
@@ -370,8 +395,9 @@ def _add_engine_option(parser: argparse.ArgumentParser) -> None:
         "--engine",
         choices=("auto", "pyshacl"),
         default="auto",
-        help="auto (default): pyshacl-turbo checks first and pySHACL, the reference, writes "
-        "every report that has results; pyshacl: pySHACL only (slower, same verdicts)",
+        help="auto (default): every shape compiled to SPARQL and run once over the whole "
+        "graph on pyoxigraph, with pySHACL for any shape it cannot compile; pyshacl: "
+        "pySHACL only, the reference (slower, same results)",
     )
 
 
@@ -508,24 +534,73 @@ def _query(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _load(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pathlib import Path
 
     from treatykg import remote
 
+    store_url = args.endpoint.rstrip("/")
     query_url = args.query_endpoint
-    if query_url is None and args.endpoint.rstrip("/").endswith("/store"):
-        query_url = args.endpoint.rstrip("/")[: -len("store")] + "query"
-    loaded = remote.push(
-        args.endpoint.rstrip("/"),
-        Path(args.build),
-        graph=args.graph,
-        query_url=query_url,
-        timeout=args.timeout,
-        user=args.user,
-        auth=args.auth,
-        graph_param=args.graph_param,
-    )
+    if query_url is None and store_url.endswith("/store"):
+        query_url = store_url[: -len("store")] + "query"
+    last_shown = [float("-inf")]
+
+    def progress(event: remote.Progress) -> None:
+        graphs = f"{event.graphs:,} graph{'' if event.graphs == 1 else 's'}"
+        if event.stage == "checked":
+            print(
+                f"{PROG}: {event.total:,} triples in {graphs}, well-formed; staging them in "
+                f"chunks of {args.chunk_size:,}",
+                file=err,
+                flush=True,
+            )
+        elif event.stage == "sent":
+            now = time.monotonic()
+            if event.sent == event.total or now - last_shown[0] >= 1.0:
+                last_shown[0] = now
+                share = 100 * event.sent // max(event.total, 1)
+                print(
+                    f"{PROG}: {event.sent:,} of {event.total:,} triples staged ({share}%)",
+                    file=err,
+                    flush=True,
+                )
+        elif event.stage == "swapping":
+            print(
+                f"{PROG}: swapping {graphs} in with one update (the store copies "
+                f"{event.total:,} triples)…",
+                file=err,
+                flush=True,
+            )
+        elif event.stage == "swapped":
+            print(f"{PROG}: {graphs} swapped in", file=err, flush=True)
+
+    try:
+        loaded = remote.push(
+            store_url,
+            Path(args.build),
+            graph=args.graph,
+            query_url=query_url,
+            update_url=args.update_endpoint,
+            chunk_size=args.chunk_size,
+            timeout=args.timeout,
+            user=args.user,
+            auth=args.auth,
+            graph_param=args.graph_param,
+            progress=None if args.quiet else progress,
+        )
+    except remote.LoadInterrupted as stop:
+        print(f"{PROG}: interrupted: {stop}", file=err)
+        return 130
     mismatch = False
     for item in loaded:
         check = "not checked" if item.stored is None else f"{item.stored:,} in the store"

@@ -19,10 +19,11 @@ RDF/XML is deliberately not supported (entity bombs hang rdflib and abort pyoxig
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -169,6 +170,16 @@ def parse_file(path: Path, shown: str | None = None) -> list[Quad]:
     return _parse(path, str(path) if shown is None else shown)[0]
 
 
+def parse_bytes(content: bytes) -> list[tuple[Node, Node, Node]]:
+    """N-Triples that treatykg wrote itself, as rdflib triples (blank node labels kept)."""
+    convert = _TermConverter(Path("."), "<N-Triples>")
+    convert._bnode = BNode  # type: ignore[method-assign]  # our own labels: keep them
+    return [
+        (convert(t.subject), convert(t.predicate), convert(t.object))
+        for t in ox.parse(content, format=ox.RdfFormat.N_TRIPLES)
+    ]
+
+
 def _parse(path: Path, shown: str) -> tuple[list[Quad], dict[str, str]]:
     """The quads of one file and the prefixes it declares."""
     rdf_format = _format_for(path, shown)
@@ -189,6 +200,120 @@ def _parse(path: Path, shown: str) -> tuple[list[Quad], dict[str, str]]:
     except OSError as error:
         raise InputError(shown, (error.strerror or str(error)).lower()) from None
     return quads, dict(parser.prefixes)
+
+
+class LoadedQuads:
+    """Files parsed into pyoxigraph quads, for work at corpus scale (``treatykg build``).
+
+    The same strict, located parsing as :func:`load`, without converting a million terms to
+    rdflib: blank nodes get the same per-file labels :func:`load` gives them, and literals stay
+    exactly as written (a pyoxigraph *Store* would normalize them; these quads are not in one).
+    """
+
+    def __init__(self) -> None:
+        #: (file as the user named it, its quads), in load order.
+        self.by_file: list[tuple[str, list[ox.Quad]]] = []
+        self.prefixes: dict[str, str] = {}
+        #: Some file is in a format that can name graphs (TriG, N-Quads, JSON-LD).
+        self.graph_formats = False
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(shown for shown, _ in self.by_file)
+
+    def quads(self) -> Iterator[ox.Quad]:
+        for _shown, quads in self.by_file:
+            yield from quads
+
+    def __len__(self) -> int:
+        return sum(len(quads) for _, quads in self.by_file)
+
+    def files_for(self, node: Node) -> tuple[str, ...]:
+        """The files with statements about ``node`` as subject (for reports; a linear scan)."""
+        if isinstance(node, URIRef):
+            wanted: object = ox.NamedNode(str(node))
+        elif isinstance(node, BNode):
+            wanted = ox.BlankNode(str(node))
+        else:
+            return ()
+        return tuple(
+            shown for shown, quads in self.by_file if any(q.subject == wanted for q in quads)
+        )
+
+
+def load_quads(paths: Paths | None = None) -> LoadedQuads:
+    """Parse RDF files and directories (recursively) into pyoxigraph quads, file by file."""
+    loaded = LoadedQuads()
+    files = _expand(
+        _bundled("data", resources.data_files) if paths is None else paths, recursive=True
+    )
+    for path, shown in files:
+        rdf_format = _format_for(path, shown)
+        graphs = rdf_format in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS, ox.RdfFormat.JSON_LD)
+        loaded.graph_formats = loaded.graph_formats or graphs
+        scope = _BlankNodeScope(path, shown, graphs=graphs, directions=_may_have_directions(path))
+        try:
+            parser = ox.parse(path=path, format=rdf_format, base_iri=None)
+            quads = [scope.quad(quad) for quad in parser]
+        except SyntaxError as error:
+            raise _syntax_error(shown, error) from None
+        except OSError as error:
+            raise InputError(shown, (error.strerror or str(error)).lower()) from None
+        for prefix, namespace in dict(parser.prefixes).items():
+            loaded.prefixes.setdefault(prefix, namespace)
+        loaded.by_file.append((shown, quads))
+    return loaded
+
+
+def _may_have_directions(path: Path) -> bool:
+    """Whether a file could hold RDF 1.2 directional literals: a fast byte search."""
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return True  # the parser reports the error
+    return b"--ltr" in content or b"--rtl" in content or b"direction" in content
+
+
+class _BlankNodeScope:
+    """Per-file blank node labels for pyoxigraph quads: the labels _TermConverter gives.
+
+    Most quads have an IRI subject and no blank node: they pass through untouched, since
+    every attribute read on a pyoxigraph quad builds a new Python object (~1 µs each).
+    """
+
+    def __init__(self, path: Path, shown: str, *, graphs: bool, directions: bool) -> None:
+        self._convert = _TermConverter(path, shown)
+        self._shown = shown
+        self._labels: dict[str, ox.BlankNode] = {}
+        self._graphs = graphs  # the format can name graphs (TriG, N-Quads)
+        self._directions = directions  # the file may hold "..."@en--ltr literals
+
+    def _term(self, term: Any) -> Any:
+        kind = type(term)
+        if kind is ox.BlankNode:
+            found = self._labels.get(term.value)
+            if found is None:
+                found = self._labels[term.value] = ox.BlankNode(str(self._convert(term)))
+            return found
+        if kind is ox.Triple:
+            raise InputError(self._shown, "RDF 1.2 triple terms (<<( ... )>>) are not supported")
+        if self._directions and kind is ox.Literal and term.language:
+            self._convert(term)  # raises load()'s error for a base direction
+        return term
+
+    def quad(self, quad: ox.Quad) -> ox.Quad:
+        s, o = quad.subject, quad.object
+        kind = type(o)
+        if (
+            type(s) is ox.NamedNode
+            and kind is not ox.BlankNode
+            and kind is not ox.Triple
+            and not self._directions
+            and not self._graphs
+        ):
+            return quad
+        g = quad.graph_name
+        return ox.Quad(self._term(s), quad.predicate, self._term(o), self._term(g))
 
 
 def _bind_declared(graph: Graph, prefixes: dict[str, str]) -> None:
@@ -229,8 +354,12 @@ class _TermConverter:
 
     def __init__(self, path: Path, shown: str) -> None:
         self._shown = shown
-        # Distinct between files, and deterministic so that report text is stable across runs.
-        digest = hashlib.sha1(str(path.resolve()).encode(), usedforsecurity=False)
+        # Distinct between files, and the same wherever the files are (a clone, the installed
+        # package): taken from the file's name and content, never from its absolute path, so
+        # that a release is byte-identical whoever builds it.
+        digest = hashlib.sha1(path.name.encode() + b"\0", usedforsecurity=False)
+        with contextlib.suppress(OSError):  # the parser reports the error
+            digest.update(path.read_bytes())
         self._bnode_prefix = f"f{digest.hexdigest()[:10]}"
         self._bnodes: dict[str, BNode] = {}
         self._iris: dict[str, URIRef] = {}

@@ -55,8 +55,11 @@ class Report:
     statements: int = 0
     #: The data files that were validated, as the user named them.
     files: tuple[str, ...] = ()
-    #: The engine whose verdict this is: "pyshacl" (the reference) or "pyshacl-turbo".
+    #: The engine whose verdict this is: "pyshacl" (the reference), "oxigraph" (the fast
+    #: engine, :mod:`treatykg.shacl`) or "oxigraph+pyshacl" (some shapes left to pySHACL).
     engine: str = "pyshacl"
+    #: Shapes the fast engine left to pySHACL, each with the reason ("<shape>: why").
+    fallback: tuple[str, ...] = ()
 
     @property
     def violations(self) -> int:
@@ -98,6 +101,11 @@ class Report:
             lines.extend("  " + render.result(result) for result in results)
             lines.append("")
         lines.append(self.summary())
+        if self.fallback:
+            lines.append(
+                "validated by pySHACL, as the fast engine does not compile them: "
+                + "; ".join(self.fallback)
+            )
         return "\n".join(lines) + "\n"
 
     def to_turtle(self) -> str:

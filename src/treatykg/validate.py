@@ -12,12 +12,17 @@ and functions), ``allow_warnings=True`` (warnings and infos are reported but do 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 
-from rdflib import Dataset, Graph
-from rdflib.namespace import SH
+import pyoxigraph as ox
+from rdflib import Dataset, Graph, Literal
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
 
+from treatykg import shacl
 from treatykg.errors import TreatykgError, UsageError
 from treatykg.load import (
     Paths,
@@ -32,12 +37,14 @@ from treatykg.load import (
 )
 from treatykg.report import Report, results_from_graph
 
-__all__ = ["Report", "check_shapes", "validate"]
+__all__ = ["Report", "check_shapes", "validate", "validate_quads", "validate_store"]
 
 
-#: ``auto``: the fast engine first, pySHACL for every report that has results;
-#: ``pyshacl``: pySHACL only.
+#: ``auto``: the fast engine (:mod:`treatykg.shacl`), with pySHACL for any shape it does not
+#: compile; ``pyshacl``: pySHACL only, the reference.
 ENGINES = ("auto", "pyshacl")
+#: Statements up to which ``auto`` asks pyshacl-turbo first (see :func:`_run_turbo`).
+TURBO_LIMIT = 50_000
 
 
 def validate(
@@ -53,11 +60,11 @@ def validate(
     bundled with treatykg. Pass an empty ``Graph()`` as ``ontology`` to validate without one.
     A Dataset is validated as the union of all its graphs.
 
-    pySHACL is the reference: every report with results comes from it. With ``engine="auto"``
-    the data is first checked by pyshacl-turbo, a Rust SHACL engine ~15x faster here; only
-    if that finds nothing wrong is its verdict kept, otherwise (or if it cannot run) pySHACL
-    validates. ``tests/test_engines.py`` checks that both engines give exactly the same
-    results on the bundled data and on every counter-example.
+    pySHACL is the reference. With ``engine="auto"`` the fast engine validates: every shape
+    compiled to SPARQL that runs once over the whole graph on pyoxigraph, with pySHACL for
+    any shape it cannot compile. ``tests/test_engines.py`` checks that both engines report
+    exactly the same results on the bundled data, on every counter-example and on generated
+    corpora with injected defects.
     """
     if engine not in ENGINES:
         raise UsageError(f"unknown validation engine {engine!r}; choose {' or '.join(ENGINES)}")
@@ -67,9 +74,11 @@ def validate(
     if len(shapes_graph) == 0:
         raise TreatykgError("the shapes graph is empty: nothing to validate against")
     if engine == "auto":
-        fast = _run_fast(dataset, shapes_graph, ont_graph)
-        if fast is not None:
-            return fast
+        if count_statements(dataset) <= TURBO_LIMIT:
+            clean = _run_turbo(dataset, shapes_graph, ont_graph)
+            if clean is not None:
+                return clean
+        return _run_fast(dataset, shapes_graph, ont_graph)
     return _run(dataset, shapes_graph, ont_graph)
 
 
@@ -94,10 +103,14 @@ def _shacl_shacl() -> Graph:
     return load_graph(asset)
 
 
-def _run_fast(data: Graph, shapes: Graph, ontology: Graph) -> Report | None:
-    """pyshacl-turbo's report if it finds nothing at all to report, else None (ask pySHACL).
+def _run_turbo(data: Graph, shapes: Graph, ontology: Graph) -> Report | None:
+    """pyshacl-turbo's report if it finds nothing at all to report, else None.
 
-    Conforming data may still have warnings and infos; those reports come from pySHACL too.
+    On a graph the size of one treaty pyshacl-turbo (Rust) answers in ~0.1 s where the
+    compiled engine's few hundred queries take ~1 s; it grows much faster than linearly, so
+    only small graphs (:data:`TURBO_LIMIT`) try it. Only a clean verdict is kept: warnings,
+    infos and violations are reported by the compiled engine. ``tests/test_engines.py``
+    checks that its results equal pySHACL's on every counter-example.
     """
     try:
         import pyshacl_turbo
@@ -134,6 +147,202 @@ def _run_fast(data: Graph, shapes: Graph, ontology: Graph) -> Report | None:
         files=files,
         engine="pyshacl-turbo",
     )
+
+
+def _run_fast(data: Graph, shapes: Graph, ontology: Graph) -> Report:
+    """The fast engine on an in-memory pyoxigraph copy of the data and the ontology."""
+    started = time.perf_counter()
+    store, originals = to_store(data, ontology)
+    if isinstance(data, SourcedDataset):
+        files_for, data_files = data.files_for, data.files
+    else:
+        files_for, data_files = _no_files, ()
+
+    def reference_data() -> Graph:
+        merged = _union(data)
+        if len(ontology):
+            merged = _copy(merged)
+            for triple in ontology:
+                merged.add(triple)
+        return merged
+
+    return validate_store(
+        store,
+        shapes,
+        reference_data=reference_data,
+        files_for=files_for,
+        files=data_files,
+        statements=count_statements(data),
+        started=started,
+        namespaces=data,
+        originals=originals,
+    )
+
+
+def validate_quads(
+    quads: Sequence[ox.Quad],
+    shapes: Graph,
+    *,
+    files_for: Callable[[Node], tuple[str, ...]] | None = None,
+    files: tuple[str, ...] = (),
+    engine: str = "auto",
+) -> tuple[Report, ox.Store]:
+    """Validate pyoxigraph quads (data with the ontology mixed in) at any scale.
+
+    The build's entry point: small graphs try pyshacl-turbo first, exactly as
+    :func:`validate` does; otherwise (or when it finds something to report) the compiled
+    engine validates an in-memory Store of the quads, all in its default graph (SHACL reads
+    the union of the graphs). The Store is returned for the build's later stages.
+    ``engine="pyshacl"`` validates with pySHACL alone, as :func:`validate` does.
+    """
+    if engine not in ENGINES:
+        raise UsageError(f"unknown validation engine {engine!r}; choose {' or '.join(ENGINES)}")
+    started = time.perf_counter()
+    store = ox.Store()
+    store.bulk_extend(
+        ox.Quad(q.subject, q.predicate, q.object)
+        if type(q.graph_name) is not ox.DefaultGraph
+        else q
+        for q in quads
+    )
+    rdflib_graph: list[Graph] = []
+
+    def reference_data() -> Graph:  # built only when pySHACL or pyshacl-turbo needs it
+        if not rdflib_graph:
+            from treatykg.shacl import to_rdflib
+
+            graph = Graph(bind_namespaces="none")
+            for q in quads:
+                graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+            rdflib_graph.append(graph)
+        return rdflib_graph[0]
+
+    if engine == "pyshacl":
+        reference = _run(reference_data(), shapes, Graph())
+        named = results_from_graph(reference.graph, files_for or _no_files)
+        return replace(reference, results=named, files=files, statements=len(quads)), store
+    if len(quads) <= TURBO_LIMIT:
+        clean = _run_turbo(reference_data(), shapes, Graph())
+        if clean is not None:
+            return replace(clean, files=files, statements=len(quads)), store
+    originals = shacl.Originals()
+    originals.record(quads)
+    report = validate_store(
+        store,
+        shapes,
+        reference_data=reference_data,
+        files_for=files_for,
+        files=files,
+        statements=len(quads),
+        started=started,
+        originals=originals,
+    )
+    return report, store
+
+
+def validate_store(
+    store: ox.Store,
+    shapes: Graph,
+    *,
+    reference_data: Callable[[], Graph],
+    files_for: Callable[[Node], tuple[str, ...]] | None = None,
+    files: tuple[str, ...] = (),
+    statements: int | None = None,
+    started: float | None = None,
+    namespaces: Graph | None = None,
+    originals: shacl.Originals | None = None,
+) -> Report:
+    """Validate a pyoxigraph store (data with the ontology mixed in) with the fast engine.
+
+    ``originals`` lists the literals the Store rewrote (see :class:`treatykg.shacl.Originals`);
+    ``reference_data`` gives the same data as an rdflib graph; it is called only when some
+    shape uses a construct the fast engine does not compile, and pySHACL then validates those
+    shapes (:func:`_fallback`). The report's ``engine`` says whether that happened.
+    """
+    started = time.perf_counter() if started is None else started
+    if len(shapes) == 0:
+        raise TreatykgError("the shapes graph is empty: nothing to validate against")
+    try:
+        outcome = shacl.run(store, shapes, originals)
+    except SyntaxError as error:
+        # pyoxigraph's SPARQL parser, on a malformed sh:select in a SPARQL constraint; its
+        # message lists every token it expected, which says nothing to a person: cut it.
+        message = " ".join(str(error).split(" expected one of")[0].split())
+        raise TreatykgError(f"cannot use the shapes: SPARQL syntax error: {message}") from None
+    extra = None
+    engine = "oxigraph"
+    if outcome.fallback:
+        extra = _fallback(reference_data(), shapes, set(outcome.fallback))
+        engine = "oxigraph+pyshacl"
+    report_graph = shacl.report_graph(outcome.findings, shapes, extra)
+    if namespaces is not None:
+        for prefix, namespace in namespaces.namespaces():
+            if prefix and prefix not in dict(report_graph.namespaces()):
+                report_graph.bind(prefix, namespace, override=False)
+    conforms = (None, SH.conforms, Literal(True)) in report_graph
+    return Report(
+        conforms=conforms,
+        results=results_from_graph(report_graph, files_for or _no_files),
+        graph=report_graph,
+        duration=time.perf_counter() - started,
+        statements=len(store) if statements is None else statements,
+        files=files,
+        engine=engine,
+        fallback=tuple(sorted(f"{shape.n3()}: {why}" for shape, why in outcome.fallback.items())),
+    )
+
+
+def _fallback(data: Graph, shapes: Graph, unsupported: set[Node]) -> Graph:
+    """pySHACL's report for the shapes the fast engine could not compile.
+
+    Every other shape is deactivated in a copy of the shapes graph, except the shapes that
+    lead to or from an unsupported one through ``sh:property`` (their focus nodes are needed);
+    results both engines produce are merged without duplicates by the caller.
+    """
+    keep = set(unsupported)
+    changed = True
+    while changed:  # ancestors and descendants through sh:property
+        changed = False
+        for parent, child in shapes.subject_objects(SH.property):
+            if (parent in keep) != (child in keep):
+                keep |= {parent, child}
+                changed = True
+    copy = _copy(shapes)
+    targets = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+    top = {s for p in targets for s in shapes.subjects(p, None)}
+    top |= set(shapes.subjects(RDF.type, SH.NodeShape)) | set(
+        shapes.subjects(RDF.type, SH.PropertyShape)
+    )
+    for shape in top - keep:
+        copy.add((shape, SH.deactivated, Literal(True)))
+    return _run(data, copy, Graph()).graph
+
+
+def to_store(data: Graph, ontology: Graph | None = None) -> tuple[ox.Store, shacl.Originals]:
+    """An in-memory pyoxigraph store of ``data`` (all its graphs merged into the default
+    graph, as SHACL validates their union) plus ``ontology``, and the literals the store
+    rewrote."""
+    from treatykg.serialize import _ToOxigraph
+
+    convert = _ToOxigraph()
+    store = ox.Store()
+    quads = []
+    default = ox.DefaultGraph()
+    graphs: list[tuple[Graph, bool]] = [(data, True)]
+    if ontology is not None:
+        graphs.append((ontology, False))
+    for graph, keep_names in graphs:
+        if keep_names and isinstance(graph, Dataset):
+            statements = graph.quads((None, None, None, None))
+        else:
+            statements = ((s, p, o, None) for s, p, o in graph)
+        for s, p, o, _g in statements:
+            # One default graph: SHACL validates the union of the data's graphs.
+            quads.append(ox.Quad(convert(s)[0], convert(p)[0], convert(o)[0], default))
+    store.extend(quads)
+    originals = shacl.Originals()
+    originals.record(quads)
+    return store, originals
 
 
 def _run(data: Graph, shapes: Graph, ontology: Graph) -> Report:

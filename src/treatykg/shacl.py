@@ -1,0 +1,1397 @@
+"""The fast SHACL engine: every constraint compiled to SPARQL that runs once on pyoxigraph.
+
+Why: pySHACL, the reference, evaluates each constraint node by node on rdflib's engine, and a
+SHACL-SPARQL constraint query once per focus node. That is fine for one treaty (5k triples)
+and far too slow for a corpus (pySHACL needs ~190 s for 100k triples; pyshacl-turbo, the Rust
+engine tried first, ~45 s on our shapes). Here each shape's focus nodes are a SPARQL pattern
+(its targets), and constraints become queries over the whole graph that return only the
+focus and value nodes that break them. SHACL-SPARQL constraints run once too: their focus
+nodes are joined in at the top of the query's WHERE clause, where pySHACL pre-binds ``$this``.
+
+Speed: pyoxigraph's cost is about one step per focus node and per value a query visits,
+whatever it checks, so the engine visits them as few times as it can (:func:`_plan`):
+
+- counts (sh:minCount, sh:maxCount, qualified counts, sh:uniqueLang, sh:hasValue) on all
+  the predicates of the same focus nodes, across shapes, are one GROUP BY query;
+- value checks on a predicate (and sh:datatype) are made once per distinct value in the
+  data, without the focus nodes: a failing value is then looked for from the focus nodes;
+- class membership is ``rdf:type`` with the subclasses listed, since pyoxigraph follows
+  ``rdf:type/rdfs:subClassOf*`` anew for every node;
+- focus nodes that many queries use are written down once, and queries run on threads
+  (pyoxigraph releases the GIL while it evaluates).
+
+Faithfulness: ``tests/test_engines.py`` runs this engine and pySHACL on every counter-example,
+on the bundled data and on generated corpora with injected defects, and requires the same set
+of (focus node, path, constraint component, source shape, value, severity). A construct this
+module does not compile (say ``sh:equals`` nested in ``sh:or``, or a SPARQL constraint using
+``$shapesGraph``) makes its whole shape :class:`UnsupportedError`; such shapes are validated by
+pySHACL and the report says so (``Outcome.fallback``), never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, RDFS, SH, XSD
+from rdflib.term import Node
+
+_OWL_CLASS = URIRef("http://www.w3.org/2002/07/owl#Class")
+_INSTANCE_OF = f"<{RDF.type}>/<{RDFS.subClassOf}>*"
+_DEFAULT_SEVERITY = SH.Violation
+
+#: Parameters that describe a shape rather than constrain it.
+_DESCRIPTIVE = {
+    SH.path, SH.severity, SH.message, SH.name, SH.description, SH.order, SH.group,
+    SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target,
+    SH.property, SH.ignoredProperties, SH.qualifiedMinCount, SH.qualifiedMaxCount,
+    SH.defaultValue, SH.prefixes, SH.declare,
+}  # fmt: skip
+#: Constraints on each value node, compiled to a SPARQL expression that is true if it conforms.
+_VALUE_LEVEL = {
+    SH["class"], SH.datatype, SH.nodeKind, SH.pattern, SH.languageIn, SH["in"], SH["not"],
+    SH["and"], SH["or"], SH.xone, SH.node, SH.minLength, SH.maxLength,
+}  # fmt: skip
+#: Every SHACL parameter this engine compiles.
+_KNOWN = frozenset(_DESCRIPTIVE | _VALUE_LEVEL | {
+    SH.minCount, SH.maxCount, SH.hasValue, SH.uniqueLang, SH.closed, SH.lessThan,
+    SH.lessThanOrEquals, SH.disjoint, SH.equals, SH.sparql, SH.qualifiedValueShape,
+    SH.deactivated,
+})  # fmt: skip
+_SH = str(SH)
+_COMPONENT = {
+    SH["class"]: SH.ClassConstraintComponent,
+    SH.datatype: SH.DatatypeConstraintComponent,
+    SH.nodeKind: SH.NodeKindConstraintComponent,
+    SH.pattern: SH.PatternConstraintComponent,
+    SH.languageIn: SH.LanguageInConstraintComponent,
+    SH["in"]: SH.InConstraintComponent,
+    SH["not"]: SH.NotConstraintComponent,
+    SH["and"]: SH.AndConstraintComponent,
+    SH["or"]: SH.OrConstraintComponent,
+    SH.xone: SH.XoneConstraintComponent,
+    SH.node: SH.NodeConstraintComponent,
+    SH.minLength: SH.MinLengthConstraintComponent,
+    SH.maxLength: SH.MaxLengthConstraintComponent,
+    SH.minCount: SH.MinCountConstraintComponent,
+    SH.maxCount: SH.MaxCountConstraintComponent,
+    SH.hasValue: SH.HasValueConstraintComponent,
+    SH.uniqueLang: SH.UniqueLangConstraintComponent,
+    SH.closed: SH.ClosedConstraintComponent,
+    SH.lessThan: SH.LessThanConstraintComponent,
+    SH.lessThanOrEquals: SH.LessThanOrEqualsConstraintComponent,
+    SH.disjoint: SH.DisjointConstraintComponent,
+    SH.equals: SH.EqualsConstraintComponent,
+    SH.sparql: SH.SPARQLConstraintComponent,
+}
+_NODE_KINDS = {
+    SH.IRI: "isIRI({v})",
+    SH.BlankNode: "isBlank({v})",
+    SH.Literal: "isLiteral({v})",
+    SH.BlankNodeOrIRI: "(isBlank({v}) || isIRI({v}))",
+    SH.BlankNodeOrLiteral: "(isBlank({v}) || isLiteral({v}))",
+    SH.IRIOrLiteral: "(isIRI({v}) || isLiteral({v}))",
+}
+
+
+class UnsupportedError(Exception):
+    """A construct this engine does not compile: pySHACL validates the shape instead."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation result, with pyoxigraph terms for the data and rdflib for the shapes."""
+
+    focus: ox.NamedNode | ox.BlankNode | ox.Literal
+    path: Node | None  # the sh:path node (from the shapes graph), or a predicate IRI
+    value: ox.NamedNode | ox.BlankNode | ox.Literal | None
+    component: URIRef
+    shape: Node
+    severity: Node
+    messages: tuple[Literal, ...]
+    constraint: Node | None = None  # the sh:sparql node of a SPARQL constraint
+    #: Withdraws an equal finding (a count the Store got wrong, see Originals.merged).
+    retract: bool = False
+
+
+def _RETRACT(finding: Finding) -> Finding:  # noqa: N802 - reads as a marker
+    return Finding(**{**finding.__dict__, "retract": True})
+
+
+@dataclass
+class Outcome:
+    """What the fast engine found, and which shapes it left to pySHACL."""
+
+    findings: list[Finding] = field(default_factory=list)
+    #: Shapes with a construct this engine cannot compile, each with the reason.
+    fallback: dict[Node, str] = field(default_factory=dict)
+    queries: int = 0
+
+
+_XSD = str(XSD)
+#: Datatypes a pyoxigraph Store does not keep: it stores xsd:positiveInteger and the other
+#: types derived from xsd:integer as xsd:integer, and xsd:dateTimeStamp as xsd:dateTime.
+LOSSY_DATATYPES = frozenset(
+    _XSD + name
+    for name in [
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "long",
+        "int",
+        "short",
+        "byte",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+        "dateTimeStamp",
+    ]
+)
+#: Datatypes whose lexical form a pyoxigraph Store may rewrite ("01" -> "1").
+NATIVE_DATATYPES = (
+    frozenset(
+        _XSD + name
+        for name in [
+            "boolean",
+            "decimal",
+            "integer",
+            "float",
+            "double",
+            "date",
+            "dateTime",
+            "time",
+            "gYear",
+            "gYearMonth",
+            "gMonth",
+            "gDay",
+            "gMonthDay",
+            "duration",
+            "dayTimeDuration",
+            "yearMonthDuration",
+        ]
+    )
+    | LOSSY_DATATYPES
+)
+
+
+class Originals:
+    """What a pyoxigraph Store changed in the literals it was given, to undo it.
+
+    A Store normalizes typed literals: ``"23"^^xsd:positiveInteger`` reads back as
+    ``"23"^^xsd:integer``, ``"01"^^xsd:integer`` as ``"1"``. SHACL sees the literal as written,
+    so the engine looks the original up: by (subject, predicate, stored literal) for values,
+    and by stored literal for ``DATATYPE()`` in SHACL-SPARQL queries.
+    """
+
+    def __init__(self) -> None:
+        self.by_triple: dict[tuple[str, str, str], list[ox.Literal]] = {}
+        self.by_literal: dict[str, set[ox.Literal]] = {}
+        #: Some literal's lexical form changed (not only its datatype).
+        self.lexical_changed = False
+        self._merged: dict[tuple[str, str], int] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.by_triple)
+
+    @staticmethod
+    def at_risk(literal: ox.Literal) -> bool:
+        return literal.datatype.value in NATIVE_DATATYPES
+
+    def record(self, quads: Iterable[ox.Quad]) -> None:
+        """Remember the originals of the literals in ``quads`` that a Store would change.
+
+        Each distinct literal at risk goes through a scratch Store once; what the Store gives
+        back is what every query will see.
+        """
+        at_risk = [q for q in quads if isinstance(q.object, ox.Literal) and self.at_risk(q.object)]
+        distinct = sorted({q.object for q in at_risk}, key=str)
+        scratch = ox.Store()
+        predicate = ox.NamedNode("urn:treatykg:literal")
+        scratch.extend(
+            ox.Quad(ox.NamedNode(f"urn:treatykg:{i}"), predicate, literal)
+            for i, literal in enumerate(distinct)
+        )
+        stored_of: dict[ox.Literal, ox.Literal] = {}
+        for quad in scratch:
+            original = distinct[int(quad.subject.value.rsplit(":", 1)[1])]
+            if quad.object != original:
+                stored_of[original] = quad.object  # type: ignore[assignment]
+        changed = {str(stored) for stored in stored_of.values()}
+        for quad in at_risk:
+            # Unchanged literals are recorded too when a changed one now reads the same:
+            # "1"^^xsd:integer and "1"^^xsd:positiveInteger become one term in the Store.
+            stored = stored_of.get(quad.object, quad.object)  # type: ignore[arg-type]
+            if str(stored) not in changed:
+                continue
+            if stored.value != quad.object.value:  # type: ignore[union-attr]
+                self.lexical_changed = True
+            key = (str(quad.subject), str(quad.predicate), str(stored))
+            found = self.by_triple.setdefault(key, [])
+            if quad.object not in found:
+                found.append(quad.object)  # type: ignore[arg-type]
+            self.by_literal.setdefault(str(stored), set()).add(quad.object)  # type: ignore[arg-type]
+        self._merged = None
+
+    def merged(self) -> dict[tuple[str, str], int]:
+        """(subject, predicate) -> how many values the Store merged away (for counts)."""
+        if self._merged is None:
+            extra: dict[tuple[str, str], int] = {}
+            for (subject, predicate, _stored), found in self.by_triple.items():
+                if len(found) > 1:
+                    key = (subject, predicate)
+                    extra[key] = extra.get(key, 0) + len(found) - 1
+            self._merged = extra
+        return self._merged
+
+    def restore(self, subject: object, predicate: str | None, value: object) -> list[object]:
+        """The literals as written behind a stored value (the value itself if unchanged)."""
+        if not self or not isinstance(value, ox.Literal) or predicate is None:
+            return [value]
+        return list(self.by_triple.get((str(subject), predicate, str(value)), [value]))
+
+    def datatype_function(self, term: object) -> ox.NamedNode | None:
+        """``DATATYPE()`` of the literal as written, for SHACL-SPARQL queries."""
+        if not isinstance(term, ox.Literal):
+            return None
+        found = self.by_literal.get(str(term))
+        if found is None:
+            return term.datatype
+        (original,) = {o.datatype for o in found} or {term.datatype}
+        return original
+
+    def ambiguous(self) -> bool:
+        """Some stored literal stands for literals of different datatypes."""
+        return any(len({o.datatype for o in found}) > 1 for found in self.by_literal.values())
+
+
+#: The function that SHACL-SPARQL queries call instead of DATATYPE() when literals changed.
+ORIGINAL_DATATYPE = ox.NamedNode("urn:treatykg:original-datatype")
+
+
+# --- the shapes graph ---------------------------------------------------------------------------
+
+
+class _Shapes:
+    """Read access to the shapes graph, with the compiled SPARQL of paths and nested shapes."""
+
+    def __init__(
+        self, graph: Graph, originals: Originals | None = None, store: ox.Store | None = None
+    ) -> None:
+        self.g = graph
+        self.originals = originals if originals is not None else Originals()
+        #: The data, read for its class hierarchy (see :meth:`subclasses`).
+        self.store = store
+        self._fresh = 0
+        self._subclasses: dict[Node, list[str] | None] = {}
+        self._datatype_rules: dict[URIRef, Callable[[object], bool]] = {}
+
+    def one(self, node: Node, prop: URIRef) -> Node | None:
+        values = list(self.g.objects(node, prop))
+        if len(values) > 1:
+            raise UnsupportedError(f"{prop.n3()} has {len(values)} values")
+        return values[0] if values else None
+
+    def items(self, node: Node) -> list[Node]:
+        return list(Collection(self.g, node))
+
+    def fresh(self) -> str:
+        self._fresh += 1
+        return f"?_v{self._fresh}"
+
+    def subclasses(self, cls: Node) -> list[str] | None:
+        """The class and its subclasses in the data (``rdfs:subClassOf*``), as SPARQL IRIs.
+
+        Why: pyoxigraph follows ``rdf:type/rdfs:subClassOf*`` anew for every node it checks;
+        with the few classes listed, membership is one ``rdf:type`` lookup. None without a
+        store, or when a subclass is not an IRI (it cannot be written in a query): the query
+        then follows the path itself.
+        """
+        if self.store is None:
+            return None
+        if cls not in self._subclasses:
+            found, listed = {_term(cls)}, True  # the class itself: a zero-length path
+            query = f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS.subClassOf}>* {_term(cls)} }}"
+            for row in self.store.query(query):
+                if isinstance(row["c"], ox.NamedNode):
+                    found.add(str(row["c"]))
+                else:
+                    listed = False
+            self._subclasses[cls] = sorted(found) if listed else None
+        return self._subclasses[cls]
+
+    def datatype_rule(self, datatype: URIRef) -> Callable[[object], bool]:
+        """:func:`_datatype_rule`, one per datatype for every shape."""
+        if datatype not in self._datatype_rules:
+            self._datatype_rules[datatype] = _datatype_rule(datatype)
+        return self._datatype_rules[datatype]
+
+    def instance_of(self, v: str, cls: Node) -> str:
+        """A SPARQL pattern matching when node ``v`` is a SHACL instance of ``cls``."""
+        classes = self.subclasses(cls)
+        if classes is None:
+            return f"{v} {_INSTANCE_OF} {_term(cls)}"
+        if len(classes) == 1:
+            return f"{v} <{RDF.type}> {classes[0]}"
+        t = self.fresh()
+        return f"{v} <{RDF.type}> {t} FILTER ({t} IN ({', '.join(classes)}))"
+
+    def deactivated(self, node: Node) -> bool:
+        return any(str(v).lower() == "true" for v in self.g.objects(node, SH.deactivated))
+
+    def path(self, node: Node) -> str:
+        """A SHACL property path as a SPARQL property path."""
+        if isinstance(node, URIRef):
+            return node.n3()
+        if (node, RDF.first, None) in self.g:
+            return "(" + "/".join(self.path(step) for step in self.items(node)) + ")"
+        for prop, template in (
+            (SH.inversePath, "^{}"),
+            (SH.zeroOrMorePath, "{}*"),
+            (SH.oneOrMorePath, "{}+"),
+            (SH.zeroOrOnePath, "{}?"),
+        ):
+            inner = self.one(node, prop)
+            if inner is not None:
+                return "(" + template.format(self.path(inner)) + ")"
+        alternatives = self.one(node, SH.alternativePath)
+        if alternatives is not None:
+            return "(" + "|".join(self.path(step) for step in self.items(alternatives)) + ")"
+        raise UnsupportedError(f"unknown property path {node!r}")
+
+    def check_known(self, shape: Node) -> None:
+        """Refuse a shape that uses a SHACL parameter this engine does not compile."""
+        for prop in set(self.g.predicates(shape, None)):
+            if str(prop).startswith(_SH) and prop not in _KNOWN:
+                raise UnsupportedError(f"{prop.n3()} is not compiled")
+
+    # -- value-level constraints as SPARQL expressions -------------------------------------------
+
+    def value_check(self, prop: URIRef, param: Node, v: str) -> str:
+        """A SPARQL expression, true when the value node ``v`` satisfies one constraint.
+
+        ``sh:datatype`` checks the datatype only; well-formedness is checked in Python with
+        pySHACL's own rule (see :func:`_datatype`), so it is refused inside nested shapes.
+        """
+        if prop == SH["class"]:
+            return f"EXISTS {{ {self.instance_of(v, param)} }}"
+        if prop == SH.datatype:
+            if param == XSD.string:
+                return f"(isLiteral({v}) && datatype({v}) = {XSD.string.n3()})"
+            if param == RDF.langString:
+                return f'(isLiteral({v}) && lang({v}) != "")'
+            if param == RDFS.Literal:
+                return f"isLiteral({v})"
+            return f"(isLiteral({v}) && datatype({v}) = {_term(param)})"
+        if prop == SH.nodeKind:
+            if param not in _NODE_KINDS:
+                raise UnsupportedError(f"unknown sh:nodeKind {param}")
+            return _NODE_KINDS[param].format(v=v)
+        if prop == SH.pattern:
+            raise AssertionError("patterns are compiled with their flags")
+        if prop == SH.languageIn:
+            tags = [str(t).lower() for t in self.items(param)]
+            if "*" in tags:
+                return f'(isLiteral({v}) && lang({v}) != "")'
+            if all(re.fullmatch("[a-z0-9]+", t) for t in tags):
+                # The tag, or its first subtag: RFC 4647 basic filtering, which langMatches
+                # does natively (twice as fast as the general expression below).
+                matches = " || ".join(f"langMatches(lang({v}), {_string(t)})" for t in tags)
+                return f"(isLiteral({v}) && ({matches}))"
+            listed = ", ".join(_string(t) for t in tags)
+            first = f'LCASE(STRBEFORE(CONCAT(lang({v}), "-"), "-"))'
+            return (
+                f'(isLiteral({v}) && lang({v}) != "" && '
+                f"(LCASE(lang({v})) IN ({listed}) || {first} IN ({listed})))"
+            )
+        if prop == SH["in"]:
+            members = self.items(param)
+            if not members:
+                return "false"
+            return "(" + " || ".join(f"sameTerm({v}, {_term(m)})" for m in members) + ")"
+        if prop == SH["not"]:
+            return f"!({self.conforms(param, v)})"
+        if prop == SH["and"]:
+            return "(" + " && ".join(self.conforms(s, v) for s in self.items(param)) + ")"
+        if prop == SH["or"]:
+            return "(" + " || ".join(self.conforms(s, v) for s in self.items(param)) + ")"
+        if prop == SH.xone:
+            terms = " + ".join(f"IF({self.conforms(s, v)}, 1, 0)" for s in self.items(param))
+            return f"(({terms}) = 1)"
+        if prop == SH.node:
+            return self.conforms(param, v)
+        if prop in (SH.minLength, SH.maxLength):
+            op = ">=" if prop == SH.minLength else "<="
+            return f"(!isBlank({v}) && STRLEN(STR({v})) {op} {int(param)})"
+        raise UnsupportedError(f"{prop.n3()} is not compiled")
+
+    def pattern_check(self, shape: Node, param: Node, v: str) -> str:
+        flags = self.one(shape, SH.flags)
+        args = f"{_string(str(param))}" + (f", {_string(str(flags))}" if flags else "")
+        return f"(!isBlank({v}) && REGEX(STR({v}), {args}))"
+
+    def value_checks(self, shape: Node, v: str, *, nested: bool) -> list[tuple[URIRef, Node, str]]:
+        """Every value-level constraint of ``shape``: (parameter, its value, expression)."""
+        checks = []
+        for prop, param in sorted(self.g.predicate_objects(shape)):
+            if prop not in _VALUE_LEVEL:
+                continue
+            if prop == SH.datatype and param not in (XSD.string, RDF.langString, RDFS.Literal):
+                if nested:
+                    raise UnsupportedError("sh:datatype inside a nested shape")
+                continue  # checked in Python on the literal as written (_datatype)
+            if prop == SH.pattern:
+                checks.append((prop, param, self.pattern_check(shape, param, v)))
+            else:
+                checks.append((prop, param, self.value_check(prop, param, v)))
+        return checks
+
+    def conforms(self, shape: Node, v: str) -> str:
+        """A SPARQL expression, true when node ``v`` conforms to the (nested) ``shape``."""
+        self.check_known(shape)
+        if self.deactivated(shape):
+            return "true"
+        path_node = self.one(shape, SH.path)
+        parts: list[str] = []
+        if path_node is None:
+            parts += [expr for _p, _param, expr in self.value_checks(shape, v, nested=True)]
+            for prop, param in self.g.predicate_objects(shape):
+                if prop == SH.hasValue:
+                    parts.append(f"sameTerm({v}, {_term(param)})")
+                elif prop == SH.property:
+                    parts.append(self.conforms(param, v))
+                elif prop in (SH.closed, SH.sparql, SH.minCount, SH.maxCount, SH.uniqueLang,
+                              SH.lessThan, SH.lessThanOrEquals, SH.disjoint, SH.equals,
+                              SH.qualifiedValueShape):  # fmt: skip
+                    raise UnsupportedError(f"{prop.n3()} in a nested node shape")
+        else:
+            path = self.path(path_node)
+            w = self.fresh()
+            checks = self.value_checks(shape, w, nested=True)
+            if checks:
+                ok = " && ".join(expr for _p, _param, expr in checks)
+                parts.append(f"NOT EXISTS {{ {v} {path} {w} FILTER (!({ok})) }}")
+            for prop, param in self.g.predicate_objects(shape):
+                if prop == SH.minCount:
+                    if int(param) > 1:
+                        raise UnsupportedError("sh:minCount above 1 in a nested shape")
+                    if int(param) == 1:
+                        parts.append(f"EXISTS {{ {v} {path} {self.fresh()} }}")
+                elif prop == SH.maxCount:
+                    if int(param) != 0:
+                        raise UnsupportedError("sh:maxCount above 0 in a nested shape")
+                    parts.append(f"NOT EXISTS {{ {v} {path} {self.fresh()} }}")
+                elif prop == SH.hasValue:
+                    parts.append(f"EXISTS {{ {v} {path} {_term(param)} }}")
+                elif prop == SH.qualifiedValueShape:
+                    parts.append(self._nested_qualified(shape, param, v, path))
+                elif prop in (SH.closed, SH.sparql, SH.uniqueLang, SH.lessThan,
+                              SH.lessThanOrEquals, SH.disjoint, SH.equals,
+                              SH.property):  # fmt: skip
+                    raise UnsupportedError(f"{prop.n3()} in a nested property shape")
+        return "(" + " && ".join(parts) + ")" if parts else "true"
+
+    def _nested_qualified(self, shape: Node, qualified: Node, v: str, path: str) -> str:
+        if self.one(shape, SH.qualifiedValueShapesDisjoint) is not None:
+            raise UnsupportedError("sh:qualifiedValueShapesDisjoint")
+        w = self.fresh()
+        matches = f"{{ {v} {path} {w} FILTER ({self.conforms(qualified, w)}) }}"
+        parts = []
+        low, high = self.one(shape, SH.qualifiedMinCount), self.one(shape, SH.qualifiedMaxCount)
+        if low is not None and int(low) > 0:
+            if int(low) > 1:
+                raise UnsupportedError("sh:qualifiedMinCount above 1 in a nested shape")
+            parts.append(f"EXISTS {matches}")
+        if high is not None:
+            if int(high) != 0:
+                raise UnsupportedError("sh:qualifiedMaxCount above 0 in a nested shape")
+            parts.append(f"NOT EXISTS {matches}")
+        return "(" + " && ".join(parts) + ")" if parts else "true"
+
+    # -- SHACL-SPARQL -----------------------------------------------------------------------------
+
+    def prologue(self, node: Node) -> str:
+        """PREFIX declarations for a SPARQL-based target or constraint (``sh:prefixes``)."""
+        lines = []
+        for ontology in self.g.objects(node, SH.prefixes):
+            for declaration in self.g.objects(ontology, SH.declare):
+                prefix = self.one(declaration, SH.prefix)
+                namespace = self.one(declaration, SH.namespace)
+                if prefix is None or namespace is None:
+                    raise UnsupportedError("sh:declare without sh:prefix and sh:namespace")
+                lines.append(f"PREFIX {prefix}: <{namespace}>")
+        return "\n".join(sorted(set(lines)))
+
+
+def _sparql_text(s: _Shapes, text: str) -> str:
+    """A SHACL-SPARQL query as it must run on the Store: DATATYPE() sees literals as written."""
+    if not s.originals:
+        return text
+    if s.originals.lexical_changed or s.originals.ambiguous():
+        raise UnsupportedError("the data has typed literals that a pyoxigraph Store rewrites")
+    return re.sub(r"\bDATATYPE\s*\(", f"{ORIGINAL_DATATYPE}(", text, flags=re.IGNORECASE)
+
+
+def _term(node: Node) -> str:
+    if isinstance(node, BNode):
+        raise UnsupportedError("a blank node as a constant in a constraint")
+    if isinstance(node, Literal) and str(node.datatype) in NATIVE_DATATYPES:
+        raise UnsupportedError("a typed literal constant, which pyoxigraph would normalize")
+    return node.n3()
+
+
+def _string(text: str) -> str:
+    return Literal(text).n3()
+
+
+# --- compiling shapes ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Shape:
+    node: Node
+    focus: list[str]  # SPARQL group patterns binding ?this, one per target
+    prologue: set[str] = field(default_factory=set)
+
+
+def _targets(s: _Shapes, shape: Node) -> tuple[list[str], set[str]]:
+    patterns, prologue = [], set()
+    classes = list(s.g.objects(shape, SH.targetClass))
+    if (shape, RDF.type, RDFS.Class) in s.g or (shape, RDF.type, _OWL_CLASS) in s.g:
+        classes.append(shape)
+    types = set()
+    for cls in classes:
+        found = s.subclasses(cls)
+        if found is None:
+            patterns.append(f"?this {_INSTANCE_OF} {_term(cls)} .")
+        else:
+            types.update(found)
+    if len(types) == 1:
+        patterns.append(f"?this <{RDF.type}> {types.pop()} .")
+    elif types:  # every instance of every target class: one rdf:type lookup per class
+        patterns.append(
+            f"VALUES ?_class {{ {' '.join(sorted(types))} }} ?this <{RDF.type}> ?_class ."
+        )
+    for node in s.g.objects(shape, SH.targetNode):
+        patterns.append(f"VALUES ?this {{ {_term(node)} }}")
+    for prop in s.g.objects(shape, SH.targetSubjectsOf):
+        patterns.append(f"?this {_term(prop)} [] .")
+    for prop in s.g.objects(shape, SH.targetObjectsOf):
+        patterns.append(f"[] {_term(prop)} ?this .")
+    for target in s.g.objects(shape, SH.target):
+        select = s.one(target, SH.select)
+        if select is None or (target, RDF.type, SH.SPARQLTarget) not in s.g:
+            raise UnsupportedError("a sh:target that is not a sh:SPARQLTarget with sh:select")
+        if s.deactivated(target):
+            continue
+        prologue.add(s.prologue(target))
+        patterns.append(f"{{ {_sparql_text(s, str(select))} }}")
+    return patterns, prologue
+
+
+def _top_level(s: _Shapes) -> dict[Node, _Shape]:
+    """Shapes that have focus nodes: those with targets, and their sh:property shapes."""
+    shapes: dict[Node, _Shape] = {}
+    candidates = {
+        *s.g.subjects(RDF.type, SH.NodeShape),
+        *s.g.subjects(RDF.type, SH.PropertyShape),
+        *(n for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf,
+                      SH.targetObjectsOf, SH.target) for n in s.g.subjects(p, None)),
+    }  # fmt: skip
+    for shape in sorted(candidates):
+        if s.deactivated(shape):
+            continue
+        try:
+            patterns, prologue = _targets(s, shape)
+        except UnsupportedError as error:
+            shapes[shape] = _Shape(shape, [], {f"#unsupported {error}"})
+            continue
+        if patterns:
+            entry = shapes.setdefault(shape, _Shape(shape, []))
+            entry.focus += patterns
+            entry.prologue |= prologue
+    # Property shapes take their parents' focus nodes (one level: nested node shapes are
+    # not top-level; a chain of sh:property is followed until nothing changes).
+    changed = True
+    while changed:
+        changed = False
+        for parent in list(shapes.values()):
+            for child in s.g.objects(parent.node, SH.property):
+                if s.deactivated(child):
+                    continue
+                entry = shapes.setdefault(child, _Shape(child, []))
+                for pattern in parent.focus:
+                    if pattern not in entry.focus:
+                        entry.focus.append(pattern)
+                        changed = True
+                if not parent.prologue <= entry.prologue:
+                    entry.prologue |= parent.prologue
+                    changed = True
+    return shapes
+
+
+class _Solutions(list[ox.QuerySolution]):
+    """The rows of a query, all read, and its variables (as ``ox.QuerySolutions`` has them).
+
+    Why read them all: pyoxigraph's QuerySolutions must be dropped by the thread that made
+    it, and a traceback kept by a logging handler (rdflib logs one for an ill-typed literal,
+    while rows are turned into findings) would keep it alive, to be dropped elsewhere.
+    """
+
+    def __init__(self, solutions: ox.QuerySolutions) -> None:
+        super().__init__(solutions)
+        self.variables = solutions.variables
+
+
+Rows = Callable[[_Solutions], Iterator[Finding]]
+
+
+def _no_more() -> list[_Query]:
+    return []
+
+
+@dataclass
+class _Query:
+    """One SPARQL query, and how its rows become findings."""
+
+    text: str
+    #: The focus pattern in ``text`` (if any), swapped for a lookup when they are written down.
+    focus: str
+    rows: Rows
+    #: The queries to run next, asked once the rows are read (a closer look at what they found).
+    then: Callable[[], list[_Query]] = _no_more
+
+
+@dataclass
+class _Tally:
+    """A count over each focus node's values, out of bounds when a constraint is broken.
+
+    Each of ``counted`` is a SPARQL expression on ``?value``, bound for the values it counts
+    (``IF(test, ?value, ?_none)``; ``?_none`` is never bound); with a leading ``DISTINCT``,
+    distinct results are counted. ``test`` is true on the counts (``{0}``, ``{1}``...) when
+    the constraint is broken, and ``findings`` gives the results for such a focus node.
+    (Each expression is bound to a variable, and the variable counted: pyoxigraph's COUNT of
+    an expression is unbound as soon as the expression fails on one value.)
+    """
+
+    counted: tuple[str, ...]
+    test: str
+    findings: Callable[[object], Iterable[Finding]]
+    #: Broken exactly when the focus node has no value (sh:minCount 1): a lookup answers it,
+    #: with no need to count.
+    absent: bool = False
+
+
+@dataclass
+class _Group:
+    """The value checks and counts of every shape on the same focus nodes and path.
+
+    Why: a query costs about the same per focus node and per value whatever it checks, so the
+    shapes on one path (rdfs:label: tagged, one per language, exactly one English and one
+    French label) are checked in one pass over the values instead of one pass each; the
+    counts on all the predicates of the same focus nodes are one query (:func:`_count_query`),
+    and the value checks on a predicate one query on its distinct values
+    (:func:`_checks_on_values`).
+    """
+
+    focus: str
+    prologue: str  # the PREFIX declarations of the SPARQL-based targets in ``focus``
+    path: str | None  # None: the focus node itself is the value
+    unique: bool  # the path gives each value once per focus node (a predicate)
+    checks: list[tuple[_Compiled, list[tuple[URIRef, Node, str]]]] = field(default_factory=list)
+    tallies: list[_Tally] = field(default_factory=list)
+    #: Some value failed a check (the count of failing values said so).
+    failed: bool = False
+
+    def values(self) -> str:
+        return f"?this {self.path} ?value ." if self.path else "BIND (?this AS ?value)"
+
+    def value_query(self) -> _Query:
+        """The values that fail a check, with the checks they fail, from the focus nodes."""
+        binds, oks = [], []
+        for j, (_shape, checks) in enumerate(self.checks):
+            for i, (_prop, _param, expr) in enumerate(checks):
+                oks.append(f"?ok{j}_{i}")
+                binds.append(f"BIND (COALESCE({expr}, false) AS {oks[-1]})")
+        text = (
+            f"{self.prologue}\nSELECT DISTINCT ?this ?value {' '.join(oks)} WHERE {{ "
+            f"{self.focus} {self.values()} {' '.join(binds)} "
+            f"FILTER ({' || '.join(f'!{ok}' for ok in oks)}) }}"
+        )
+
+        def rows(solutions: _Solutions) -> Iterator[Finding]:
+            for row in solutions:
+                for j, (shape, checks) in enumerate(self.checks):
+                    for i, (prop, _param, _expr) in enumerate(checks):
+                        if row[f"ok{j}_{i}"] != _TRUE:
+                            yield shape.finding(row["this"], row["value"], prop)
+
+        return _Query(text, self.focus, rows)
+
+    def all_tallies(self) -> list[_Tally]:
+        """The tallies, and with value checks on a complex path one more: of the values
+        failing any of them (on a predicate, :func:`_checks_on_values` makes the checks).
+
+        Only if that one is broken does :meth:`value_query` run, to say which and why.
+        """
+        if not self.checks or self.unique:
+            return self.tallies
+        ok = " && ".join(
+            f"COALESCE({expr}, false)" for _s, checks in self.checks for _p, _x, expr in checks
+        )
+
+        def flag(_this: object) -> list[Finding]:
+            self.failed = True
+            return []
+
+        return [*self.tallies, _Tally((f"IF({ok}, ?_none, ?value)",), "{0} > 0", flag)]
+
+
+def _count_query(groups: list[_Group]) -> _Query:
+    """Every tally of groups on the same focus nodes, counted in one GROUP BY ?this.
+
+    Each group's values come from one branch of a UNION, where each counted expression is
+    bound to a variable of its own (``?m{j}_{k}``, counted as ``?n{j}_{k}``); rows come back
+    only for the focus nodes that break a tally. A group that only asks for some value is
+    not counted: ``NOT EXISTS`` on each focus node is cheaper than grouping its values.
+    """
+    focus = groups[0].focus
+    branches, counts, tests, tallies = [], [], [], []
+    for j, group in enumerate(groups):
+        if all(tally.absent for tally in group.all_tallies()):
+            for tally in group.all_tallies():
+                tests.append(f"NOT EXISTS {{ {group.values()} }}")
+                tallies.append(tally)
+            continue
+        counted: dict[str, int] = {}  # expression -> its number k
+        for tally in group.all_tallies():
+            names = (f"?n{j}_{counted.setdefault(e, len(counted))}" for e in tally.counted)
+            tests.append(tally.test.format(*names))
+            tallies.append(tally)
+        binds = []
+        for expr, k in counted.items():
+            distinct = "DISTINCT " if expr.startswith("DISTINCT ") else ""
+            binds.append(f"BIND ({expr.removeprefix('DISTINCT ')} AS ?m{j}_{k})")
+            counts.append(f"(COUNT({distinct}?m{j}_{k}) AS ?n{j}_{k})")
+        values = group.values()
+        if not group.unique:
+            values = f"{{ SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} }} }}"
+        branches.append(f"{{ {values} {' '.join(binds)} }}")
+    broken = [f"?broken{i}" for i in range(len(tests))]
+    if branches:
+        focus_counts = (
+            f"{{ SELECT ?this {' '.join(counts)} WHERE {{ {focus} "
+            f"OPTIONAL {{ {' UNION '.join(branches)} }} }} GROUP BY ?this }}"
+        )
+    else:
+        focus_counts = focus
+    text = (
+        f"{groups[0].prologue}\nSELECT ?this {' '.join(broken)} WHERE {{ {focus_counts} "
+        + " ".join(f"BIND ({test} AS {b})" for test, b in zip(tests, broken, strict=True))
+        + f" FILTER ({' || '.join(broken)}) }}"
+    )
+
+    def rows(solutions: _Solutions) -> Iterator[Finding]:
+        for row in solutions:
+            for i, tally in enumerate(tallies):
+                if row[f"broken{i}"] == _TRUE:
+                    yield from tally.findings(row["this"])
+
+    def then() -> list[_Query]:
+        return [group.value_query() for group in groups if group.failed]
+
+    return _Query(text, focus, rows, then)
+
+
+def _checks_on_values(path: str, groups: list[_Group]) -> _Query:
+    """The value checks of groups on one predicate, made once per distinct value in the data.
+
+    Why: a value check depends on the value alone, and values repeat (classes, sources, the
+    same few IRIs): scanning the predicate once is much cheaper than visiting its values from
+    every focus node. Values of other nodes are checked too, so a failing value only says
+    which groups to look at closer, from their focus nodes (:meth:`_Group.value_query`).
+    """
+    binds, tests = [], []
+    for g, group in enumerate(groups):
+        oks = [expr for _shape, checks in group.checks for _prop, _param, expr in checks]
+        binds.append(f"BIND ({' && '.join(f'COALESCE({ok}, false)' for ok in oks)} AS ?ok{g})")
+        tests.append(f"!?ok{g}")
+    names, failing = " ".join(f"?ok{g}" for g in range(len(groups))), " || ".join(tests)
+    values = f"{{ SELECT DISTINCT ?value WHERE {{ ?_node {path} ?value }} }}"
+    text = f"SELECT ?value {names} WHERE {{ {values} {' '.join(binds)} FILTER ({failing}) }}"
+
+    def rows(solutions: _Solutions) -> Iterator[Finding]:
+        for row in solutions:
+            for g, group in enumerate(groups):
+                if row[f"ok{g}"] != _TRUE:
+                    group.failed = True
+        return iter(())
+
+    def then() -> list[_Query]:
+        return [group.value_query() for group in groups if group.failed]
+
+    return _Query(text, "", rows, then)
+
+
+def _plan(compiled: list[_Compiled]) -> list[_Query]:
+    """Every query to run: the groups' (see :class:`_Group`), and each shape's own."""
+    groups: dict[tuple[str, str, str | None], _Group] = {}
+    typed: dict[tuple[URIRef, URIRef], list[_Compiled]] = {}  # sh:datatype on a predicate
+    queries: list[_Query] = []
+    for shape in compiled:
+        if shape.checks or shape.tallies:
+            unique = shape.path is None or isinstance(shape.path_node, URIRef)
+            group = groups.setdefault(
+                (shape.focus, shape.prologue, shape.path),
+                _Group(shape.focus, shape.prologue, shape.path, unique),
+            )
+            if shape.checks:
+                group.checks.append((shape, shape.checks))
+            group.tallies += shape.tallies
+        queries += shape.queries
+        for datatype in shape.datatypes:
+            if isinstance(shape.path_node, URIRef):
+                typed.setdefault((shape.path_node, datatype), []).append(shape)
+            else:
+                values = f"{shape.focus} {shape._values()}"
+                queries.append(_datatype([shape], datatype, values, shape.focus))
+    # The groups on predicates share one count query per focus nodes, and their value
+    # checks one query per predicate. A group on a complex path (its values deduplicated by
+    # a subquery) or on the focus nodes themselves has queries of its own.
+    counted: dict[tuple[str, str], list[_Group]] = {}
+    checked: dict[str, list[_Group]] = {}
+    for group in groups.values():
+        if group.path is None or not group.unique:
+            queries.append(_count_query([group]) if group.tallies else group.value_query())
+            continue
+        if group.tallies:
+            counted.setdefault((group.focus, group.prologue), []).append(group)
+        if group.checks:
+            checked.setdefault(group.path, []).append(group)
+    return (
+        [_count_query(same) for same in counted.values()]
+        + [_checks_on_values(path, same) for path, same in checked.items()]
+        + [_datatype(same, dt, f"?_node <{p}> ?value", "") for (p, dt), same in typed.items()]
+        + queries
+    )
+
+
+class _Compiled:
+    """What one top-level shape checks, and how query rows become its findings.
+
+    Its value-level checks and its counts go to the :class:`_Group` of its focus nodes and
+    path, shared with the other shapes there; the rest are queries of its own.
+    """
+
+    def __init__(self, s: _Shapes, shape: _Shape) -> None:
+        self.s = s
+        self.shape = shape.node
+        unsupported = [p for p in shape.prologue if p.startswith("#unsupported")]
+        if unsupported:
+            raise UnsupportedError(unsupported[0].removeprefix("#unsupported "))
+        s.check_known(self.shape)
+        if s.originals.lexical_changed and any(
+            (self.shape, p, None) in s.g
+            for p in (SH.pattern, SH["in"], SH.hasValue, SH.minLength, SH.maxLength)
+        ):
+            raise UnsupportedError(
+                "the data has literals whose lexical form a pyoxigraph Store rewrites"
+            )
+        self.prologue = "\n".join(sorted(p for p in shape.prologue if p))
+        union = " UNION ".join(f"{{ {p} }}" for p in shape.focus)
+        self.focus = f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}"
+        self.path_node = s.one(self.shape, SH.path)
+        self.path = s.path(self.path_node) if self.path_node is not None else None
+        self.severity = s.one(self.shape, SH.severity) or _DEFAULT_SEVERITY
+        self.messages = tuple(
+            sorted(m for m in s.g.objects(self.shape, SH.message) if isinstance(m, Literal))
+        )
+        self.checks: list[tuple[URIRef, Node, str]] = []  # value-level: (parameter, value, test)
+        self.tallies: list[_Tally] = []
+        self.queries: list[_Query] = []
+        self.datatypes: list[URIRef] = []
+        self._compile()
+
+    def finding(self, focus: object, value: object, prop: URIRef, **extra: object) -> Finding:
+        fields: dict[str, object] = {
+            "focus": focus,
+            "path": self.path_node,
+            "value": value,
+            "component": _COMPONENT.get(prop),
+            "shape": self.shape,
+            "severity": self.severity,
+            "messages": self.messages,
+        }
+        fields.update(extra)
+        path = fields["path"]
+        if value is not None and isinstance(path, URIRef):
+            fields["value"] = self.s.originals.restore(focus, f"<{path}>", value)[0]
+        return Finding(**fields)  # type: ignore[arg-type]
+
+    def _values(self) -> str:
+        return f"?this {self.path} ?value ." if self.path else "BIND (?this AS ?value)"
+
+    def _compile(self) -> None:
+        s, g = self.s, self.s.g
+        self.checks = s.value_checks(self.shape, "?value", nested=False)
+        for prop, param in sorted(g.predicate_objects(self.shape)):
+            if prop == SH.datatype and param not in (XSD.string, RDF.langString, RDFS.Literal):
+                if s.originals and self.path is not None and not isinstance(self.path_node, URIRef):
+                    raise UnsupportedError(
+                        "sh:datatype on a complex path with literals the Store rewrote"
+                    )
+                self.datatypes.append(param)  # type: ignore[arg-type]
+            elif prop in (SH.minCount, SH.maxCount):
+                self._count(prop, int(param))
+            elif prop == SH.hasValue:
+                self._has_value(param)
+            elif prop == SH.uniqueLang and str(param).lower() == "true":
+                self._unique_lang()
+            elif prop == SH.closed and str(param).lower() == "true":
+                self._closed()
+            elif prop in (SH.lessThan, SH.lessThanOrEquals, SH.disjoint, SH.equals):
+                self._pair(prop, param)
+            elif prop == SH.qualifiedValueShape:
+                self._qualified(param)
+            elif prop == SH.sparql:
+                self._sparql(param)
+
+    def _count(self, prop: URIRef, limit: int) -> None:
+        if self.path is None:
+            raise UnsupportedError(f"{prop.n3()} on a node shape")
+        if prop == SH.minCount and limit == 0:
+            return
+        test = f"{{0}} < {limit}" if prop == SH.minCount else f"{{0}} > {limit}"
+        absent = prop == SH.minCount and limit == 1
+        self.tallies.append(_Tally(("?value",), test, self._focus_finding(prop), absent))
+        merged = {
+            subject: n
+            for (subject, predicate), n in self.s.originals.merged().items()
+            if predicate == self.path
+        }
+        if merged:
+            self._merged_counts(prop, limit, merged)
+
+    def _merged_counts(self, prop: URIRef, limit: int, merged: dict[str, int]) -> None:
+        """Recount the focus nodes whose values the Store merged (see Originals.merged)."""
+        listed = " ".join(merged)
+        query = (
+            f"SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{ VALUES ?this {{ {listed} }} "
+            f"{self.focus} OPTIONAL {{ ?this {self.path} ?value }} }} GROUP BY ?this"
+        )
+
+        def rows(solutions: _Solutions) -> Iterator[Finding]:
+            for row in solutions:
+                stored = int(row["n"].value)
+                actual = stored + merged[str(row["this"])]
+                before = stored < limit if prop == SH.minCount else stored > limit
+                after = actual < limit if prop == SH.minCount else actual > limit
+                if after and not before:
+                    yield self.finding(row["this"], None, prop)
+                # (merging only lowers counts: a minCount result can only be false here)
+                if before and not after and prop == SH.minCount:
+                    yield _RETRACT(self.finding(row["this"], None, prop))
+
+        self.queries.append(_Query(f"{self.prologue}\n{query}", self.focus, rows))
+
+    def _focus_finding(self, prop: URIRef, **extra: object) -> Callable[[object], list[Finding]]:
+        """The finding for a focus node that breaks a count (no value)."""
+        return lambda this: [self.finding(this, None, prop, **extra)]
+
+    def _has_value(self, value: Node) -> None:
+        if self.path is None:
+            query = (
+                f"SELECT ?this WHERE {{ {self.focus} FILTER (!sameTerm(?this, {_term(value)})) }}"
+            )
+
+            def rows(solutions: _Solutions) -> Iterator[Finding]:
+                for row in solutions:
+                    yield self.finding(row["this"], row["this"], SH.hasValue)
+
+            self.queries.append(_Query(f"{self.prologue}\n{query}", self.focus, rows))
+            return
+        equal = f"IF(sameTerm(?value, {_term(value)}), ?value, ?_none)"
+        self.tallies.append(_Tally((equal,), "{0} < 1", self._focus_finding(SH.hasValue)))
+
+    def _unique_lang(self) -> None:
+        """Two values share a language when there are more tagged values than languages."""
+        if self.path is None:
+            raise UnsupportedError("sh:uniqueLang on a node shape")
+        tagged = 'COALESCE(isLiteral(?value) && lang(?value) != "", false)'
+        counted = (
+            f"IF({tagged}, ?value, ?_none)",
+            f"DISTINCT IF({tagged}, LCASE(lang(?value)), ?_none)",
+        )
+        self.tallies.append(_Tally(counted, "{0} > {1}", self._focus_finding(SH.uniqueLang)))
+
+    def _closed(self) -> None:
+        s = self.s
+        allowed = set()
+        for child in s.g.objects(self.shape, SH.property):
+            path = s.one(child, SH.path)
+            if isinstance(path, URIRef):
+                allowed.add(path)
+        ignored = s.one(self.shape, SH.ignoredProperties)
+        if ignored is not None:
+            allowed.update(p for p in s.items(ignored) if isinstance(p, URIRef))
+        listed = ", ".join(sorted(p.n3() for p in allowed))
+        keep = f"FILTER (?p NOT IN ({listed}))" if listed else ""
+        query = f"SELECT ?this ?p ?value WHERE {{ {self.focus} ?this ?p ?value . {keep} }}"
+
+        def rows(solutions: _Solutions) -> Iterator[Finding]:
+            for row in solutions:
+                yield self.finding(
+                    row["this"], row["value"], SH.closed, path=URIRef(row["p"].value)
+                )
+
+        self.queries.append(_Query(f"{self.prologue}\n{query}", self.focus, rows))
+
+    def _pair(self, prop: URIRef, other: Node) -> None:
+        if self.path is None and prop != SH.equals and prop != SH.disjoint:
+            raise UnsupportedError(f"{prop.n3()} on a node shape")
+        values = self._values()
+        o = _term(other)
+        if prop == SH.disjoint:
+            query = (
+                f"SELECT DISTINCT ?this ?value WHERE {{ {self.focus} {values} ?this {o} ?value . }}"
+            )
+        elif prop == SH.equals:
+            raise UnsupportedError("sh:equals is not compiled")
+        else:
+            op = "<" if prop == SH.lessThan else "<="
+            query = (
+                f"SELECT DISTINCT ?this ?value WHERE {{ {self.focus} {values} ?this {o} ?w . "
+                f"FILTER (isBlank(?value) || isBlank(?w) || !COALESCE(?value {op} ?w, false)) }}"
+            )
+
+        def rows(solutions: _Solutions) -> Iterator[Finding]:
+            for row in solutions:
+                yield self.finding(row["this"], row["value"], prop)
+
+        self.queries.append(_Query(f"{self.prologue}\n{query}", self.focus, rows))
+
+    def _qualified(self, qualified: Node) -> None:
+        s = self.s
+        if self.path is None:
+            raise UnsupportedError("sh:qualifiedValueShape on a node shape")
+        if s.one(self.shape, SH.qualifiedValueShapesDisjoint) is not None:
+            raise UnsupportedError("sh:qualifiedValueShapesDisjoint")
+        matching = f"IF(COALESCE({s.conforms(qualified, '?value')}, false), ?value, ?_none)"
+        for limit_prop, component, test in (
+            (SH.qualifiedMinCount, SH.QualifiedMinCountConstraintComponent, "<"),
+            (SH.qualifiedMaxCount, SH.QualifiedMaxCountConstraintComponent, ">"),
+        ):
+            limit = s.one(self.shape, limit_prop)
+            if limit is not None:
+                finding = self._focus_finding(SH.qualifiedValueShape, component=component)
+                self.tallies.append(_Tally((matching,), f"{{0}} {test} {int(limit)}", finding))
+
+    def _sparql(self, constraint: Node) -> None:
+        s = self.s
+        if s.deactivated(constraint):
+            return
+        select = s.one(constraint, SH.select)
+        if select is None:
+            raise UnsupportedError("a SPARQL constraint without sh:select (sh:ask)")
+        text = _sparql_text(s, str(select))
+        if re.search(r"[$?](shapesGraph|currentShape)\b", text):
+            raise UnsupportedError("$shapesGraph or $currentShape in a SPARQL constraint")
+        if self.path is not None:
+            text = re.sub(r"\$PATH\b", self.path, text)
+        where = re.search(r"\bWHERE\s*\{", text, re.IGNORECASE)
+        if where is None or len(re.findall(r"\bWHERE\b", text, re.IGNORECASE)) != 1:
+            raise UnsupportedError("a SPARQL constraint whose WHERE clause is not plain")
+        # $this is pre-bound in SHACL: join the focus nodes in first, inside the WHERE group,
+        # so that every FILTER NOT EXISTS and MINUS in it sees $this bound as pySHACL does.
+        body = text[: where.end()] + f" {self.focus} " + text[where.end() :]
+        query = f"{s.prologue(constraint)}\n{self.prologue}\n{body}"
+        messages = (
+            tuple(sorted(m for m in s.g.objects(constraint, SH.message) if isinstance(m, Literal)))
+            or self.messages
+        )
+
+        def rows(solutions: _Solutions) -> Iterator[Finding]:
+            names = {v.value for v in solutions.variables}
+            for row in solutions:
+                this = row["this"]
+                value = row["value"] if "value" in names else None
+                if value is None and self.path is None:
+                    value = this
+                path = row["path"] if "path" in names else None
+                yield self.finding(
+                    this,
+                    value,
+                    SH.sparql,
+                    path=URIRef(path.value) if isinstance(path, ox.NamedNode) else self.path_node,
+                    constraint=constraint,
+                    messages=tuple(_fill(m, row, names) for m in messages),
+                )
+
+        self.queries.append(_Query(query, self.focus, rows))
+
+
+_TRUE = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))
+
+
+def _fill(message: Literal, row: ox.QuerySolution, names: set[str]) -> Literal:
+    """``{?var}`` and ``{$var}`` in a SPARQL constraint's message, from the solution."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        term = row[name] if name in names else None
+        return str(term.value) if term is not None else match.group(0)
+
+    text = re.sub(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}", value, str(message))
+    return Literal(text, lang=message.language)
+
+
+# --- running -------------------------------------------------------------------------------------
+
+
+#: The named graph where the focus nodes of some shapes are written once (see
+#: :func:`_write_focus_nodes`), for their queries to look them up instead of evaluating the
+#: targets again. The data must be in the store's default graph.
+FOCUS_GRAPH = ox.NamedNode("urn:treatykg:focus-nodes")
+_FOCUS_OF = "<urn:treatykg:focus-of>"
+#: Writing focus nodes down costs about as much as finding them by their targets five times
+#: (a Store insert is slow): only focus nodes that this many queries use are written down.
+_WRITE_FOCUS_AT = 5
+#: Queries run on this many threads (the CPUs this process may use, at most 4): pyoxigraph
+#: releases the GIL while it evaluates a query.
+_THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2)
+
+
+def run(store: ox.Store, shapes: Graph, originals: Originals | None = None) -> Outcome:
+    """Validate the default graph of ``store`` against ``shapes``.
+
+    ``originals`` says which literals the Store changed (:meth:`Originals.record`). Some
+    focus nodes are written to :data:`FOCUS_GRAPH` while validating, and removed after.
+    """
+    outcome = Outcome()
+    s = _Shapes(shapes, originals, store)
+    functions = {ORIGINAL_DATATYPE: s.originals.datatype_function}
+    compiled = []
+    for shape in _top_level(s).values():
+        try:
+            compiled.append(_Compiled(s, shape))
+        except UnsupportedError as error:
+            outcome.fallback[shape.node] = str(error)
+    plan = _plan(compiled)
+    try:
+        lookups = _write_focus_nodes(store, compiled, plan, functions)
+        outcome.queries += len(lookups)
+
+        def execute(query: _Query) -> tuple[list[Finding], list[_Query]]:
+            text = query.text
+            if query.focus in lookups:
+                text = text.replace(query.focus, lookups[query.focus])
+            solutions = store.query(text, named_graphs=[FOCUS_GRAPH], custom_functions=functions)
+            rows = _Solutions(solutions)  # type: ignore[arg-type]
+            del solutions
+            return list(query.rows(rows)), query.then()
+
+        with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+            while plan:
+                outcome.queries += len(plan)
+                done = list(pool.map(execute, plan))
+                plan = [follow for _findings, more in done for follow in more]
+                outcome.findings += [finding for findings, _more in done for finding in findings]
+    finally:
+        store.update(f"DROP SILENT GRAPH {FOCUS_GRAPH}")
+    retracted = {Finding(**{**f.__dict__, "retract": False}) for f in outcome.findings if f.retract}
+    outcome.findings = [f for f in outcome.findings if not f.retract and f not in retracted]
+    return outcome
+
+
+def _write_focus_nodes(
+    store: ox.Store, compiled: list[_Compiled], plan: list[_Query], functions: dict
+) -> dict[str, str]:
+    """Write down the focus nodes that many queries use in :data:`FOCUS_GRAPH`.
+
+    Returns the pattern that looks them up, by focus pattern; other focus nodes are found
+    by their targets in every query (each query carries its shape's PREFIX declarations).
+    """
+    uses = Counter(query.focus for query in plan)
+    lookups: dict[str, str] = {}
+    for shape in compiled:
+        if shape.focus in lookups or uses[shape.focus] < _WRITE_FOCUS_AT:
+            continue
+        name = f"<urn:treatykg:focus/{len(lookups)}>"
+        if str(ORIGINAL_DATATYPE) in shape.focus:  # updates take no custom functions
+            found = store.query(
+                f"{shape.prologue}\nSELECT ?this WHERE {shape.focus}", custom_functions=functions
+            )
+            marker = ox.NamedNode(name[1:-1])
+            store.extend(
+                ox.Quad(row["this"], ox.NamedNode(_FOCUS_OF[1:-1]), marker, FOCUS_GRAPH)
+                for row in found
+            )
+        else:
+            store.update(
+                f"{shape.prologue}\n"
+                f"INSERT {{ GRAPH {FOCUS_GRAPH} {{ ?this {_FOCUS_OF} {name} }} }} "
+                f"WHERE {shape.focus}"
+            )
+        lookups[shape.focus] = f"GRAPH {FOCUS_GRAPH} {{ ?this {_FOCUS_OF} {name} }}"
+    return lookups
+
+
+def _datatype(shapes: list[_Compiled], datatype: URIRef, values: str, focus: str) -> _Query:
+    """``sh:datatype`` for a datatype other than xsd:string, decided on each literal as written.
+
+    Decided by pySHACL's own rule (the datatype, rdflib's ``ill_typed`` and the Python value
+    type), once per distinct literal, so the engines cannot disagree on what is well-formed.
+    The query reads only the distinct values ``values`` binds (on a predicate, all of its
+    values in the data, for every shape with the same datatype there); the focus nodes are
+    read (by :func:`_datatype_rows`) only if some value may fail: the value as stored, or a
+    literal written for it (:class:`Originals`), since the Store keeps ``"2"^^xsd:integer``
+    for a ``"2"^^xsd:positiveInteger``. Then the literals as written decide.
+    """
+    originals = shapes[0].s.originals
+    conforms = shapes[0].s.datatype_rule(datatype)
+    doubtful: list[object] = []
+
+    def judge(solutions: _Solutions) -> Iterator[Finding]:
+        for row in solutions:
+            stored = row["value"]
+            written = originals.by_literal.get(str(stored), ()) if originals else ()
+            if not (conforms(stored) and all(conforms(value) for value in written)):
+                doubtful.append(stored)
+        return iter(())
+
+    def then() -> list[_Query]:
+        return [_datatype_rows(shape, conforms) for shape in shapes] if doubtful else []
+
+    query = f"{shapes[0].prologue}\nSELECT DISTINCT ?value WHERE {{ {values} }}"
+    return _Query(query, focus, judge, then)
+
+
+def _datatype_rule(datatype: URIRef) -> Callable[[object], bool]:
+    """Whether a pyoxigraph term is a well-formed literal of ``datatype``, by pySHACL's rule.
+
+    The verdicts are remembered: rdflib takes ~20 µs to parse a literal, and the same dates
+    come back in many shapes. pySHACL is imported at the first verdict, on a query thread,
+    while other queries run (the import takes ~0.2 s).
+    """
+    verdicts: dict[object, bool] = {}
+
+    def conforms(term: object) -> bool:
+        if term not in verdicts:
+            ok = False
+            if isinstance(term, ox.Literal) and term.datatype.value == str(datatype):
+                from pyshacl.constraints.core.value_constraints import (
+                    DatatypeConstraintComponent as Rule,
+                )
+
+                literal = Literal(term.value, datatype=datatype)
+                ok = getattr(literal, "ill_typed", None) is not True and bool(
+                    Rule._assert_actual_datatype(None, literal, datatype)  # type: ignore[arg-type]
+                )
+            verdicts[term] = ok
+        return verdicts[term]
+
+    return conforms
+
+
+def _datatype_rows(shape: _Compiled, conforms: Callable[[object], bool]) -> _Query:
+    """The values, with their focus nodes, that break ``sh:datatype``: the literals as written."""
+    originals = shape.s.originals
+    predicate = f"<{shape.path_node}>" if isinstance(shape.path_node, URIRef) else None
+
+    def rows(solutions: _Solutions) -> Iterator[Finding]:
+        for row in solutions:
+            this, stored = row["this"], row["value"]
+            for value in originals.restore(this, predicate, stored):
+                if not conforms(value):
+                    finding = shape.finding(this, stored, SH.datatype)
+                    yield Finding(**{**finding.__dict__, "value": value})
+
+    query = f"SELECT ?this ?value WHERE {{ {shape.focus} {shape._values()} }}"
+    return _Query(f"{shape.prologue}\n{query}", shape.focus, rows)
+
+
+def to_rdflib(term: object) -> Node:
+    """A pyoxigraph term as the rdflib term the loader would have made."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == str(XSD.string):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def report_graph(findings: Iterable[Finding], shapes: Graph, extra: Graph | None = None) -> Graph:
+    """A W3C ``sh:ValidationReport`` of the findings, shaped as pySHACL writes it.
+
+    ``extra`` is pySHACL's report for the shapes this engine left to it; its results are
+    copied in, so one report holds everything.
+    """
+    from treatykg.namespaces import new_graph
+
+    graph = new_graph()
+    report = BNode()
+    graph.add((report, RDF.type, SH.ValidationReport))
+    conforms = True
+    for finding in sorted(set(findings), key=_finding_key):
+        result = BNode()
+        graph.add((report, SH.result, result))
+        graph.add((result, RDF.type, SH.ValidationResult))
+        graph.add((result, SH.focusNode, to_rdflib(finding.focus)))
+        if finding.path is not None:
+            graph.add((result, SH.resultPath, _copy_path(finding.path, shapes, graph)))
+        if finding.value is not None:
+            graph.add((result, SH.value, to_rdflib(finding.value)))
+        graph.add((result, SH.sourceShape, finding.shape))
+        graph.add((result, SH.sourceConstraintComponent, finding.component))
+        graph.add((result, SH.resultSeverity, finding.severity))
+        if finding.constraint is not None:
+            graph.add((result, SH.sourceConstraint, finding.constraint))
+        for message in finding.messages:
+            graph.add((result, SH.resultMessage, message))
+        conforms = conforms and finding.severity != SH.Violation
+    if extra is not None:
+        for old in extra.subjects(RDF.type, SH.ValidationReport):
+            if (old, SH.conforms, Literal(False)) in extra:
+                conforms = False
+        mapping: dict[Node, Node] = {}
+        for old_report in list(extra.subjects(RDF.type, SH.ValidationReport)):
+            mapping[old_report] = report
+        for s_, p, o in extra:
+            if p == SH.conforms or (p == RDF.type and o == SH.ValidationReport):
+                continue
+            graph.add((mapping.get(s_, s_), p, mapping.get(o, o)))
+    graph.add((report, SH.conforms, Literal(conforms)))
+    return graph
+
+
+def _finding_key(finding: Finding) -> tuple[str, ...]:
+    return (
+        str(finding.focus),
+        str(finding.shape),
+        str(finding.component),
+        str(finding.path),
+        str(finding.value),
+    )
+
+
+def _copy_path(path: Node, shapes: Graph, into: Graph) -> Node:
+    """The sh:path node, with its blank-node structure copied from the shapes graph."""
+    if not isinstance(path, BNode):
+        return path
+    copy = BNode()
+    for p, o in shapes.predicate_objects(path):
+        into.add((copy, p, _copy_path(o, shapes, into)))
+    return copy
