@@ -304,3 +304,17 @@ def test_unknown_engine_is_a_usage_error() -> None:
 
     with pytest.raises(UsageError, match="unknown validation engine"):
         validate(engine="fastest")
+
+
+def test_node_shape_has_value_matches_the_reference(tmp_path: Path) -> None:
+    shapes = load_shapes(
+        _graph(
+            tmp_path,
+            "shapes.ttl",
+            "ex:Only a sh:NodeShape ; sh:targetNode ex:a , ex:b ; sh:hasValue ex:a .\n",
+        )
+    )
+    data = load(_graph(tmp_path, "data.ttl", "ex:a ex:p ex:b .\n"))
+    fast, reference = _both(data, shapes, Graph())
+    assert results(fast.graph) == results(reference.graph)
+    assert [str(r.focus_node) for r in fast.results] == ["http://example.org/b"]

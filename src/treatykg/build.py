@@ -257,7 +257,7 @@ def build(
         ]
         for step, name, fmt, what, make in files:
             emit(step, name, fmt, what, make)
-        for name, media_type, what, make in linking_files(_as_graph(canonical)):
+        for name, media_type, what, make in linking_files(published):
             emit("link", name, media_type, what, make)
         # Last: the description lists every file written so far, with its size and checksum.
         emit(
@@ -265,7 +265,7 @@ def build(
             "void.ttl",
             "turtle",
             "VoID and DCAT description of the dataset",
-            lambda: serialize.turtle(_description(_as_graph(canonical), canonical, written)),
+            lambda: serialize.turtle(_description(canonical, written)),
         )
         with stage("write"):
             (staging / atomic.MARKER).write_bytes(_manifest(written))
@@ -285,9 +285,25 @@ def build(
     )
 
 
-def linking_files(published: Graph) -> list[tuple[str, str, str, Callable[[], bytes]]]:
-    """The files that link the dataset with Wikidata: name, media type, description, maker."""
+def linking_files(
+    published: ox.Store | Graph,
+) -> list[tuple[str, str, str, Callable[[], bytes]]]:
+    """The files that link the dataset with Wikidata: name, media type, description, maker.
+
+    ``published`` is the published default graph, best as a pyoxigraph Store: the four
+    tables are then read from it in one pass (:func:`treatykg.linking.exports`).
+    """
     from treatykg import linking, wikidata
+
+    tables: dict[str, str] = {}
+
+    def table(name: str) -> Callable[[], bytes]:
+        def make() -> bytes:
+            if not tables:
+                tables.update(linking.exports(published))
+            return tables[name].encode("utf-8")
+
+        return make
 
     return [
         (
@@ -301,26 +317,26 @@ def linking_files(published: Graph) -> list[tuple[str, str, str, Callable[[], by
             "mappings.sssom.tsv",
             "text/tab-separated-values",
             "SSSOM mappings of treatykg's terms and entities to Wikidata",
-            lambda: linking.sssom_table(published).encode("utf-8"),
+            table("mappings.sssom.tsv"),
         ),
         (
             "wikidata.qs",
             "text/plain",
             "QuickStatements V1 commands for what Wikidata could take from treatykg, each "
             "with its references, only for items with a verified link",
-            lambda: linking.quickstatements(published).encode("utf-8"),
+            table("wikidata.qs"),
         ),
         (
             "wikidata-unmatched.tsv",
             "text/tab-separated-values",
             "treatykg entities with no verified Wikidata item (never created automatically)",
-            lambda: linking.unmatched(published).encode("utf-8"),
+            table("wikidata-unmatched.tsv"),
         ),
         (
             "mixnmatch.tsv",
             "text/tab-separated-values",
             "a Mix'n'match catalogue of the unmatched entities (id, name, description, type, url)",
-            lambda: linking.mixnmatch_catalogue(published).encode("utf-8"),
+            table("mixnmatch.tsv"),
         ),
     ]
 
@@ -344,9 +360,7 @@ def write_linking(out: str | Path, data: Paths | None = None) -> tuple[OutputFil
     return tuple(written)
 
 
-def _description(
-    published: ox.Store | Graph, canonical: serialize.Canonical, files: Sequence[OutputFile]
-) -> Graph:
+def _description(canonical: serialize.Canonical, files: Sequence[OutputFile]) -> Graph:
     from treatykg import describe
 
     distributions = [
@@ -362,22 +376,27 @@ def _description(
     ]
     about = _about_lines(canonical, DATASET)
     return describe.describe(
-        published if not canonical.named else _as_graph(canonical, with_named=True),
-        distributions,
-        metadata=about,
-        version=_version(about),
+        _statistics_store(canonical), distributions, metadata=about, version=_version(about)
     )
 
 
-def _as_graph(canonical: serialize.Canonical, *, with_named: bool = False) -> Graph:
-    """The published default graph (or the union of all graphs) as rdflib, for the stages
-    that still need one."""
-    from treatykg.load import parse_bytes
+#: XSD datatypes in N-Triples, and a stand-in no Store interprets (see _statistics_store).
+_XSD_TYPED = b'"^^<http://www.w3.org/2001/XMLSchema#'
+_OPAQUE_TYPED = b'"^^<urn:treatykg:opaque-xsd:'
 
-    graph = new_graph()
-    for triple in parse_bytes(canonical.ntriples_of(with_named=with_named)):
-        graph.add(triple)
-    return graph
+
+def _statistics_store(canonical: serialize.Canonical) -> ox.Store:
+    """A Store of every statement (named graphs merged) that counts what the files hold.
+
+    A Store merges literals it normalizes ("2"^^xsd:integer and "2"^^xsd:positiveInteger
+    become one term), which would change the counts of distinct objects and of triples. The
+    XSD datatypes are renamed to a datatype no Store interprets, one for one (the counts do
+    not look at datatypes), so that every literal stays distinct exactly as in the files.
+    """
+    store = ox.Store()
+    text = canonical.ntriples_of(with_named=True).replace(_XSD_TYPED, _OPAQUE_TYPED)
+    store.bulk_load(text, format=ox.RdfFormat.N_TRIPLES)
+    return store
 
 
 def _ox_quads(graph: Graph) -> list[ox.Quad]:

@@ -1014,7 +1014,7 @@ class _Compiled:
 
             def rows(solutions: _Solutions) -> Iterator[Finding]:
                 for row in solutions:
-                    yield self.finding(row["this"], row["this"], SH.hasValue)
+                    yield self.finding(row["this"], None, SH.hasValue)  # as pySHACL: no value
 
             self.queries.append(_Query(f"{self.prologue}\n{query}", self.focus, rows))
             return

@@ -268,6 +268,8 @@ class _View:
         self.entities: set[Term] = set()
         self.references_of: dict[Term, Reference] = {}
         self.datetimes: dict[Term, Term] = {}
+        #: (entity, Wikidata class) of every P31 (instance of) statement
+        self.instance_of: set[tuple[Term, Term]] = set()
 
     # --- terms ------------------------------------------------------------------------------
 
@@ -451,6 +453,27 @@ class _View:
             mine.append(f"{p} {node}")
             if is_best:
                 mine.append(f"{wdt} {value}")
+        p, ps, wdt = _property_terms("P31")
+        for subject, item in self.instance_of:
+            slug = slugs.get(subject)
+            if slug is None:
+                slug = slugs[subject] = _slug(subject)
+            digest = digests.get((item, ()))
+            if digest is None:
+                digest = digests[(item, ())] = _hash(_n3(item))[:12]
+            node = f"<{STATEMENT_BASE}{slug}-P31-{digest}>"
+            block = (
+                f"{node}{best_rank} .\n{node}{statement_type} .\n"
+                f"{node}{rank_predicate}{_NORMAL} .\n{node} {ps} {item}"
+            )
+            if node in blocks:
+                _add_block(blocks, node, block.split(" .\n"))
+            else:
+                blocks[node] = block
+            mine = entity_lines.get(subject)
+            if mine is None:
+                mine = entity_lines[subject] = []
+            mine += (f"{p} {node}", f"{wdt} {item}")
         entities = self.entities
         for entity in entities:
             if entity in self.links:
@@ -468,8 +491,9 @@ class _View:
             _add_block(blocks, entity, lines)
         if not blocks:
             return b""
-        text = " .\n".join([blocks[subject] for subject in sorted(blocks)])
-        return (text + " .\n").encode("utf-8")
+        ordered = [blocks[subject] for subject in sorted(blocks)]
+        ordered.append("")  # the last line's " .\n"
+        return " .\n".join(ordered).encode("utf-8")
 
 
 def _add_block(blocks: dict[Term, str], subject: Term, lines: list[str]) -> None:
@@ -585,10 +609,13 @@ def _statements(view: _View) -> None:
         cls: [i for i in g.objects(cls, _EXACT) if i.startswith("<") and _QID.match(i[1:-1])]
         for cls in {o for _, o in g.pairs(_TYPE)}
     }
+    # (Statements without qualifiers or references, of normal and so best rank: kept apart
+    # from the others, which only ever add other properties, and written in one go.)
     for s, cls in g.pairs(_TYPE):
         if s.startswith(_OURS):
             for item in class_items[cls]:
-                view.add(s, "P31", item, normal, ())
+                view.instance_of.add((s, item))
+                view.entities.add(s)
 
     # Places: country (P17) when located directly in a State.
     for place, where in g.pairs(_LOCATED_IN):
