@@ -15,13 +15,15 @@ from treatykg.load import load, load_ontology
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "gen_corpus.py"
 
 
-def generate(out: Path, treaties: int = 5, seed: int = 1) -> Path:
-    """Write a corpus of ``treaties`` synthetic treaties into ``out``."""
+def generate(out: Path, treaties: int = 5, seed: int = 1, *, inject: bool = False) -> Path:
+    """Write a corpus of ``treaties`` synthetic treaties into ``out`` (with ``inject``, with
+    the defects listed in ``out/injected.tsv``)."""
     spec = importlib.util.spec_from_file_location("gen_corpus", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.main(["--treaties", str(treaties), "--seed", str(seed), "--out", str(out)]) == 0
+    options = ["--treaties", str(treaties), "--seed", str(seed), "--out", str(out)]
+    assert module.main([*options, "--inject"] if inject else options) == 0
     return out
 
 

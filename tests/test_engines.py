@@ -9,15 +9,14 @@ defects of every kind. A shape the fast engine cannot compile goes to pySHACL, a
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pyshacl_turbo
 import pytest
 from rdflib import Graph
 from rdflib.namespace import SH
 
+from generated_corpus import generate
 from treatykg.load import load, load_ontology, load_shapes
 from treatykg.shacl import UnsupportedError, _Shapes
 from treatykg.validate import validate
@@ -26,7 +25,6 @@ ROOT = Path(__file__).parents[1]
 EXAMPLES = ROOT / "shapes" / "examples"
 KITCHEN_SINK = EXAMPLES / "valid" / "kitchen-sink.ttl"
 CASES = [None, KITCHEN_SINK, *sorted((EXAMPLES / "invalid").glob("*.ttl"))]
-GENERATOR = ROOT / "benchmarks" / "gen_corpus.py"
 
 Key = tuple[str | None, ...]
 
@@ -87,22 +85,11 @@ def test_engines_report_the_same_results(case: Path | None) -> None:
     assert results(turbo) == results(reference.graph)
 
 
-@pytest.fixture(scope="module")
-def gen() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_corpus", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("seed", [1, 7])
 def test_engines_agree_on_a_generated_corpus_with_every_kind_of_defect(
-    gen: ModuleType, tmp_path: Path, seed: int
+    tmp_path: Path, seed: int
 ) -> None:
-    assert (
-        gen.main(["--treaties", "4", "--seed", str(seed), "--out", str(tmp_path), "--inject"]) == 0
-    )
+    generate(tmp_path, 4, seed, inject=True)
     fast, reference = _both(load([tmp_path]))
     assert fast.engine == "oxigraph" and not fast.fallback
     assert results(fast.graph) == results(reference.graph)
@@ -114,8 +101,8 @@ def test_engines_agree_on_a_generated_corpus_with_every_kind_of_defect(
     assert found == expected
 
 
-def test_engines_agree_on_a_clean_generated_corpus(gen: ModuleType, tmp_path: Path) -> None:
-    assert gen.main(["--treaties", "3", "--seed", "3", "--out", str(tmp_path)]) == 0
+def test_engines_agree_on_a_clean_generated_corpus(tmp_path: Path) -> None:
+    generate(tmp_path, 3, 3)
     fast, reference = _both(load([tmp_path]))
     assert fast.conforms and reference.conforms
     assert fast.engine == "oxigraph"

@@ -172,12 +172,18 @@ def parse_file(path: Path, shown: str | None = None) -> list[Quad]:
 
 def parse_bytes(content: bytes) -> list[tuple[Node, Node, Node]]:
     """N-Triples that treatykg wrote itself, as rdflib triples (blank node labels kept)."""
-    convert = _TermConverter(Path("."), "<N-Triples>")
-    convert._bnode = BNode  # type: ignore[method-assign]  # our own labels: keep them
+    convert = rdflib_terms()
     return [
         (convert(t.subject), convert(t.predicate), convert(t.object))
         for t in ox.parse(content, format=ox.RdfFormat.N_TRIPLES)
     ]
+
+
+def rdflib_terms() -> Callable[[Any], Node]:
+    """A converter of pyoxigraph terms into the rdflib terms :func:`load` makes (literals as
+    written, ``xsd:string`` plain), keeping blank node labels: for terms treatykg wrote or
+    labelled itself. One converter per use: it caches the IRIs it has seen."""
+    return _LabelledTerms()
 
 
 def _parse(path: Path, shown: str) -> tuple[list[Quad], dict[str, str]]:
@@ -404,6 +410,18 @@ class _TermConverter:
         if datatype == _XSD_STRING:
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(datatype), normalize=False)
+
+
+class _LabelledTerms(_TermConverter):
+    """_TermConverter for terms that already carry treatykg's blank node labels."""
+
+    def __init__(self) -> None:  # no file: nothing to scope, nothing to hash
+        self._shown = "<terms>"
+        self._bnodes: dict[str, BNode] = {}
+        self._iris: dict[str, URIRef] = {}
+
+    def _bnode(self, label: str) -> BNode:
+        return BNode(label)
 
 
 def _expand(paths: Paths, *, recursive: bool) -> list[tuple[Path, str]]:

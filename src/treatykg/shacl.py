@@ -1318,29 +1318,16 @@ def _datatype_rows(shape: _Compiled, conforms: Callable[[object], bool]) -> _Que
     return _Query(f"{shape.prologue}\n{query}", shape.focus, rows)
 
 
-def to_rdflib(term: object) -> Node:
-    """A pyoxigraph term as the rdflib term the loader would have made."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == str(XSD.string):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"not an RDF term: {term!r}")
-
-
 def report_graph(findings: Iterable[Finding], shapes: Graph, extra: Graph | None = None) -> Graph:
     """A W3C ``sh:ValidationReport`` of the findings, shaped as pySHACL writes it.
 
     ``extra`` is pySHACL's report for the shapes this engine left to it; its results are
     copied in, so one report holds everything.
     """
+    from treatykg.load import rdflib_terms
     from treatykg.namespaces import new_graph
 
+    to_rdflib = rdflib_terms()
     graph = new_graph()
     report = BNode()
     graph.add((report, RDF.type, SH.ValidationReport))

@@ -11,6 +11,7 @@ and functions), ``allow_warnings=True`` (warnings and infos are reported but do 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -33,6 +34,7 @@ from treatykg.load import (
     load_graph,
     load_ontology,
     load_shapes,
+    rdflib_terms,
     sourced_dataset,
 )
 from treatykg.report import Report, results_from_graph
@@ -205,17 +207,14 @@ def validate_quads(
         else q
         for q in quads
     )
-    rdflib_graph: list[Graph] = []
 
+    @functools.cache
     def reference_data() -> Graph:  # built only when pySHACL or pyshacl-turbo needs it
-        if not rdflib_graph:
-            from treatykg.shacl import to_rdflib
-
-            graph = Graph(bind_namespaces="none")
-            for q in quads:
-                graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
-            rdflib_graph.append(graph)
-        return rdflib_graph[0]
+        convert = rdflib_terms()
+        graph = Graph(bind_namespaces="none")
+        for q in quads:
+            graph.add((convert(q.subject), convert(q.predicate), convert(q.object)))
+        return graph
 
     if engine == "pyshacl":
         reference = _run(reference_data(), shapes, Graph())
