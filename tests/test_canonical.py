@@ -3,6 +3,7 @@ writes: the same bytes for Turtle, N-Triples, TriG and N-Quads, whatever the inp
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -72,7 +73,18 @@ def test_jsonld_reads_back_as_the_same_dataset(tmp_path: Path) -> None:
     assert isomorphic(
         back.graph(DATASET_DEFAULT_GRAPH_ID), expected.graph(DATASET_DEFAULT_GRAPH_ID)
     )
-    assert document.count(b"\n") == len(document.splitlines())  # one node object per line
+    # One node object per line: each default-graph subject once, each named graph once.
+    lines = document.decode().splitlines()
+    assert lines[0] == "[" and lines[-1] == "]"
+    nodes = [json.loads(line.removesuffix(",")) for line in lines[1:-1]]
+    subjects = {line.split(b" ", 1)[0] for line in canonical.default}
+    assert len(nodes) == len(subjects) + len(canonical.named)
+    ids = [node["@id"] for node in nodes]
+    assert len(set(ids)) == len(ids)
+    assert [node["@id"] for node in nodes if "@graph" in node] == [
+        "http://example.org/g0",
+        "http://example.org/g1",
+    ]
 
 
 def test_load_quads_matches_load_and_locates_errors(tmp_path: Path) -> None:

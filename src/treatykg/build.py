@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import DCTERMS, RDF, SH
 from rdflib.term import Node
 
-from treatykg import __version__, atomic, serialize
+from treatykg import __version__, atomic, describe, serialize
 from treatykg.errors import TreatykgError
 from treatykg.load import Paths, load, load_graph, load_ontology, load_quads, load_shapes
 from treatykg.namespaces import BASE, new_graph
@@ -142,7 +143,9 @@ def build(
     dump = "ontology and data"
     flat = f"{dump} (the default graph only; named graphs are in the .trig/.nq)"
     written: list[OutputFile] = []
-    with atomic.staging(out) as staging:
+    # One background thread: the VoID statistics load a Store of their own and count it
+    # without holding the GIL, on the second core, while this thread writes the dumps.
+    with atomic.staging(out) as staging, ThreadPoolExecutor(1, "treatykg-build") as background:
 
         def emit(step: str, name: str, fmt: str, what: str, make: Callable[[], bytes]) -> None:
             """Make one file's bytes (timed as ``step``), write it, remember its checksum."""
@@ -157,9 +160,10 @@ def build(
 
         with stage("context"):
             context = jsonld_context.build_context(onto)
-        with stage("turtle"):
+        with stage("sort"):
             canonical = serialize.canonical(everything, named_graphs=named)  # sorted once
-            default = serialize.Canonical(canonical.default, ())
+            default = serialize.Canonical(canonical.default, (), canonical.statements)
+        statistics = background.submit(_statistics, canonical)
         with stage("published"):
             published = store if not named else _default_store(canonical)
         files = [
@@ -265,7 +269,7 @@ def build(
             "void.ttl",
             "turtle",
             "VoID and DCAT description of the dataset",
-            lambda: serialize.turtle(_description(canonical, written)),
+            lambda: serialize.turtle(_description(canonical, written, statistics.result())),
         )
         with stage("write"):
             (staging / atomic.MARKER).write_bytes(_manifest(written))
@@ -360,8 +364,14 @@ def write_linking(out: str | Path, data: Paths | None = None) -> tuple[OutputFil
     return tuple(written)
 
 
-def _description(canonical: serialize.Canonical, files: Sequence[OutputFile]) -> Graph:
-    from treatykg import describe
+def _statistics(canonical: serialize.Canonical) -> describe.Statistics:
+    """The VoID numbers of what the dumps hold (see :func:`_statistics_store`)."""
+    return describe.store_statistics(_statistics_store(canonical))
+
+
+def _description(
+    canonical: serialize.Canonical, files: Sequence[OutputFile], stats: describe.Statistics
+) -> Graph:
 
     distributions = [
         describe.Distribution(
@@ -375,9 +385,7 @@ def _description(canonical: serialize.Canonical, files: Sequence[OutputFile]) ->
         for f in files
     ]
     about = _about_lines(canonical, DATASET)
-    return describe.describe(
-        _statistics_store(canonical), distributions, metadata=about, version=_version(about)
-    )
+    return describe.describe(stats, distributions, metadata=about, version=_version(about))
 
 
 #: XSD datatypes in N-Triples, and a stand-in no Store interprets (see _statistics_store).

@@ -140,7 +140,7 @@ class Statistics:
 
 
 def describe(
-    dataset: ox.Store | Graph,
+    dataset: ox.Store | Graph | Statistics,
     distributions: Sequence[Distribution],
     *,
     metadata: Graph,
@@ -153,7 +153,8 @@ def describe(
     (counted by :func:`store_statistics`) or an rdflib Graph (counted by :func:`statistics`,
     in Python: a Store would merge literals it normalises, such as ``"10000"`` as an
     ``xsd:integer`` and as an ``xsd:nonNegativeInteger``, and the Graph's own count would no
-    longer be the one published). When it has named graphs (a Store's, an rdflib
+    longer be the one published), or its :class:`Statistics` counted beforehand (a build
+    counts them while it writes the dumps). When it has named graphs (a Store's, an rdflib
     ``Dataset``'s), the statistics are those of the union of its graphs, each triple counted
     once, as a triplestore with a union default graph (and the SHACL validation) sees it.
     ``metadata`` holds the hand-written statements about
@@ -166,7 +167,9 @@ def describe(
     names = [d.name for d in distributions]
     if len(set(names)) != len(names):
         raise ValueError(f"duplicate distribution names in {sorted(names)}")
-    if isinstance(dataset, ox.Store):
+    if isinstance(dataset, Statistics):
+        stats = dataset
+    elif isinstance(dataset, ox.Store):
         stats = store_statistics(dataset)
     else:
         stats = statistics(_triples_of(dataset))

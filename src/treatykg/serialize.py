@@ -25,7 +25,8 @@ import json
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import groupby, islice
 from typing import Any, TypeAlias
 
 import pyoxigraph as ox
@@ -406,6 +407,9 @@ class Canonical:
     """Sorted N-Triples lines of the default graph (no newline)."""
     named: tuple[tuple[bytes, tuple[bytes, ...]], ...]
     """(graph term, its sorted N-Triples lines) per named graph, by graph term."""
+    statements: tuple[Any, ...] | None = field(default=None, compare=False, repr=False)
+    """The pyoxigraph quads of :attr:`default`, one per line in the same order, when they
+    are at hand (:func:`canonical` keeps them): the writers then need not parse the lines."""
 
     def __len__(self) -> int:
         return len(self.default) + sum(len(lines) for _, lines in self.named)
@@ -431,16 +435,19 @@ class Canonical:
     def turtle(self, prefixes: Mapping[str, str] = OUTPUT_PREFIXES) -> bytes:
         if self.named:
             _refuse_named(self.named[0][0].decode()[1:-1], "Turtle")
-        triples = ox.parse(self.ntriples(), format=ox.RdfFormat.N_TRIPLES)
-        body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+        body = ox.serialize(self._default(), format=ox.RdfFormat.TURTLE, prefixes=prefixes)
         return _with_sorted_header(body, prefixes)
 
+    def _default(self) -> Iterator[Any]:
+        """The default graph's statements in order, as pyoxigraph terms."""
+        if self.statements is not None:
+            return iter(self.statements)
+        return ox.parse(_joined(self.default), format=ox.RdfFormat.N_TRIPLES)
+
     def _quads(self) -> Iterator[Any]:
-        yield from ox.parse(_joined(self.default), format=ox.RdfFormat.N_TRIPLES)
+        yield from self._default()
         for graph, lines in self.named:
-            name = ox.NamedNode(graph.decode()[1:-1]) if graph.startswith(b"<") else None
-            if name is None:
-                name = ox.BlankNode(graph.decode()[2:])
+            name = _graph_term(graph)
             for triple in ox.parse(_joined(lines), format=ox.RdfFormat.N_TRIPLES):
                 yield ox.Quad(triple.subject, triple.predicate, triple.object, name)
 
@@ -449,17 +456,43 @@ class Canonical:
         return _with_sorted_header(body, prefixes)
 
     def jsonld(self) -> bytes:
-        """Expanded JSON-LD 1.1 written by pyoxigraph: one node object per subject, in order.
+        """Expanded JSON-LD 1.1 written by pyoxigraph: one node object per line, in order.
 
         Expanded, not compacted: compaction in Python (rdflib, pyld) is the slowest part of a
         large build. Every JSON-LD processor reads it; ``context.jsonld`` compacts it, and
         ``treatykg.framed.jsonld`` is the compacted, nested view for web pages.
+
+        One line per node object, so that a diff of two releases shows what changed: the
+        lines are sorted by subject, so pyoxigraph is given one subject at a time (one named
+        graph at a time: a graph object is one line) and each answer is one line. Reading
+        pyoxigraph's whole document back with ``json`` to split it cost twice as much.
         """
-        text = ox.serialize(self._quads(), format=ox.RdfFormat.JSON_LD)
-        # One node object per line: a diff of two releases then shows what changed.
-        nodes = json.loads(text)
-        lines = ",\n".join(json.dumps(node, ensure_ascii=False, sort_keys=True) for node in nodes)
-        return ("[\n" + lines + "\n]\n").encode("utf-8") if nodes else b"[]\n"
+        # One parser reads every line; each node object takes its subject's run of lines.
+        runs = [len(list(run)) for _, run in groupby(map(_subject_of, self.default))]
+        triples = self._default()
+        nodes = [_json_ld(islice(triples, length)) for length in runs]
+        for graph, lines in self.named:
+            name = _graph_term(graph)
+            triples = ox.parse(_joined(lines), format=ox.RdfFormat.N_TRIPLES)
+            nodes.append(_json_ld(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples))
+        return b"[\n" + b",\n".join(nodes) + b"\n]\n" if nodes else b"[]\n"
+
+
+def _subject_of(line: bytes) -> bytes:
+    return line[: line.index(b" ")]
+
+
+def _graph_term(graph: bytes) -> Any:
+    text = graph.decode()
+    return ox.NamedNode(text[1:-1]) if text.startswith("<") else ox.BlankNode(text[2:])
+
+
+def _json_ld(statements: Iterable[Any]) -> bytes:
+    """pyoxigraph's JSON-LD of one subject's triples (or one graph's quads): one node object."""
+    text = ox.serialize(statements, format=ox.RdfFormat.JSON_LD)
+    if not (text.startswith(b"[{") and text.endswith(b"}]")) or b"\n" in text:
+        raise RuntimeError(f"unexpected JSON-LD from pyoxigraph: {text[:80]!r}…")
+    return text[1:-1]
 
 
 def _joined(lines: tuple[bytes, ...]) -> bytes:
@@ -473,7 +506,8 @@ def canonical(quads: Iterable[Any], *, named_graphs: bool = True) -> Canonical:
     reading each quad's graph name in Python (~1 µs a quad).
     """
     if not named_graphs:
-        return Canonical(_sorted_lines(ox.serialize(quads, format=ox.RdfFormat.N_QUADS)), ())
+        lines, statements = _sorted_statements(list(quads))
+        return Canonical(lines, (), statements)
     default: list[Any] = []
     graphs: dict[str, list[Any]] = {}
     for quad in quads:
@@ -483,16 +517,22 @@ def canonical(quads: Iterable[Any], *, named_graphs: bool = True) -> Canonical:
         else:
             graphs.setdefault(str(graph), []).append(quad.triple)
     named = tuple(
-        (name.encode(), _sorted_lines(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)))
-        for name, triples in sorted(graphs.items())
+        (name.encode(), _sorted_statements(triples)[0]) for name, triples in sorted(graphs.items())
     )
-    return Canonical(_sorted_lines(ox.serialize(default, format=ox.RdfFormat.N_QUADS)), named)
+    lines, statements = _sorted_statements(default)
+    return Canonical(lines, named, statements)
 
 
-def _sorted_lines(text: bytes) -> tuple[bytes, ...]:
-    lines = set(text.split(b"\n"))
-    lines.discard(b"")
-    return tuple(sorted(lines, key=line_key))
+def _sorted_statements(quads: list[Any]) -> tuple[tuple[bytes, ...], tuple[Any, ...]]:
+    """The distinct N-Triples lines of ``quads`` in canonical order, and a quad for each."""
+    lines = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).split(b"\n")
+    if lines.pop() != b"" or len(lines) != len(quads):  # one line per quad, newline-ended
+        raise RuntimeError("pyoxigraph did not write one N-Quads line per quad")
+    # A dict drops duplicates and keeps the input's order: files give a subject's statements
+    # together, and Python's sort is several times faster on runs already in order.
+    index = dict(zip(lines, range(len(lines)), strict=True))
+    ordered = tuple(sorted(index, key=line_key))
+    return ordered, tuple(quads[index[line]] for line in ordered)
 
 
 def line_key(line: bytes) -> bytes:
