@@ -12,6 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from generated_corpus import generate, published
 from treatykg import resources
 
 TKG = "https://w3id.org/treatykg/def#"
@@ -112,6 +113,37 @@ def test_contested_signing_date(store: ox.Store) -> None:
     assert [(r["value"], r["rank"]) for r in numbering] == [
         (CSP + "/art_4", TKG + "DeprecatedRank")
     ]
+
+
+#: contested-facts as first written, with FILTER EXISTS: the definition the bundled query,
+#: written with OPTIONALs so that Oxigraph does not make it quadratic, must keep answering.
+CONTESTED_BY_DEFINITION = f"""
+SELECT ?subject ?property ?value ?rank ?claim ?assertedBy ?assertedOn WHERE {{
+  ?claim a <{TKG}Claim> ; <{TKG}claimSubject> ?subject ; <{TKG}claimProperty> ?property ;
+         <{TKG}claimValue> ?value ; <{TKG}rank> ?rank ; <{TKG}assertedBy> ?assertedBy .
+  OPTIONAL {{ ?claim <{TKG}assertedOn> ?assertedOn }}
+  FILTER (
+    EXISTS {{ ?other a <{TKG}Claim> ; <{TKG}claimSubject> ?subject ;
+                     <{TKG}claimProperty> ?property ; <{TKG}claimValue> ?otherValue .
+              FILTER(?otherValue != ?value) }}
+    || EXISTS {{ ?subject ?property ?assertedValue . FILTER(?assertedValue != ?value) }}
+  )
+}} ORDER BY ?subject ?property ?value ?claim
+"""
+
+
+def _rows(store: ox.Store, text: str) -> list[tuple[str | None, ...]]:
+    solutions = store.query(text, use_default_graph_as_union=True)
+    return [tuple(None if t is None else str(t) for t in row) for row in solutions]
+
+
+def test_contested_facts_answers_its_definition(store: ox.Store, tmp_path: Path) -> None:
+    query = (resources.resource_dir("queries") / "contested-facts.rq").read_text(encoding="utf-8")
+    _, corpus = published(generate(tmp_path / "corpus", treaties=6))
+    for data in (store, corpus):
+        expected = _rows(data, CONTESTED_BY_DEFINITION)
+        assert expected  # both hold contested facts
+        assert _rows(data, query) == expected
 
 
 def test_default_view_holds_the_preferred_signing_date(store: ox.Store) -> None:
