@@ -17,6 +17,7 @@ import pyoxigraph as ox
 import pyshacl
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, SKOS, VOID
 
@@ -357,6 +358,18 @@ def test_same_input_same_output(void: Graph, published: Graph, metadata: Graph) 
         patch.delenv("SOURCE_DATE_EPOCH", raising=False)
         again = describe(published, FILES, metadata=metadata, version="0.1.0")
     assert again.serialize(format="turtle") == void.serialize(format="turtle")
+
+
+def test_statistics_counted_beforehand_give_the_same_description(
+    void: Graph, published: Graph, metadata: Graph
+) -> None:
+    """A build counts the statistics in a background thread and passes them in."""
+    counted = statistics(published.triples((None, None, None)))
+    assert counted.triples == len(published)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SOURCE_DATE_EPOCH", raising=False)
+        again = describe(counted, FILES, metadata=metadata, version="0.1.0")
+    assert isomorphic(again, void)
 
 
 _SCRIPT = """

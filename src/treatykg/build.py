@@ -372,7 +372,6 @@ def _statistics(canonical: serialize.Canonical) -> describe.Statistics:
 def _description(
     canonical: serialize.Canonical, files: Sequence[OutputFile], stats: describe.Statistics
 ) -> Graph:
-
     distributions = [
         describe.Distribution(
             f.name,
