@@ -414,11 +414,10 @@ def _ox_quads(graph: Graph) -> list[ox.Quad]:
     return [ox.Quad(convert(s)[0], convert(p)[0], convert(o)[0]) for s, p, o in graph]
 
 
-def _default_store(canonical: serialize.Canonical, *, with_named: bool = False) -> ox.Store:
-    """A Store of the published default graph (with the named graphs' statements merged in,
-    for statistics over their union, if ``with_named``)."""
+def _default_store(canonical: serialize.Canonical) -> ox.Store:
+    """A Store of the published default graph (what the flat dumps hold)."""
     store = ox.Store()
-    store.bulk_load(canonical.ntriples_of(with_named=with_named), format=ox.RdfFormat.N_TRIPLES)
+    store.bulk_load(canonical.ntriples_of(), format=ox.RdfFormat.N_TRIPLES)
     return store
 
 

@@ -963,13 +963,7 @@ class _FramedWriter:
             end = start + 1
             while end < count and entries[end][0] == key:
                 end += 1
-            prefix = prefixes.get((key, indent))
-            if prefix is None:
-                pad = "\n" + " " * (indent + 2)
-                prefix = prefixes[(key, indent)] = (
-                    f"{pad}{_encode(key)}: ",
-                    f",{pad}{_encode(key)}: ",
-                )
+            prefix = prefixes.get((key, indent)) or self._member_prefix(key, indent)
             out.append(prefix[1] if start else prefix[0])
             how = first[2]
             if how == _IN_MAP:
@@ -989,6 +983,14 @@ class _FramedWriter:
 
     def _closing(self, indent: int) -> str:
         found = self.closings[indent] = "\n" + " " * indent + "}"
+        return found
+
+    def _member_prefix(self, key: str, indent: int) -> tuple[str, str]:
+        """What goes before a member ``key`` of an object at ``indent``: first, and after a
+        comma. Keys and languages repeat in every node, so they are encoded once."""
+        pad = "\n" + " " * (indent + 2)
+        first = f"{pad}{_encode(key)}: "
+        found = self.prefixes[(key, indent)] = (first, "," + first)
         return found
 
     def members(self, subject: str, stack: list[str]) -> list[Entry]:
@@ -1150,11 +1152,7 @@ class _FramedWriter:
             j = i + 1
             while j < end and entries[j][4] == language:
                 j += 1
-            prefix = prefixes.get((language, indent))
-            if prefix is None:
-                pad = "\n" + " " * (indent + 2)
-                text = _encode(language)
-                prefix = prefixes[(language, indent)] = (f"{pad}{text}: ", f",{pad}{text}: ")
+            prefix = prefixes.get((language, indent)) or self._member_prefix(language, indent)
             out.append(prefix[1] if i > start else prefix[0])
             if j - i == 1:
                 out.append(entries[i][3])

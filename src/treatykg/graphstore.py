@@ -242,11 +242,6 @@ def literal_term(lexical: str, language: str = "", datatype: str = "") -> str:
     return str(ox.Literal(lexical))
 
 
-def sparql_iri(iri: str) -> str:
-    """An IRI for a SPARQL query text."""
-    return f"<{iri}>"
-
-
 __all__ = [
     "as_store",
     "iri_of",

@@ -401,18 +401,10 @@ class _View:
         blocks: dict[Term, str] = {}  # subject → its lines, in order
         entity_lines: dict[Term, list[str]] = {}  # our entities' "predicate object" parts
         reference_nodes: dict[Reference, Term] = {}
-        slugs: dict[Term, str] = {}
-        digests: dict[tuple[Term, Qualifiers], str] = {}
+        statement_node = _StatementNodes()
         for (subject, pid, value, quals), st in self.statements.items():
             p, ps, wdt = _property_terms(pid)
-            slug = slugs.get(subject)
-            if slug is None:
-                slug = slugs[subject] = _slug(subject)
-            digest = digests.get((value, quals))
-            if digest is None:
-                text = "\n".join([_n3(value), *(_pair_key(q) for q in quals)])
-                digest = digests[(value, quals)] = _hash(text)[:12]
-            node = f"<{STATEMENT_BASE}{slug}-{pid}-{digest}>"
+            node = statement_node(subject, pid, value, quals)
             is_best = st.rank != _DEPRECATED and st.rank == best[(subject, pid)]
             if not st.references and not quals:  # most statements (instance of): one string
                 block = (
@@ -421,10 +413,7 @@ class _View:
                 )
                 if is_best:
                     block = f"{node}{best_rank} .\n{block}"
-                if node in blocks:
-                    _add_block(blocks, node, block.split(" .\n"))
-                else:
-                    blocks[node] = block
+                _put_block(blocks, node, block)
             else:
                 lines = [node + best_rank] if is_best else []
                 lines.append(node + statement_type)
@@ -455,21 +444,12 @@ class _View:
                 mine.append(f"{wdt} {value}")
         p, ps, wdt = _property_terms("P31")
         for subject, item in self.instance_of:
-            slug = slugs.get(subject)
-            if slug is None:
-                slug = slugs[subject] = _slug(subject)
-            digest = digests.get((item, ()))
-            if digest is None:
-                digest = digests[(item, ())] = _hash(_n3(item))[:12]
-            node = f"<{STATEMENT_BASE}{slug}-P31-{digest}>"
+            node = statement_node(subject, "P31", item, ())
             block = (
                 f"{node}{best_rank} .\n{node}{statement_type} .\n"
                 f"{node}{rank_predicate}{_NORMAL} .\n{node} {ps} {item}"
             )
-            if node in blocks:
-                _add_block(blocks, node, block.split(" .\n"))
-            else:
-                blocks[node] = block
+            _put_block(blocks, node, block)
             mine = entity_lines.get(subject)
             if mine is None:
                 mine = entity_lines[subject] = []
@@ -494,6 +474,14 @@ class _View:
         ordered = [blocks[subject] for subject in sorted(blocks)]
         ordered.append("")  # the last line's " .\n"
         return " .\n".join(ordered).encode("utf-8")
+
+
+def _put_block(blocks: dict[Term, str], subject: Term, block: str) -> None:
+    """Store a subject's block of lines as written, unless it has one already (then merge)."""
+    if subject in blocks:
+        _add_block(blocks, subject, block.split(" .\n"))
+    else:
+        blocks[subject] = block
 
 
 def _add_block(blocks: dict[Term, str], subject: Term, lines: list[str]) -> None:
@@ -742,7 +730,20 @@ def _slug(subject: Term) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-").lower()
 
 
-def _statement_slug(subject: Term, pid: str, value: Term, quals: Qualifiers) -> str:
-    """``{our IRI's path, dashed}-{PID}-{12 hex of value and qualifiers}``: readable, stable."""
-    digest = _hash("\n".join([_n3(value), *(_pair_key(q) for q in quals)]))[:12]
-    return f"{_slug(subject)}-{pid}-{digest}"
+class _StatementNodes:
+    """Statement IRIs ``{our IRI's path, dashed}-{PID}-{12 hex of value and qualifiers}``:
+    readable and stable. Slugs and digests are cached: a corpus repeats them many times."""
+
+    def __init__(self) -> None:
+        self._slugs: dict[Term, str] = {}
+        self._digests: dict[tuple[Term, Qualifiers], str] = {}
+
+    def __call__(self, subject: Term, pid: str, value: Term, quals: Qualifiers) -> str:
+        slug = self._slugs.get(subject)
+        if slug is None:
+            slug = self._slugs[subject] = _slug(subject)
+        digest = self._digests.get((value, quals))
+        if digest is None:
+            text = "\n".join([_n3(value), *(_pair_key(q) for q in quals)])
+            digest = self._digests[(value, quals)] = _hash(text)[:12]
+        return f"<{STATEMENT_BASE}{slug}-{pid}-{digest}>"
