@@ -39,11 +39,11 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
 _OWL_CLASS = URIRef("http://www.w3.org/2002/07/owl#Class")
+_OWL_IMPORTS = URIRef("http://www.w3.org/2002/07/owl#imports")
 _INSTANCE_OF = f"<{RDF.type}>/<{RDFS.subClassOf}>*"
 _DEFAULT_SEVERITY = SH.Violation
 
@@ -119,6 +119,12 @@ class Finding:
     constraint: Node | None = None  # the sh:sparql node of a SPARQL constraint
     #: Withdraws an equal finding (a count the Store got wrong, see Originals.merged).
     retract: bool = False
+    #: What makes this result one of several with the same key, as SHACL counts them: the
+    #: route of shapes that led to the shape (one result per parent), the constraint's
+    #: parameter (two sh:class values are two constraints), the other value of a failing
+    #: pair (sh:lessThan), the duplicated language (sh:uniqueLang). Two findings are merged
+    #: only when this is equal too.
+    detail: tuple[object, ...] = ()
 
 
 def _RETRACT(finding: Finding) -> Finding:  # noqa: N802 - reads as a marker
@@ -280,19 +286,69 @@ ORIGINAL_DATATYPE = ox.NamedNode("urn:treatykg:original-datatype")
 # --- the shapes graph ---------------------------------------------------------------------------
 
 
+class _Index:
+    """The shapes graph's statements in dictionaries, read the way :class:`_Shapes` reads them.
+
+    Why: compiling a shapes graph asks it some ten thousand small questions (a shape's
+    parameters, a list's items), and each costs rdflib several generator layers; a dictionary
+    answers in one step. Compiling our shapes went from ~55 ms to ~35 ms, which every
+    validation pays (the check that lets pyshacl-turbo answer compiles them too).
+    """
+
+    def __init__(self, graph: Graph) -> None:
+        self.out: dict[Node, dict[Node, list[Node]]] = {}
+        self.by_predicate: dict[Node, list[tuple[Node, Node]]] = {}
+        for subject, predicate, value in graph:
+            self.out.setdefault(subject, {}).setdefault(predicate, []).append(value)
+            self.by_predicate.setdefault(predicate, []).append((subject, value))
+
+    def objects(self, subject: Node | None, predicate: Node) -> list[Node]:
+        if subject is None:
+            return [o for _s, o in self.by_predicate.get(predicate, ())]
+        return list(self.out.get(subject, {}).get(predicate, ()))
+
+    def subjects(self, predicate: Node, value: Node | None) -> list[Node]:
+        pairs = self.by_predicate.get(predicate, ())
+        return [s for s, o in pairs if value is None or o == value]
+
+    def subject_objects(self, predicate: Node) -> list[tuple[Node, Node]]:
+        return list(self.by_predicate.get(predicate, ()))
+
+    def predicate_objects(self, subject: Node) -> list[tuple[Node, Node]]:
+        return [(p, o) for p, values in self.out.get(subject, {}).items() for o in values]
+
+    def predicates(self, subject: Node, _value: None = None) -> list[Node]:
+        return list(self.out.get(subject, {}))
+
+    def __contains__(self, triple: tuple[Node | None, Node, Node | None]) -> bool:
+        subject, predicate, value = triple
+        if subject is None:
+            pairs = self.by_predicate.get(predicate, ())
+            return any(value is None or o == value for _s, o in pairs)
+        values = self.out.get(subject, {}).get(predicate, ())
+        return bool(values) if value is None else value in values
+
+
 class _Shapes:
     """Read access to the shapes graph, with the compiled SPARQL of paths and nested shapes."""
 
     def __init__(
         self, graph: Graph, originals: Originals | None = None, store: ox.Store | None = None
     ) -> None:
-        self.g = graph
+        self.g = _Index(graph)
         self.originals = originals if originals is not None else Originals()
         #: The data, read for its class hierarchy (see :meth:`subclasses`).
         self.store = store
         self._fresh = 0
         self._subclasses: dict[Node, list[str] | None] = {}
         self._datatype_rules: dict[URIRef, Callable[[object], bool]] = {}
+        #: The parameters of the constraint components the shapes graph declares (SHACL-SPARQL
+        #: components such as ``ex:requiredParam``): a shape using one is left to pySHACL.
+        self.parameters = {
+            path
+            for parameter in graph.objects(None, SH.parameter)
+            for path in graph.objects(parameter, SH.path)
+        }
 
     def one(self, node: Node, prop: URIRef) -> Node | None:
         values = list(self.g.objects(node, prop))
@@ -301,7 +357,19 @@ class _Shapes:
         return values[0] if values else None
 
     def items(self, node: Node) -> list[Node]:
-        return list(Collection(self.g, node))
+        """The members of an RDF list."""
+        members, seen = [], set()
+        while node != RDF.nil:
+            if node in seen:
+                raise UnsupportedError("an RDF list with a cycle")
+            seen.add(node)
+            first = self.g.objects(node, RDF.first)
+            rest = self.g.objects(node, RDF.rest)
+            if len(first) != 1 or len(rest) != 1:
+                raise UnsupportedError("a malformed RDF list")
+            members.append(first[0])
+            node = rest[0]
+        return members
 
     def fresh(self) -> str:
         self._fresh += 1
@@ -368,10 +436,16 @@ class _Shapes:
         raise UnsupportedError(f"unknown property path {node!r}")
 
     def check_known(self, shape: Node) -> None:
-        """Refuse a shape that uses a SHACL parameter this engine does not compile."""
+        """Refuse a shape that uses a parameter this engine does not compile: a SHACL one
+        it does not know, or one of a constraint component the shapes graph declares.
+
+        Why refuse and not ignore: an ignored constraint is a silent "conforms".
+        """
         for prop in set(self.g.predicates(shape, None)):
             if str(prop).startswith(_SH) and prop not in _KNOWN:
                 raise UnsupportedError(f"{prop.n3()} is not compiled")
+            if prop in self.parameters:
+                raise UnsupportedError(f"{prop.n3()} is a parameter of a constraint component")
 
     # -- value-level constraints as SPARQL expressions -------------------------------------------
 
@@ -519,15 +593,24 @@ class _Shapes:
     # -- SHACL-SPARQL -----------------------------------------------------------------------------
 
     def prologue(self, node: Node) -> str:
-        """PREFIX declarations for a SPARQL-based target or constraint (``sh:prefixes``)."""
+        """PREFIX declarations for a SPARQL-based target or constraint (``sh:prefixes``),
+        with those of the ontologies they import (``owl:imports``), as SHACL says."""
         lines = []
-        for ontology in self.g.objects(node, SH.prefixes):
+        pending, seen = list(self.g.objects(node, SH.prefixes)), set()
+        while pending:
+            ontology = pending.pop()
+            if ontology in seen:
+                continue
+            seen.add(ontology)
+            pending += self.g.objects(ontology, _OWL_IMPORTS)
             for declaration in self.g.objects(ontology, SH.declare):
                 prefix = self.one(declaration, SH.prefix)
                 namespace = self.one(declaration, SH.namespace)
                 if prefix is None or namespace is None:
                     raise UnsupportedError("sh:declare without sh:prefix and sh:namespace")
                 lines.append(f"PREFIX {prefix}: <{namespace}>")
+        if len({line.split(":", 1)[0] for line in set(lines)}) != len(set(lines)):
+            raise UnsupportedError("one prefix declared for two namespaces")
         return "\n".join(sorted(set(lines)))
 
 
@@ -538,6 +621,119 @@ def _sparql_text(s: _Shapes, text: str) -> str:
     if s.originals.lexical_changed or s.originals.ambiguous():
         raise UnsupportedError("the data has typed literals that a pyoxigraph Store rewrites")
     return re.sub(r"\bDATATYPE\s*\(", f"{ORIGINAL_DATATYPE}(", text, flags=re.IGNORECASE)
+
+
+#: Tokens of a SPARQL query, once strings, IRIs and comments are taken out (see _tokens).
+_TOKEN = re.compile(
+    r"[{}()]|[?$][A-Za-z_0-9]+|[A-Za-z_][A-Za-z_0-9.-]*(?::[A-Za-z_0-9.-]*)?|:[A-Za-z_0-9.-]*|\S"
+)
+_STRING = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
+)
+#: Keywords whose part of a query is evaluated apart from the pre-bound $this in SHACL's
+#: definition of pre-binding (SHACL 5.3.1 lists them as unsupported with pre-binding), or
+#: whose meaning changes once the focus nodes are joined in (LIMIT applies to all of them).
+_APART = {"MINUS", "VALUES", "SERVICE", "SELECT", "GRAPH", "LIMIT", "OFFSET"}
+_AGGREGATES = {"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"}
+
+
+def _tokens(text: str) -> list[str]:
+    """The query's tokens, with every string, IRI and comment as one placeholder token."""
+
+    def placeholder(match: re.Match[str]) -> str:
+        first = match.group(0)[0]
+        return " " if first == "#" else " _IRI_ " if first == "<" else " _STRING_ "
+
+    return _TOKEN.findall(_STRING.sub(placeholder, text))
+
+
+@dataclass
+class _Frame:
+    """A group ``{...}`` of a SPARQL query, as :func:`_joinable` reads it."""
+
+    kind: str  # "top" (the WHERE group), "exists" (of FILTER (NOT) EXISTS) or "group"
+    parentheses: int = 0
+    #: A triple pattern of this group itself has ``$this``: every solution binds it.
+    binds_this: bool = False
+
+
+def _joinable(text: str) -> None:
+    """Refuse a SPARQL constraint whose ``$this`` cannot be joined in instead of pre-bound.
+
+    The engine joins the focus nodes in at the top of the WHERE clause; SHACL pre-binds
+    ``$this`` everywhere in the query. The two agree for ``$this`` at the top level of the
+    WHERE group or in FILTER (NOT) EXISTS below it (EXISTS substitutes the solution's
+    bindings), and in a triple pattern of any group (a join on ``?this``). In a nested group
+    (a UNION branch, OPTIONAL), an expression or EXISTS on ``$this`` agrees only when a
+    triple pattern of that same group binds ``$this`` (then every solution of the group has
+    it bound); otherwise ``$this`` is unbound there, where pre-binding gives the focus node.
+    Sub-selects, MINUS, VALUES and the like (SHACL forbids some with pre-binding) and queries
+    that aggregate across focus nodes disagree too. All of these go to pySHACL, which
+    pre-binds, or refuses what SHACL forbids.
+    """
+    tokens = _tokens(text)
+    upper = [t.upper() for t in tokens]
+    if "WHERE" not in upper:
+        raise UnsupportedError("a SPARQL constraint without WHERE")
+    start = upper.index("WHERE")
+    if upper[start + 1 : start + 2] != ["{"]:
+        raise UnsupportedError("a SPARQL constraint whose WHERE clause is not plain")
+    stack: list[_Frame] = []
+    needs: list[_Frame | None] = []  # for each $this in an expression: its innermost group
+    previous = ""
+    end = len(tokens)
+    for i in range(start + 1, len(tokens)):
+        token, word = tokens[i], upper[i]
+        if word in _APART:
+            raise UnsupportedError(f"{word} in a SPARQL constraint")
+        if token == "{":
+            kind = "top" if not stack else "exists" if previous == "EXISTS" else "group"
+            stack.append(_Frame(kind))
+        elif token == "}":
+            stack.pop()
+            if not stack:
+                end = i
+                break
+        elif token == "(":
+            stack[-1].parentheses += 1
+        elif token == ")":
+            stack[-1].parentheses -= 1
+        elif token in ("?this", "$this"):
+            if previous == "AS":
+                raise UnsupportedError("$this bound by the query")
+            frame = stack[-1]
+            if frame.kind != "exists" and frame.parentheses == 0:
+                frame.binds_this = True  # a triple pattern
+            else:
+                groups = [f for f in stack if f.kind == "group"]
+                needs.append(groups[-1] if groups else None)
+        previous = word
+    if any(group is not None and not group.binds_this for group in needs):
+        raise UnsupportedError("$this in an expression of a nested group that does not bind it")
+    modifiers = tokens[end + 1 :]
+    if "GROUP" in (m.upper() for m in modifiers):
+        if "?this" not in modifiers and "$this" not in modifiers:
+            raise UnsupportedError("a SPARQL constraint that groups across focus nodes")
+    elif _AGGREGATES & set(upper):
+        raise UnsupportedError("a SPARQL constraint that aggregates across focus nodes")
+    for i, word in enumerate(upper[:-1]):
+        # A call of a function named by an IRI: SHACL-AF functions are pySHACL's to run;
+        # Oxigraph would make the call an error, and the FILTER silently false.
+        called = tokens[i] == "_IRI_" or (":" in word and not word.startswith("XSD:"))
+        if upper[i + 1] == "(" and called:
+            raise UnsupportedError(f"a call of the function {tokens[i]} in a SPARQL constraint")
+
+
+def _parses(query: str, s: _Shapes) -> None:
+    """Refuse a query Oxigraph does not parse: pySHACL (rdflib's parser) then decides, and
+    says what is wrong if it cannot parse it either. Parsed on an empty Store, which answers
+    at once."""
+    try:
+        ox.Store().query(query, custom_functions={ORIGINAL_DATATYPE: s.originals.datatype_function})
+    except SyntaxError as error:
+        message = " ".join(str(error).split(" expected one of")[0].split())
+        raise UnsupportedError(f"SPARQL that Oxigraph does not parse: {message}") from None
 
 
 def _term(node: Node) -> str:
@@ -560,6 +756,9 @@ class _Shape:
     node: Node
     focus: list[str]  # SPARQL group patterns binding ?this, one per target
     prologue: set[str] = field(default_factory=set)
+    #: The shapes that led here through sh:property, outermost first (empty: own targets).
+    #: SHACL validates a property shape once per parent, so each route is compiled apart.
+    route: tuple[Node, ...] = ()
 
 
 def _targets(s: _Shapes, shape: Node) -> tuple[list[str], set[str]]:
@@ -597,44 +796,47 @@ def _targets(s: _Shapes, shape: Node) -> tuple[list[str], set[str]]:
     return patterns, prologue
 
 
-def _top_level(s: _Shapes) -> dict[Node, _Shape]:
-    """Shapes that have focus nodes: those with targets, and their sh:property shapes."""
-    shapes: dict[Node, _Shape] = {}
+def _top_level(s: _Shapes) -> list[_Shape]:
+    """Shapes that have focus nodes, once per route: those with targets, and through
+    ``sh:property`` their property shapes, which take their parent node shape's focus nodes.
+
+    A property shape reached by two routes (two parents, or a parent and targets of its own)
+    is validated once per route, as SHACL does, so it appears once per route. A property shape
+    nested in a property shape takes the parent's *values* as focus nodes: not compiled.
+    """
+    shapes: list[_Shape] = []
     candidates = {
         *s.g.subjects(RDF.type, SH.NodeShape),
         *s.g.subjects(RDF.type, SH.PropertyShape),
         *(n for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf,
                       SH.targetObjectsOf, SH.target) for n in s.g.subjects(p, None)),
     }  # fmt: skip
+
+    def visit(entry: _Shape) -> None:
+        shapes.append(entry)
+        route = (*entry.route, entry.node)
+        for child in sorted(s.g.objects(entry.node, SH.property)):
+            if s.deactivated(child):
+                continue
+            if child in route:
+                why = {"#unsupported a cycle of sh:property"}
+                shapes.append(_Shape(child, [], why, route))
+            elif (entry.node, SH.path, None) in s.g:
+                why = {"#unsupported a property shape nested in a property shape"}
+                visit(_Shape(child, [], why, route))
+            else:
+                visit(_Shape(child, list(entry.focus), set(entry.prologue), route))
+
     for shape in sorted(candidates):
         if s.deactivated(shape):
             continue
         try:
             patterns, prologue = _targets(s, shape)
-        except UnsupportedError as error:
-            shapes[shape] = _Shape(shape, [], {f"#unsupported {error}"})
+        except UnsupportedError as error:  # its property shapes cannot be compiled either
+            visit(_Shape(shape, [], {f"#unsupported {error}"}))
             continue
         if patterns:
-            entry = shapes.setdefault(shape, _Shape(shape, []))
-            entry.focus += patterns
-            entry.prologue |= prologue
-    # Property shapes take their parents' focus nodes (one level: nested node shapes are
-    # not top-level; a chain of sh:property is followed until nothing changes).
-    changed = True
-    while changed:
-        changed = False
-        for parent in list(shapes.values()):
-            for child in s.g.objects(parent.node, SH.property):
-                if s.deactivated(child):
-                    continue
-                entry = shapes.setdefault(child, _Shape(child, []))
-                for pattern in parent.focus:
-                    if pattern not in entry.focus:
-                        entry.focus.append(pattern)
-                        changed = True
-                if not parent.prologue <= entry.prologue:
-                    entry.prologue |= parent.prologue
-                    changed = True
+            visit(_Shape(shape, patterns, prologue))
     return shapes
 
 
@@ -688,6 +890,8 @@ class _Tally:
     #: Broken exactly when the focus node has no value (sh:minCount 1): a lookup answers it,
     #: with no need to count.
     absent: bool = False
+    #: A closer look, asked when some focus node broke the tally (its findings say which).
+    then: Callable[[], list[_Query]] = _no_more
 
 
 @dataclass
@@ -730,9 +934,9 @@ class _Group:
         def rows(solutions: _Solutions) -> Iterator[Finding]:
             for row in solutions:
                 for j, (shape, checks) in enumerate(self.checks):
-                    for i, (prop, _param, _expr) in enumerate(checks):
+                    for i, (prop, param, _expr) in enumerate(checks):
                         if row[f"ok{j}_{i}"] != _TRUE:
-                            yield shape.finding(row["this"], row["value"], prop)
+                            yield shape.finding(row["this"], row["value"], prop, detail=(param,))
 
         return _Query(text, self.focus, rows)
 
@@ -806,9 +1010,18 @@ def _count_query(groups: list[_Group]) -> _Query:
                     yield from tally.findings(row["this"])
 
     def then() -> list[_Query]:
-        return [group.value_query() for group in groups if group.failed]
+        broken = {i for row in solutions_seen for i, _ in enumerate(tallies) if row[i]}
+        closer = [query for i in sorted(broken) for query in tallies[i].then()]
+        return [group.value_query() for group in groups if group.failed] + closer
 
-    return _Query(text, focus, rows, then)
+    solutions_seen: list[list[bool]] = []
+
+    def rows_seen(solutions: _Solutions) -> Iterator[Finding]:
+        for row in solutions:
+            solutions_seen.append([row[f"broken{i}"] == _TRUE for i in range(len(tallies))])
+        yield from rows(solutions)
+
+    return _Query(text, focus, rows_seen, then)
 
 
 def _checks_on_values(path: str, groups: list[_Group]) -> _Query:
@@ -897,6 +1110,7 @@ class _Compiled:
         unsupported = [p for p in shape.prologue if p.startswith("#unsupported")]
         if unsupported:
             raise UnsupportedError(unsupported[0].removeprefix("#unsupported "))
+        self.route = shape.route
         s.check_known(self.shape)
         if s.originals.lexical_changed and any(
             (self.shape, p, None) in s.g
@@ -931,6 +1145,7 @@ class _Compiled:
             "messages": self.messages,
         }
         fields.update(extra)
+        fields["detail"] = (self.route, *extra.get("detail", ()))  # type: ignore[misc]
         path = fields["path"]
         if value is not None and isinstance(path, URIRef):
             fields["value"] = self.s.originals.restore(focus, f"<{path}>", value)[0]
@@ -1030,7 +1245,23 @@ class _Compiled:
             f"IF({tagged}, ?value, ?_none)",
             f"DISTINCT IF({tagged}, LCASE(lang(?value)), ?_none)",
         )
-        self.tallies.append(_Tally(counted, "{0} > {1}", self._focus_finding(SH.uniqueLang)))
+        # The count says which focus nodes break it; SHACL gives one result per language
+        # that two values share, which a closer query lists.
+        query = (
+            f"SELECT ?this ?lang WHERE {{ {self.focus} {self._values()} "
+            f"FILTER ({tagged}) BIND (LCASE(lang(?value)) AS ?lang) }} "
+            f"GROUP BY ?this ?lang HAVING (COUNT(DISTINCT ?value) > 1)"
+        )
+
+        def rows(solutions: _Solutions) -> Iterator[Finding]:
+            for row in solutions:
+                lang = row["lang"].value
+                yield self.finding(row["this"], None, SH.uniqueLang, detail=(lang,))
+
+        def closer() -> list[_Query]:
+            return [_Query(f"{self.prologue}\n{query}", self.focus, rows)]
+
+        self.tallies.append(_Tally(counted, "{0} > {1}", lambda _this: [], then=closer))
 
     def _closed(self) -> None:
         s = self.s
@@ -1066,15 +1297,17 @@ class _Compiled:
         elif prop == SH.equals:
             raise UnsupportedError("sh:equals is not compiled")
         else:
-            op = "<" if prop == SH.lessThan else "<="
-            query = (
-                f"SELECT DISTINCT ?this ?value WHERE {{ {self.focus} {values} ?this {o} ?w . "
-                f"FILTER (isBlank(?value) || isBlank(?w) || !COALESCE(?value {op} ?w, false)) }}"
-            )
+            query = _less_than_query(self.focus, values, o, "<" if prop == SH.lessThan else "<=")
 
         def rows(solutions: _Solutions) -> Iterator[Finding]:
+            pairs = prop != SH.disjoint
             for row in solutions:
-                yield self.finding(row["this"], row["value"], prop)
+                if pairs and row["decided"] != _TRUE:
+                    # pySHACL compares these in Python (or refuses a blank node): it decides.
+                    raise _Undecided(self.shape, f"{prop.n3()} on values it cannot compare here")
+                # One result for each pair of values that fails, as SHACL counts them.
+                other = (row["w"],) if pairs else ()
+                yield self.finding(row["this"], row["value"], prop, detail=other)
 
         self.queries.append(_Query(f"{self.prologue}\n{query}", self.focus, rows))
 
@@ -1101,9 +1334,10 @@ class _Compiled:
         select = s.one(constraint, SH.select)
         if select is None:
             raise UnsupportedError("a SPARQL constraint without sh:select (sh:ask)")
-        text = _sparql_text(s, str(select))
-        if re.search(r"[$?](shapesGraph|currentShape)\b", text):
+        if re.search(r"[$?](shapesGraph|currentShape)\b", str(select)):
             raise UnsupportedError("$shapesGraph or $currentShape in a SPARQL constraint")
+        _joinable(str(select))
+        text = _sparql_text(s, str(select))
         if self.path is not None:
             text = re.sub(r"\$PATH\b", self.path, text)
         where = re.search(r"\bWHERE\s*\{", text, re.IGNORECASE)
@@ -1113,6 +1347,7 @@ class _Compiled:
         # so that every FILTER NOT EXISTS and MINUS in it sees $this bound as pySHACL does.
         body = text[: where.end()] + f" {self.focus} " + text[where.end() :]
         query = f"{s.prologue(constraint)}\n{self.prologue}\n{body}"
+        _parses(query, s)
         messages = (
             tuple(sorted(m for m in s.g.objects(constraint, SH.message) if isinstance(m, Literal)))
             or self.messages
@@ -1139,6 +1374,53 @@ class _Compiled:
 
 
 _TRUE = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))
+
+
+class _Undecided(Exception):  # noqa: N818 - a verdict, not an error
+    """A shape whose results, on this data, the engine cannot give as pySHACL does.
+
+    Raised while reading a query's rows; the shape then goes to pySHACL like a shape that
+    does not compile, and none of its findings here are kept.
+    """
+
+    def __init__(self, shape: Node, why: str) -> None:
+        super().__init__(why)
+        self.shape = shape
+
+
+#: A value that pySHACL compares as a string: an IRI, a plain or language-tagged string.
+_STRINGY = '(isIRI({v}) || (isLiteral({v}) && (datatype({v}) = {s} || lang({v}) != "")))'
+#: Datatypes both engines order the same way (numbers aside), when neither value has a
+#: time zone: Python's dates and times, and Oxigraph's, compare alike then.
+_ORDERED = ("date", "dateTime", "time", "gYear", "gYearMonth")
+
+
+def _less_than_query(focus: str, values: str, other: str, op: str) -> str:
+    """The pairs (value, other value) that break sh:lessThan or sh:lessThanOrEquals.
+
+    pySHACL compares in Python: two strings (IRIs, plain or tagged literals) as strings,
+    a string and a non-string never, numbers as numbers, other literals by rdflib's order,
+    and refuses a blank node. Where that order is not surely Oxigraph's (a blank node,
+    ill-typed or differently typed literals, time zones), the row says ``?decided`` false.
+    """
+    xsd_string = XSD.string.n3()
+    vs, ws = (_STRINGY.format(v=v, s=xsd_string) for v in ("?value", "?w"))
+    same_order = " || ".join(
+        f"(datatype(?value) = {XSD[name].n3()} && datatype(?w) = {XSD[name].n3()})"
+        for name in _ORDERED
+    )
+    decided = (
+        f"COALESCE(({vs} && {ws}) || ({vs} && isLiteral(?w)) || ({ws} && isLiteral(?value))"
+        f" || (isNumeric(?value) && isNumeric(?w))"
+        f' || (({same_order}) && TZ(?value) = "" && TZ(?w) = "" && BOUND(?cmp)), false)'
+    )
+    return (
+        f"SELECT DISTINCT ?this ?value ?w ?decided WHERE {{ {focus} {values} ?this {other} ?w . "
+        f"BIND (IF({vs} && {ws}, STR(?value) {op} STR(?w), "
+        f"IF({vs} || {ws}, false, ?value {op} ?w)) AS ?cmp) "
+        f"BIND ({decided} AS ?decided) "
+        f"FILTER (!?decided || !COALESCE(?cmp, false)) }}"
+    )
 
 
 def _fill(message: Literal, row: ox.QuerySolution, names: set[str]) -> Literal:
@@ -1169,6 +1451,53 @@ _WRITE_FOCUS_AT = 5
 _THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2)
 
 
+#: SHACL-AF features that change what every shape sees (rules add to the data graph, with
+#: ``advanced=True`` pySHACL runs them before validating; functions may be called by any
+#: SPARQL query; custom target types and entailments change focus nodes): a shapes graph with
+#: any of them is validated by pySHACL whole.
+_WHOLE_GRAPH = {
+    SH.rule: "sh:rule",
+    SH.entailment: "sh:entailment",
+    SH.SPARQLFunction: "a sh:SPARQLFunction",
+    SH.Function: "a sh:Function",
+    SH.SPARQLTargetType: "a sh:SPARQLTargetType",
+    SH.JSFunction: "a sh:JSFunction",
+    SH.JSTarget: "a sh:JSTarget",
+}
+
+
+def _whole_graph_reason(shapes: Graph) -> str | None:
+    for term, name in _WHOLE_GRAPH.items():
+        if (None, term, None) in shapes or (None, RDF.type, term) in shapes:
+            return f"the shapes graph uses {name}, which pySHACL applies to every shape"
+    return None
+
+
+def _compile_all(s: _Shapes) -> tuple[list[_Compiled], dict[Node, str]]:
+    """Every route of every shape compiled, and the shapes left to pySHACL with the reason."""
+    compiled, fallback = [], {}
+    whole = _whole_graph_reason(s.g)
+    for shape in _top_level(s):
+        try:
+            if whole:
+                raise UnsupportedError(whole)
+            compiled.append(_Compiled(s, shape))
+        except UnsupportedError as error:
+            fallback.setdefault(shape.node, str(error))
+    # pySHACL validates a shape it is given by every route: none of its routes stays here.
+    return [shape for shape in compiled if shape.shape not in fallback], fallback
+
+
+def unsupported(shapes: Graph) -> dict[Node, str]:
+    """The shapes this engine leaves to pySHACL whatever the data, each with the reason.
+
+    Why: pyshacl-turbo's quick "conforms" is trusted only for shapes graphs that this engine
+    compiles whole (see ``treatykg.validate``): those are the constructs that the W3C and
+    DASH suites and the differential tests check on every engine.
+    """
+    return _compile_all(_Shapes(shapes))[1]
+
+
 def run(store: ox.Store, shapes: Graph, originals: Originals | None = None) -> Outcome:
     """Validate the default graph of ``store`` against ``shapes``.
 
@@ -1178,12 +1507,7 @@ def run(store: ox.Store, shapes: Graph, originals: Originals | None = None) -> O
     outcome = Outcome()
     s = _Shapes(shapes, originals, store)
     functions = {ORIGINAL_DATATYPE: s.originals.datatype_function}
-    compiled = []
-    for shape in _top_level(s).values():
-        try:
-            compiled.append(_Compiled(s, shape))
-        except UnsupportedError as error:
-            outcome.fallback[shape.node] = str(error)
+    compiled, outcome.fallback = _compile_all(s)
     plan = _plan(compiled)
     try:
         lookups = _write_focus_nodes(store, compiled, plan, functions)
@@ -1196,7 +1520,13 @@ def run(store: ox.Store, shapes: Graph, originals: Originals | None = None) -> O
             solutions = store.query(text, named_graphs=[FOCUS_GRAPH], custom_functions=functions)
             rows = _Solutions(solutions)  # type: ignore[arg-type]
             del solutions
-            return list(query.rows(rows)), query.then()
+            try:
+                return list(query.rows(rows)), query.then()
+            except _Undecided as undecided:
+                undecided_shapes.setdefault(undecided.shape, str(undecided))
+                return [], []
+
+        undecided_shapes: dict[Node, str] = {}
 
         with ThreadPoolExecutor(max_workers=_THREADS) as pool:
             while plan:
@@ -1206,6 +1536,9 @@ def run(store: ox.Store, shapes: Graph, originals: Originals | None = None) -> O
                 outcome.findings += [finding for findings, _more in done for finding in findings]
     finally:
         store.update(f"DROP SILENT GRAPH {FOCUS_GRAPH}")
+    for shape, why in undecided_shapes.items():
+        outcome.fallback.setdefault(shape, why)
+    outcome.findings = [f for f in outcome.findings if f.shape not in undecided_shapes]
     retracted = {Finding(**{**f.__dict__, "retract": False}) for f in outcome.findings if f.retract}
     outcome.findings = [f for f in outcome.findings if not f.retract and f not in retracted]
     return outcome
@@ -1268,7 +1601,7 @@ def _datatype(shapes: list[_Compiled], datatype: URIRef, values: str, focus: str
         return iter(())
 
     def then() -> list[_Query]:
-        return [_datatype_rows(shape, conforms) for shape in shapes] if doubtful else []
+        return [_datatype_rows(shape, datatype, conforms) for shape in shapes] if doubtful else []
 
     query = f"{shapes[0].prologue}\nSELECT DISTINCT ?value WHERE {{ {values} }}"
     return _Query(query, focus, judge, then)
@@ -1301,7 +1634,9 @@ def _datatype_rule(datatype: URIRef) -> Callable[[object], bool]:
     return conforms
 
 
-def _datatype_rows(shape: _Compiled, conforms: Callable[[object], bool]) -> _Query:
+def _datatype_rows(
+    shape: _Compiled, datatype: URIRef, conforms: Callable[[object], bool]
+) -> _Query:
     """The values, with their focus nodes, that break ``sh:datatype``: the literals as written."""
     originals = shape.s.originals
     predicate = f"<{shape.path_node}>" if isinstance(shape.path_node, URIRef) else None
@@ -1311,18 +1646,29 @@ def _datatype_rows(shape: _Compiled, conforms: Callable[[object], bool]) -> _Que
             this, stored = row["this"], row["value"]
             for value in originals.restore(this, predicate, stored):
                 if not conforms(value):
-                    finding = shape.finding(this, stored, SH.datatype)
+                    finding = shape.finding(this, stored, SH.datatype, detail=(datatype,))
                     yield Finding(**{**finding.__dict__, "value": value})
 
     query = f"SELECT ?this ?value WHERE {{ {shape.focus} {shape._values()} }}"
     return _Query(f"{shape.prologue}\n{query}", shape.focus, rows)
 
 
-def report_graph(findings: Iterable[Finding], shapes: Graph, extra: Graph | None = None) -> Graph:
+#: Severities that do not make the data fail to conform (treatykg validates with pySHACL's
+#: ``allow_warnings``); every other severity does, sh:Violation or a custom one alike.
+PASSING_SEVERITIES = frozenset({SH.Warning, SH.Info})
+
+
+def report_graph(
+    findings: Iterable[Finding],
+    shapes: Graph,
+    extra: Graph | None = None,
+    extra_shapes: Iterable[Node] = (),
+) -> Graph:
     """A W3C ``sh:ValidationReport`` of the findings, shaped as pySHACL writes it.
 
-    ``extra`` is pySHACL's report for the shapes this engine left to it; its results are
-    copied in, so one report holds everything.
+    ``extra`` is pySHACL's report on the shapes this engine left to it (``extra_shapes``);
+    its results from those shapes are copied in, so one report holds everything. (pySHACL
+    also validated their ancestors, for their focus nodes: those results are this engine's.)
     """
     from treatykg.load import rdflib_terms
     from treatykg.namespaces import new_graph
@@ -1348,20 +1694,25 @@ def report_graph(findings: Iterable[Finding], shapes: Graph, extra: Graph | None
             graph.add((result, SH.sourceConstraint, finding.constraint))
         for message in finding.messages:
             graph.add((result, SH.resultMessage, message))
-        conforms = conforms and finding.severity != SH.Violation
+        conforms = conforms and finding.severity in PASSING_SEVERITIES
     if extra is not None:
-        for old in extra.subjects(RDF.type, SH.ValidationReport):
-            if (old, SH.conforms, Literal(False)) in extra:
-                conforms = False
-        mapping: dict[Node, Node] = {}
-        for old_report in list(extra.subjects(RDF.type, SH.ValidationReport)):
-            mapping[old_report] = report
-        for s_, p, o in extra:
-            if p == SH.conforms or (p == RDF.type and o == SH.ValidationReport):
+        keep = set(extra_shapes)
+        for result in list(extra.objects(None, SH.result)):
+            if extra.value(result, SH.sourceShape) not in keep:
                 continue
-            graph.add((mapping.get(s_, s_), p, mapping.get(o, o)))
+            graph.add((report, SH.result, result))
+            _copy_closure(result, extra, graph)
+            conforms = conforms and extra.value(result, SH.resultSeverity) in PASSING_SEVERITIES
     graph.add((report, SH.conforms, Literal(conforms)))
     return graph
+
+
+def _copy_closure(node: Node, source: Graph, into: Graph) -> None:
+    """``node``'s statements in ``source``, and those of the blank nodes they lead to."""
+    for p, o in source.predicate_objects(node):
+        into.add((node, p, o))
+        if isinstance(o, BNode) and p not in (SH.focusNode, SH.value, SH.sourceShape):
+            _copy_closure(o, source, into)
 
 
 def _finding_key(finding: Finding) -> tuple[str, ...]:
@@ -1371,6 +1722,7 @@ def _finding_key(finding: Finding) -> tuple[str, ...]:
         str(finding.component),
         str(finding.path),
         str(finding.value),
+        str(finding.detail),
     )
 
 

@@ -1,0 +1,53 @@
+"""Validation results as a multiset of comparable keys, for comparing SHACL engines.
+
+Two engines agree when they report the same results *as many times*: a set would hide a
+result one engine gives once and the other twice (``sh:lessThanOrEquals`` with several
+values, say). A result is (focus node, path, value, constraint component, source shape,
+severity); the path is written as SPARQL so that the blank-node structure of a complex path
+compares by content, and every other term by its N3 form (blank nodes keep their labels: all
+engines read the same rdflib graphs, so a blank node of the data or of the shapes has the same
+label in every report).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from rdflib import Graph
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from treatykg.shacl import _Shapes
+
+Key = tuple[str | None, ...]
+
+
+def result_keys(report: Graph, results: Iterable[Node] | None = None) -> Counter[Key]:
+    """Every result of ``report`` (or the given result nodes) as a multiset of keys."""
+    paths = _Shapes(report)
+    nodes = list(report.objects(None, SH.result)) if results is None else list(results)
+    keys: Counter[Key] = Counter()
+    for result in nodes:
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        value = report.value(result, SH.value)
+        shape = report.value(result, SH.sourceShape)
+        keys[
+            (
+                None if focus is None else focus.n3(),
+                None if path is None else paths.path(path),
+                None if value is None else value.n3(),
+                str(report.value(result, SH.sourceConstraintComponent)),
+                None if shape is None else shape.n3(),
+                str(report.value(result, SH.resultSeverity)),
+            )
+        ] += 1
+    return keys
+
+
+def difference(left: Counter[Key], right: Counter[Key]) -> str:
+    """What one multiset has that the other lacks, one result a line (for assertion messages)."""
+    lines = [f"  only left  x{n}: {key}" for key, n in sorted((left - right).items(), key=str)]
+    lines += [f"  only right x{n}: {key}" for key, n in sorted((right - left).items(), key=str)]
+    return "\n".join(lines)
