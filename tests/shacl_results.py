@@ -6,7 +6,9 @@ values, say). A result is (focus node, path, value, constraint component, source
 severity); the path is written as SPARQL so that the blank-node structure of a complex path
 compares by content, and every other term by its N3 form (blank nodes keep their labels: all
 engines read the same rdflib graphs, so a blank node of the data or of the shapes has the same
-label in every report).
+label in every report). Two spellings RDF 1.1 makes one term compare as one: language tags
+in lower case (rdflib's ``"hi"@en-US == "hi"@en-us``; pyoxigraph writes them lowered), and
+``"x"^^xsd:string`` as the simple literal ``"x"`` (pyoxigraph writes it so).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from rdflib import Graph
-from rdflib.namespace import SH
+from rdflib import Graph, Literal
+from rdflib.namespace import SH, XSD
 from rdflib.term import Node
 
 from treatykg.shacl import _Shapes
@@ -35,15 +37,25 @@ def result_keys(report: Graph, results: Iterable[Node] | None = None) -> Counter
         shape = report.value(result, SH.sourceShape)
         keys[
             (
-                None if focus is None else focus.n3(),
+                _n3(focus),
                 None if path is None else paths.path(path),
-                None if value is None else value.n3(),
+                _n3(value),
                 str(report.value(result, SH.sourceConstraintComponent)),
                 None if shape is None else shape.n3(),
                 str(report.value(result, SH.resultSeverity)),
             )
         ] += 1
     return keys
+
+
+def _n3(term: Node | None) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, Literal) and term.language:
+        return Literal(str(term), lang=term.language.lower()).n3()
+    if isinstance(term, Literal) and term.datatype == XSD.string:
+        return Literal(str(term)).n3()
+    return term.n3()
 
 
 def difference(left: Counter[Key], right: Counter[Key]) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
 from treatykg import shacl
@@ -342,6 +342,9 @@ def to_store(data: Graph, ontology: Graph | None = None) -> tuple[ox.Store, shac
     store = ox.Store()
     quads = []
     default = ox.DefaultGraph()
+    cased = False
+    typed_strings: set[str] = set()  # "x"^^xsd:string: rdflib keeps it apart from "x",
+    plain_strings: set[str] = set()  # a pyoxigraph Store makes the two one term
     graphs: list[tuple[Graph, bool]] = [(data, True)]
     if ontology is not None:
         graphs.append((ontology, False))
@@ -353,9 +356,18 @@ def to_store(data: Graph, ontology: Graph | None = None) -> tuple[ox.Store, shac
         for s, p, o, _g in statements:
             # One default graph: SHACL validates the union of the data's graphs.
             quads.append(ox.Quad(convert(s)[0], convert(p)[0], convert(o)[0], default))
+            if isinstance(o, Literal):
+                if o.language and o.language != o.language.lower():
+                    cased = True
+                elif o.datatype == XSD.string:
+                    typed_strings.add(str(o))
+                elif o.datatype is None and o.language is None:
+                    plain_strings.add(str(o))
     store.extend(quads)
     originals = shacl.Originals()
     originals.record(quads)
+    originals.cased_languages = cased
+    originals.merged_strings = bool(typed_strings & plain_strings)
     return store, originals
 
 
@@ -389,6 +401,10 @@ def _run(data: Graph, shapes: Graph, ontology: Graph) -> Report:
         # A SHACL feature pySHACL does not implement ($shapesGraph in a SPARQL constraint):
         # no engine here can validate with these shapes.
         raise TreatykgError(f"cannot use the shapes: pySHACL cannot: {error}") from None
+    except TypeError as error:
+        # pySHACL compares values in Python, and some pairs cannot be compared (an ill-typed
+        # literal with a number under sh:lessThanOrEquals): a fault of the data, said so.
+        raise TreatykgError(f"cannot validate: pySHACL cannot compare values: {error}") from None
     duration = time.perf_counter() - started
     if not isinstance(report_graph, Graph):
         raise TreatykgError(f"validation failed: {report_graph}")
