@@ -60,6 +60,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -620,9 +621,11 @@ def _short(term: str) -> str:
 
 
 def _compare(name: str, got: list[list[str]], reference: list[list[str]], ref: str):
-    """``name = ref: identical`` or the differences (a few shown), and whether identical."""
-    a, b = {tuple(k) for k in got}, {tuple(k) for k in reference}
-    if a == b and len(got) == len(reference):
+    """``name = ref: identical`` or the differences (a few shown), and whether identical.
+
+    The results compare as multisets: one result too many or too few is a difference."""
+    a, b = Counter(tuple(k) for k in got), Counter(tuple(k) for k in reference)
+    if a == b:
         return f"{name} = {ref}: identical ({len(got)} results)", True
     only_a, only_b = sorted(a - b), sorted(b - a)
     shown = "; ".join(

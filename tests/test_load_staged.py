@@ -433,6 +433,9 @@ def test_ctrl_c_on_the_command_line(base: str, tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # A test run started in the background by a shell (`pytest &`, nohup) inherits SIGINT
+        # ignored, and Python then never raises KeyboardInterrupt: give the child the default.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert process.stderr is not None
     lines = [process.stderr.readline().decode(), process.stderr.readline().decode()]
