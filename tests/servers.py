@@ -1,4 +1,5 @@
-"""Start real servers for tests and benchmarks: ``treatykg serve`` and ``oxigraph serve``.
+"""Start real servers for tests and benchmarks: ``treatykg serve``, ``oxigraph serve`` and
+Virtuoso (Debian's ``virtuoso-opensource``).
 
 Both listen on 127.0.0.1 only, on a port the OS picks, and are stopped (SIGTERM, then SIGKILL)
 when the ``with`` block ends, so a failing test never leaves a server behind.
@@ -127,3 +128,44 @@ def _wait(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not answer at {url}") from None
             time.sleep(0.05)
+
+
+#: The configuration Debian's virtuoso-opensource installs; a throwaway copy points it at a
+#: temporary database and at loopback ports (see ../shared/design/engines.md).
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+
+
+def virtuoso_exe() -> str | None:
+    """``virtuoso-t`` if Debian's package (or another install) put it on PATH."""
+    return which("virtuoso-t")
+
+
+@contextlib.contextmanager
+def virtuoso_server(folder: Path) -> Iterator[str]:
+    """A throwaway Virtuoso on 127.0.0.1 with its database in ``folder``; yield its HTTP base.
+
+    The SQL and HTTP ports are free ports; the ``dba``/``dba`` account is Virtuoso's default,
+    fit only for an instance that lives as long as a test."""
+    exe = virtuoso_exe()
+    assert exe, "virtuoso-t is not installed (Debian: apt-get install virtuoso-opensource)"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = VIRTUOSO_INI.read_text(encoding="utf-8")
+    text = text.replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
+    sql, http = free_port(), free_port()
+    text = re.sub(r"(\[Parameters\][^\[]*?ServerPort\s*=\s*)\S+", rf"\g<1>127.0.0.1:{sql}", text)
+    text = re.sub(r"(\[HTTPServer\][^\[]*?ServerPort\s*=\s*)\S+", rf"\g<1>127.0.0.1:{http}", text)
+    text = re.sub(r"(DirsAllowed\s*=\s*)(.*)", rf"\g<1>\g<2>, {folder}", text)
+    ini = folder / "virtuoso.ini"
+    ini.write_text(text, encoding="utf-8")
+    process = subprocess.Popen(
+        [exe, "+foreground", "+configfile", str(ini)],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{http}"
+    try:
+        _wait(base + "/sparql", process, seconds=120)
+        yield base
+    finally:
+        _stop(process)

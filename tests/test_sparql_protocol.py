@@ -30,7 +30,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from sparql_rows import comparable, key
+from sparql_rows import comparable, expected_rows, key
 from treatykg import endpoint, query
 from treatykg.endpoint import SparqlService
 from treatykg.errors import UsageError
@@ -182,31 +182,6 @@ def count(client: TestClient) -> int:
 
 
 # --- answers in every format agree with the embedded store ------------------------------------
-
-
-def json_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
-    """A term in SPARQL JSON results form, written here rather than by pyoxigraph."""
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": "_"}
-    found = {"type": "literal", "value": term.value}
-    if term.language:
-        found["xml:lang"] = term.language
-    elif term.datatype.value != XSD + "string":
-        found["datatype"] = term.datatype.value
-    return found
-
-
-def expected_rows(store: ox.Store, text: str) -> list[dict[str, dict[str, str]]]:
-    solutions = store.query(text)
-    names = [variable.value for variable in solutions.variables]
-    rows = []
-    for solution in solutions:
-        rows.append(
-            {name: json_term(solution[name]) for name in names if solution[name] is not None}
-        )
-    return rows
 
 
 def same_rows(found: list[dict[str, Any]], expected: list[dict[str, Any]]) -> bool:
