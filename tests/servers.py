@@ -1,5 +1,5 @@
 """Start real servers for tests and benchmarks: ``treatykg serve``, ``oxigraph serve`` and
-Virtuoso (Debian's ``virtuoso-opensource``).
+Virtuoso (Debian's ``virtuoso-opensource``); and the command line of Debian's Jena.
 
 Both listen on 127.0.0.1 only, on a port the OS picks, and are stopped (SIGTERM, then SIGKILL)
 when the ``with`` block ends, so a failing test never leaves a server behind.
@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from shutil import which
@@ -169,3 +170,59 @@ def virtuoso_server(folder: Path) -> Iterator[str]:
         yield base
     finally:
         _stop(process)
+
+
+#: Debian's Jena 4.5 (ARQ, RIOT, TDB2, SHACL; no Fuseki server).
+JENA_PACKAGE = "libapache-jena-java"
+
+
+def jena_installed() -> bool:
+    """Whether Debian's Jena and a ``java`` to run it are here."""
+    if which("java") is None or which("dpkg-query") is None:
+        return False
+    status = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", JENA_PACKAGE], capture_output=True, text=True
+    )
+    return status.returncode == 0 and "install ok installed" in status.stdout
+
+
+def jena_java(folder: Path) -> list[str]:
+    """``java -cp …`` for Jena's commands: Debian's Jena jars, its Java dependencies, a fix.
+
+    As packaged, every Jena command dies at start-up (ExceptionInInitializerError in
+    XSSimpleTypeDecl): Debian moved the Xerces classes to the package ``xerces.*`` but left
+    their ``.properties`` under ``org/apache/jena/ext/xerces/``; a copy in ``folder`` where
+    the classes look for them fixes it (../shared/design/engines.md). One SLF4J binding only.
+    """
+    fix = folder / "jena-fix"
+    prefix = "org/apache/jena/ext/xerces/impl/"
+    with zipfile.ZipFile("/usr/share/java/jena-core.jar") as jar:
+        for member in jar.namelist():
+            if member.startswith(prefix) and not member.endswith("/"):
+                target = fix / "xerces" / "impl" / member[len(prefix) :]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(jar.read(member))
+    packages, pending = set(), [JENA_PACKAGE]
+    while pending:
+        package = pending.pop()
+        if package in packages:
+            continue
+        packages.add(package)
+        depends = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Depends}", package], capture_output=True, text=True
+        ).stdout
+        for alternative in filter(None, re.split(r",\s*", depends)):
+            name = alternative.split("|")[0].split()[0].split(":")[0]
+            if name.endswith("-java"):
+                pending.append(name)
+    jars = set()
+    for package in packages:
+        listed = subprocess.run(["dpkg", "-L", package], capture_output=True, text=True).stdout
+        for path in listed.split():
+            jar = Path(path)
+            wanted = jar.suffix == ".jar" and jar.parent == Path("/usr/share/java")
+            # one SLF4J binding (added below), and each jar once (not its versioned link)
+            if wanted and "slf4j" not in jar.name and not re.search(r"-\d[\d.]*\.jar$", jar.name):
+                jars.add(str(jar))
+    jars |= {"/usr/share/java/slf4j-api.jar", "/usr/share/java/slf4j-simple.jar"}
+    return ["java", "-cp", ":".join([str(fix), *sorted(jars)])]

@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,7 +28,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from servers import virtuoso_exe, virtuoso_server
+from servers import JENA_PACKAGE, jena_installed, jena_java, virtuoso_exe, virtuoso_server
 from sparql_rows import XSD, comparable, expected_rows, key
 from treatykg import resources
 
@@ -60,21 +57,10 @@ needs_virtuoso = pytest.mark.skipif(
     reason="Virtuoso is not installed (Debian: apt-get install virtuoso-opensource; "
     ".ci/run installs it)",
 )
-JENA_PACKAGE = "libapache-jena-java"
-
-
-def _installed(package: str) -> bool:
-    found = subprocess.run(
-        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
-    )
-    return found.returncode == 0 and "install ok installed" in found.stdout
-
-
 needs_jena = pytest.mark.skipif(
-    shutil.which("java") is None or shutil.which("dpkg-query") is None
-    or not _installed(JENA_PACKAGE),
+    not jena_installed(),
     reason=f"Jena is not installed (Debian: apt-get install {JENA_PACKAGE}; .ci/run installs it)",
-)  # fmt: skip
+)
 
 
 @pytest.fixture(scope="module")
@@ -157,45 +143,7 @@ def test_virtuoso_gives_the_embedded_answers(virtuoso: str, embedded: ox.Store) 
 
 @pytest.fixture(scope="module")
 def jena(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """``java -cp …``: Debian's Jena jars and those of its Java dependencies, and a fix.
-
-    As packaged, every Jena command dies at start-up (ExceptionInInitializerError in
-    XSSimpleTypeDecl): Debian moved the Xerces classes to the package ``xerces.*`` but left
-    their ``.properties`` under ``org/apache/jena/ext/xerces/``; a copy where the classes look
-    for them fixes it (../shared/design/engines.md). One SLF4J binding only."""
-    folder = tmp_path_factory.mktemp("jena")
-    fix = folder / "jena-fix"
-    prefix = "org/apache/jena/ext/xerces/impl/"
-    with zipfile.ZipFile("/usr/share/java/jena-core.jar") as jar:
-        for member in jar.namelist():
-            if member.startswith(prefix) and not member.endswith("/"):
-                target = fix / "xerces" / "impl" / member[len(prefix) :]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(jar.read(member))
-    packages, pending = set(), [JENA_PACKAGE]
-    while pending:
-        package = pending.pop()
-        if package in packages:
-            continue
-        packages.add(package)
-        depends = subprocess.run(
-            ["dpkg-query", "-W", "-f=${Depends}", package], capture_output=True, text=True
-        ).stdout
-        for alternative in filter(None, re.split(r",\s*", depends)):
-            name = alternative.split("|")[0].split()[0].split(":")[0]
-            if name.endswith("-java"):
-                pending.append(name)
-    jars = set()
-    for package in packages:
-        listed = subprocess.run(["dpkg", "-L", package], capture_output=True, text=True).stdout
-        for path in listed.split():
-            jar = Path(path)
-            wanted = jar.suffix == ".jar" and jar.parent == Path("/usr/share/java")
-            # one SLF4J binding (added below), and each jar once (not its versioned link)
-            if wanted and "slf4j" not in jar.name and not re.search(r"-\d[\d.]*\.jar$", jar.name):
-                jars.add(str(jar))
-    jars |= {"/usr/share/java/slf4j-api.jar", "/usr/share/java/slf4j-simple.jar"}
-    return ["java", "-cp", ":".join([str(fix), *sorted(jars)])]
+    return jena_java(tmp_path_factory.mktemp("jena"))
 
 
 def _jena_rows(command: list[str]) -> list[dict[str, Any]]:
