@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ from rdflib.namespace import SH
 
 import treatykg
 from treatykg import validate
-from treatykg.cli import main
+from treatykg.cli import build_parser, main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "code"
 SHAPES = str(FIXTURES / "shapes.ttl")
@@ -109,6 +110,36 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys)[0] == 2  # no command at all
 
 
+def test_syntax_error_gives_its_position_once(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """pyoxigraph words a defect that spans lines "Parser error between line 2 column 11 and
+    line 3 column 1: …"; the position is said once, as path:line:column."""
+    path = tmp_path / "treaty.ttl"
+    path.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b "unclosed .\n', "utf-8")
+    code, out, err = run(capsys, *validate_args(str(path)))
+    assert (code, out) == (2, "")
+    assert err == f"treatykg: error: {path}:2:11: Unexpected end of file\n"
+
+
+def test_bare_command_lists_every_command_in_80_columns(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys)
+    assert (code, out) == (2, "")
+    lines = err.splitlines()
+    assert lines[0] == "usage: treatykg [-h] [--version] COMMAND ..."
+    assert lines[-1] == "treatykg: error: name a command; treatykg COMMAND --help describes it"
+    assert all(len(line) <= 80 for line in lines), err
+    commands = next(
+        action
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    listed = {line.split()[0]: line.split(None, 1)[1] for line in lines if line.startswith("  ")}
+    assert listed == {action.dest: action.help for action in commands._choices_actions}
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--version")
     assert code == 0
@@ -122,6 +153,81 @@ def test_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> No
         assert code == 0
         assert "exit codes:" in out
         assert "1  the data does not conform" in out
+
+
+# --- shapes the fast engine leaves to pySHACL -------------------------------------------------
+
+FALLBACK_SHAPES = """\
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/code#> .
+ex:SameAB a sh:PropertyShape ; sh:targetClass ex:T ; sh:path ex:a ; sh:equals ex:b .
+ex:SameBA a sh:PropertyShape ; sh:targetClass ex:T ; sh:path ex:b ; sh:equals ex:a .
+ex:Counted a sh:PropertyShape ; sh:targetClass ex:T ; sh:path ex:a ; sh:maxCount 1 .
+"""
+SHORT = "pySHACL validated 2 shapes the fast engine does not compile (-v lists them)"
+LISTED = [
+    "pySHACL validated 2 shapes the fast engine does not compile:",
+    "  ex:SameAB: sh:equals is not compiled",
+    "  ex:SameBA: sh:equals is not compiled",
+]
+
+
+def fallback_args(tmp_path: Path, data: str) -> list[str]:
+    """Data and shapes of which the fast engine compiles one shape and leaves two."""
+    (tmp_path / "shapes.ttl").write_text(FALLBACK_SHAPES, "utf-8")
+    (tmp_path / "onto.ttl").write_text("", "utf-8")
+    (tmp_path / "data.ttl").write_text(
+        f"@prefix ex: <http://example.org/code#> .\n{data}\n", "utf-8"
+    )
+    return [
+        str(tmp_path / "data.ttl"),
+        *("--shapes", str(tmp_path / "shapes.ttl"), "--ontology", str(tmp_path / "onto.ttl")),
+    ]
+
+
+def test_engine_fallback_is_one_short_line_unless_verbose(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    args = fallback_args(tmp_path, "ex:x a ex:T ; ex:a 1, 2 ; ex:b 1 .")
+    code, out, _ = run(capsys, "validate", *args)
+    assert code == 1
+    assert out.splitlines()[-1] == SHORT
+    assert "is not compiled" not in out
+    code, out, _ = run(capsys, "validate", *args, "-v")
+    assert code == 1
+    assert out.splitlines()[-3:] == LISTED
+
+
+def test_verbose_lists_the_fallback_on_stderr_when_there_is_no_text_report(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    args = fallback_args(tmp_path, "ex:x a ex:T ; ex:a 1, 2 ; ex:b 1 .")
+    _, turtle, _ = run(capsys, "validate", *args, "--format", "turtle")
+    code, out, err = run(capsys, "validate", *args, "--format", "turtle", "--verbose")
+    assert code == 1
+    assert isomorphic(Graph().parse(data=out), Graph().parse(data=turtle))  # stdout unchanged
+    assert err.splitlines()[:3] == LISTED
+    good = fallback_args(tmp_path, "ex:y a ex:T ; ex:a 1 ; ex:b 1 .")
+    code, out, err = run(capsys, "validate", *good)
+    assert (code, out, err.count("\n")) == (0, "", 1)  # the summary alone, as before
+    code, out, err = run(capsys, "validate", *good, "-v", "-q")
+    assert (code, out, err.splitlines()) == (0, "", LISTED)
+
+
+def test_build_verbose_lists_the_fallback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data, *sources = fallback_args(tmp_path, "ex:x a ex:T ; ex:a 1, 2 ; ex:b 1 .")
+    args = ["build", "--data", data, *sources, "--out", str(tmp_path / "dist")]
+    code, out, _ = run(capsys, *args)
+    assert code == 1 and out.splitlines()[-1] == SHORT
+    code, out, _ = run(capsys, *args, "--verbose")
+    assert code == 1 and out.splitlines()[-3:] == [
+        LISTED[0],  # the build's report names every node by its full IRI, shapes too
+        "  <http://example.org/code#SameAB>: sh:equals is not compiled",
+        "  <http://example.org/code#SameBA>: sh:equals is not compiled",
+    ]
+    assert not (tmp_path / "dist").exists()
 
 
 def test_check_shapes_command(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -109,6 +109,34 @@ def test_text_report_groups_by_node_and_ends_with_a_summary() -> None:
     )
 
 
+def test_engine_fallback_is_one_line_unless_verbose() -> None:
+    """The reasons run to thousands of characters on a large shapes graph: by default the
+    report counts the shapes in one line, and lists them, one a line, only when asked."""
+    report = Report(
+        conforms=True,
+        results=(),
+        graph=Graph(),
+        engine="oxigraph+pyshacl",
+        fallback=(
+            "<https://w3id.org/treatykg/shapes#ArticleShape>: sh:equals is not compiled",
+            "_:b0: a property shape nested in a property shape",
+        ),
+    )
+    assert report.to_text().splitlines()[-1] == (
+        "pySHACL validated 2 shapes the fast engine does not compile (-v lists them)"
+    )
+    assert report.to_text(verbose=True).splitlines()[-3:] == [
+        "pySHACL validated 2 shapes the fast engine does not compile:",
+        "  tkgsh:ArticleShape: sh:equals is not compiled",
+        "  _:b0: a property shape nested in a property shape",
+    ]
+    one = dataclasses.replace(report, fallback=report.fallback[:1])
+    assert one.fallback_lines() == [
+        "pySHACL validated 1 shape the fast engine does not compile (-v lists it)"
+    ]
+    assert dataclasses.replace(report, fallback=()).fallback_lines(verbose=True) == []
+
+
 def test_report_text_does_not_depend_on_load_order() -> None:
     paths = [FIXTURES / "bad.ttl", FIXTURES / "good.trig", FIXTURES / "good.ttl"]
     first = check(*paths).to_text()

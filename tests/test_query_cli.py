@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -16,6 +15,7 @@ from treatykg.build import build
 from treatykg.cli import main
 
 CSP = "https://w3id.org/treatykg/eli/treaty/2024/csp"
+ART_4 = "https://w3id.org/treatykg/id/norm/csp-art-4"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -64,13 +64,30 @@ def test_unknown_name_lists_close_matches(capsys: pytest.CaptureFixture[str]) ->
     assert code == 2 and "did you mean signatories" in err and "Traceback" not in err
 
 
-def test_syntax_error_names_line_and_column(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # pyoxigraph: "expected one of Prefix not found, ['%'], …" over five lines
+        (
+            "PREFIX ex: <http://example.org/>\nSELECT * WHERE {\n  ?x foo:bar ?y\n}\n",
+            "3:6: undeclared prefix foo:",
+        ),
+        # pyoxigraph: "error at 4:1: expected OPTIONAL", as it reads keywords ahead
+        ("SELECT * WHERE {\n  ?x a f:b\n}\n", "2:8: undeclared prefix f:"),
+        ("SELECT ?x WHERE {\n  ?x ?y\n}\n", "2:3: syntax error near '?x ?y }'"),
+        ("SELECT * WHERE {\n  ?x <http://a b> ?y\n}\n", "2:6: not a valid IRI: <http://a b>"),
+        ('SELECT * WHERE {\n  ?x ?y "open\n}\n', "2:14: unexpected line break"),
+        ("SELECT * WHERE {\n  ?x ?y ?z\n", "3:1: unexpected end of the query"),
+    ],
+    ids=["undeclared-prefix", "short-undeclared-prefix", "missing-term", "iri", "string", "end"],
+)
+def test_syntax_error_is_one_line_with_position_and_cause(
+    text: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bad = tmp_path / "bad.rq"
-    bad.write_text("SELECT ?x WHERE {\n  ?x ?y\n}\n", encoding="utf-8")
-    code, _, err = run(capsys, str(bad))
-    assert code == 2 and re.search(r"line \d+, column \d+", err) and "Traceback" not in err
+    bad = tmp_path / "q.rq"
+    bad.write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, str(bad))
+    assert (code, out, err) == (2, "", f"treatykg: error: {bad}:{expected}\n")
 
 
 def test_parameters_are_bound_as_terms(capsys: pytest.CaptureFixture[str]) -> None:
@@ -83,12 +100,64 @@ def test_parameters_are_bound_as_terms(capsys: pytest.CaptureFixture[str]) -> No
         "treaty=https://w3id.org/treatykg/eli/treaty/2000/fgnc",
     )
     assert code == 0 and json.loads(out)["results"]["bindings"] == []
-    hostile = 'x" } } ; DROP ALL ; SELECT * { "'
-    code, out, err = run(capsys, "signatories", "--format", "json", "--param", f"treaty={hostile}")
-    assert code == 0, err  # escaped into one literal, so the query still parses
-    assert json.loads(out)["results"]["bindings"] == []
     code, _, err = run(capsys, "signatories", "--param", "nope=1")
     assert code == 2 and "has no parameter 'nope'" in err
+
+
+def test_literal_parameters_are_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    echo = tmp_path / "echo.rq"
+    echo.write_text(
+        '# parameters: text (string, default "x")\nSELECT ?text WHERE { VALUES ?text { "x" } }\n',
+        encoding="utf-8",
+    )
+    hostile = 'x" } } ; DROP ALL ; SELECT * { "'
+    code, out, err = run(capsys, str(echo), "--format", "json", "--param", f"text={hostile}")
+    assert code == 0, err  # escaped into one literal, so the query still parses
+    assert json.loads(out)["results"]["bindings"] == [
+        {"text": {"type": "literal", "value": hostile}}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "advice"),
+    [
+        ("norm/csp-art-4", "not an absolute IRI; give the full IRI, e.g. " + ART_4),
+        ("norm:csp-art-4", "a prefixed name, not a full IRI; give the full IRI: " + ART_4),
+        (f"<{ART_4}>", "give the IRI alone, without angle brackets or spaces: " + ART_4),
+        ('x" } } ; DROP ALL ; SELECT * { "', "not an absolute IRI; give the full IRI, e.g. " + CSP),
+    ],
+    ids=["relative", "prefixed", "bracketed", "hostile"],
+)
+def test_an_iri_parameter_refuses_what_is_not_an_absolute_iri(
+    value: str, advice: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Such a value used to become a literal, which matches nothing: 0 rows, no word why."""
+    code, out, err = run(capsys, "sources-of", "--param", f"entity={value}")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"treatykg: error: --param entity={value}: {advice}")
+    assert err.count("\n") == 1 and "Traceback" not in err
+    code, out, _ = run(capsys, "sources-of", "--format", "csv", "--param", f"entity={ART_4}")
+    assert code == 0 and len(out.splitlines()) > 1
+
+
+def test_iri_parameters_are_read_from_the_header() -> None:
+    header = (
+        "# parameters: treaty (IRI, default <https://w3id.org/treatykg/eli/treaty/2024/csp>), "
+        'label (string, default "x"), other (default <http://example.org/>)\nASK {}'
+    )
+    assert query.parse(header, "q").iri_parameters == {"treaty", "other"}
+    assert query.parse("# parameters: none\nASK {}", "q").iri_parameters == set()
+    for item in query.bundled():
+        assert item.iri_parameters == set(item.parameter_names), item.name
+
+
+def test_a_malformed_dump_is_reported_with_its_position_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "treatykg.ttl").write_text("<https://x/a> <https://x/b> <https://x/ c> .\n")
+    code, _, err = run(capsys, "signatories", "--build", str(tmp_path))
+    assert code == 2
+    assert err == f"treatykg: error: {tmp_path / 'treatykg.ttl'}:1:29: Invalid IRI code point ' '\n"
 
 
 @pytest.mark.parametrize(

@@ -48,8 +48,9 @@ exit codes:
 QUERY_EXIT_CODES = """\
 exit codes:
   0  the query ran
-  2  usage or input error: unknown query (close matches are listed), SPARQL syntax error
-     (line and column), unknown parameter, refused SERVICE
+  2  usage or input error: unknown query (close matches are listed), SPARQL
+     syntax error (line and column), unknown parameter, a parameter that takes
+     an IRI given something else, refused SERVICE
 """
 
 
@@ -86,6 +87,20 @@ exit codes:
 """
 
 
+#: Every command with its one-line help, in the order ``treatykg`` and ``treatykg --help``
+#: list them. Each line fits 80 columns with the name column before it.
+COMMANDS = {
+    "build": "validate the data, then publish it into a release directory",
+    "serve": "serve a build as linked data, with a read-only SPARQL endpoint",
+    "wikidata": "write the files that link the dataset with Wikidata",
+    "site": "write a build's pages and documents as a static site",
+    "validate": "validate RDF data against the SHACL shapes",
+    "query": "run a bundled SPARQL query, or your own .rq file",
+    "load": "load a build into a triplestore, atomically",
+    "check-shapes": "check SHACL shapes against the W3C SHACL-SHACL shapes",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -94,11 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # Not required: without a command, main() lists them (argparse would only say one is
+    # missing).
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     build = commands.add_parser(
         "build",
-        help="validate the sources and publish the dataset into a release directory",
+        help=COMMANDS["build"],
         description=(
             "Validate the ontology, data and shapes, then write the release: the dataset as "
             "Turtle, N-Triples and JSON-LD (TriG and N-Quads too when the data has named "
@@ -129,10 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "-q", "--quiet", action="store_true", help="do not print progress and the summary"
     )
+    _add_verbose_option(build)
 
     serve = commands.add_parser(
         "serve",
-        help="serve a build as linked data: documents, pages and a read-only SPARQL endpoint",
+        help=COMMANDS["serve"],
         description=(
             "Serve a build at its IRIs' own paths: every resource IRI answers 303 See Other "
             "to its HTML, Turtle, JSON-LD or N-Triples document, chosen by the Accept header; "
@@ -191,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     link = commands.add_parser(
         "wikidata",
-        help="write the files that link the dataset with Wikidata (also part of every build)",
+        help=COMMANDS["wikidata"],
         description=(
             "Write the Wikidata-shaped view (wikidata.nt), the SSSOM mappings, the "
             "QuickStatements of what Wikidata could take (each with references, only for "
@@ -207,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     site = commands.add_parser(
         "site",
-        help="write a build's pages and documents as a static site, with .htaccess rules",
+        help=COMMANDS["site"],
         description=(
             "Write everything treatykg serve answers with (pages, per-resource Turtle, "
             "JSON-LD and N-Triples documents, the build's files) as a static site, with an "
@@ -228,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser(
         "validate",
-        help="validate RDF data against the SHACL shapes",
+        help=COMMANDS["validate"],
         description=(
             "Validate RDF data against SHACL shapes. Without PATHS the data bundled with "
             "treatykg is validated; several paths are validated as one union. Directories "
@@ -241,10 +259,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(validate)
     _add_engine_option(validate)
     _add_output_options(validate)
+    _add_verbose_option(validate)
 
     query = commands.add_parser(
         "query",
-        help="run a bundled SPARQL query (or a .rq file) on the embedded store",
+        help=COMMANDS["query"],
         description=(
             "Run one of the bundled competency questions by name, or any .rq file, on an "
             "in-memory store holding the bundled ontology and data (or a build's dump). "
@@ -268,8 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="set a parameter the query's header declares (repeatable); "
-        "an absolute IRI becomes an IRI, anything else a literal",
+        help="set a parameter the query's header declares (repeatable); one declared as an "
+        "IRI takes a full IRI, e.g. https://w3id.org/treatykg/id/norm/csp-art-4",
     )
     query.add_argument(
         "--build", metavar="DIR", help="query a build's dump instead of the bundled sources"
@@ -284,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     push = commands.add_parser(
         "load",
-        help="load a build into a triplestore (Graph Store Protocol, then one SPARQL Update)",
+        help=COMMANDS["load"],
         description=(
             "Replace graphs in a triplestore with a build's dump, atomically and in bounded "
             "memory. The dump is parsed once to check it (nothing is sent if it is malformed), "
@@ -346,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check-shapes",
-        help="check SHACL shapes against the W3C SHACL-SHACL shapes",
+        help=COMMANDS["check-shapes"],
         description="Check that SHACL shapes are well-formed (default: the bundled shapes).",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -401,6 +420,16 @@ def _add_engine_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_verbose_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list each shape pySHACL validated because the fast engine does not compile it, "
+        "with the reason (by default, one line counts them)",
+    )
+
+
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
@@ -421,6 +450,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, --version and argparse usage errors
         return exit_.code if isinstance(exit_.code, int) else 2
+    if args.command is None:
+        sys.stderr.write(_listing(parser))
+        return 2
     _quiet_libraries()
     try:
         if args.command == "build":
@@ -449,6 +481,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Point stdout at devnull so the interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def _listing(parser: argparse.ArgumentParser) -> str:
+    """The usage line and every command with its one-line help: what to type next, for
+    someone who typed ``treatykg`` alone."""
+    width = max(len(name) for name in COMMANDS) + 2
+    lines = [parser.format_usage().rstrip(), "", "commands:"]
+    lines += [f"  {name:<{width}}{help_}" for name, help_ in COMMANDS.items()]
+    lines += ["", f"{PROG}: error: name a command; {PROG} COMMAND --help describes it"]
+    return "\n".join(lines) + "\n"
 
 
 def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -481,9 +523,12 @@ def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             site=args.site,
         )
     except InvalidDataError as invalid:
-        out.write(invalid.report.to_text())
+        out.write(invalid.report.to_text(verbose=args.verbose))
         print(f"{PROG}: error: {invalid}", file=err)
         return invalid.exit_code
+    if args.verbose:
+        for line in result.report.fallback_lines(verbose=True):
+            print(line, file=err)
     if not args.quiet:
         size = sum(f.size for f in result.files)
         print(
@@ -527,7 +572,7 @@ def _query(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         query.check(text, allow_service=args.allow_service)
         store = query.embedded_store(Path(args.build) if args.build else None)
-        result = query.run(text, store)
+        result = query.run(text, store, source=str(chosen.path or chosen.name))
         rows = results.write(result, args.format, out, width=width)
     seconds = time.perf_counter() - started
     print(f"{rows:,} result{'' if rows == 1 else 's'} in {seconds:.2f} s", file=err)
@@ -712,10 +757,15 @@ def _check_shapes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _emit(report: Report, args: argparse.Namespace, out: TextIO, err: TextIO, total: float) -> int:
+    verbose = getattr(args, "verbose", False)  # check-shapes has no fast engine, no -v
     if args.format == "turtle":
         out.write(report.to_turtle())
     elif report.results:
-        out.write(report.to_text())
+        out.write(report.to_text(verbose=verbose))
+    if verbose and (args.format == "turtle" or not report.results):
+        # No text report to hold the list: keep stdout as it was and list them on stderr.
+        for line in report.fallback_lines(verbose=True):
+            print(line, file=err)
     if not args.quiet:
         status = "conforms" if report.conforms else "does not conform"
         files = len(report.files)

@@ -7,6 +7,13 @@ Every error a user can cause (a bad path, malformed RDF, a wrong option) is a
 
 from __future__ import annotations
 
+import re
+
+# pyoxigraph opens its RDF syntax errors with the position, in one of several shapes ("Parser
+# error at line 4 between columns 17 and 23: ...", "Parser error between line 2 column 11 and
+# line 3 column 1: ..."); InputError shows the position already, as path:line:column.
+_PARSER_POSITION = re.compile(r"^Parser error (?:at|between) [^:]*:\s*")
+
 
 class TreatykgError(Exception):
     """Base class for errors caused by the input or the invocation, not by a bug."""
@@ -48,3 +55,9 @@ class InputError(TreatykgError):
 
 class UsageError(TreatykgError):
     """The command line or the API was called with arguments that cannot work together."""
+
+
+def syntax_cause(error: SyntaxError) -> str:
+    """What a pyoxigraph RDF parser error says went wrong, without the position it starts with,
+    so that ``path:line:column: cause`` gives the position once."""
+    return _PARSER_POSITION.sub("", error.msg or str(error))

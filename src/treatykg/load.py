@@ -33,7 +33,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
 from treatykg import resources
-from treatykg.errors import InputError, UsageError
+from treatykg.errors import InputError, UsageError, syntax_cause
 from treatykg.namespaces import bind_prefixes, new_graph, new_namespace_manager
 
 PathLike: TypeAlias = str | os.PathLike[str]
@@ -50,8 +50,6 @@ _SUPPORTED = ".ttl (Turtle), .trig (TriG), .nt (N-Triples), .nq (N-Quads), .json
 _RDF_XML_SUFFIXES = {".rdf", ".owl", ".xml"}
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-# pyoxigraph prefixes its messages with the position, which InputError already shows.
-_POSITION_PREFIX = re.compile(r"^Parser error at [^:]*:\s*")
 _GENERATED_BNODE = re.compile(r"[0-9a-f]{1,32}")  # pyoxigraph drops leading zeros
 
 Quad: TypeAlias = tuple[Node, Node, Node, Node]
@@ -346,7 +344,7 @@ def _format_for(path: Path, shown: str) -> ox.RdfFormat:
 
 
 def _syntax_error(shown: str, error: SyntaxError) -> InputError:
-    message = _POSITION_PREFIX.sub("", error.msg or str(error))
+    message = syntax_cause(error)
     if "LoadDocumentCallback" in message:
         message = (
             "remote JSON-LD @context is not fetched (treatykg never downloads while loading); "

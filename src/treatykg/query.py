@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from treatykg import resources
-from treatykg.errors import InputError, UsageError
+from treatykg.errors import InputError, UsageError, syntax_cause
 
 #: Queries larger than this are refused before parsing (a bundled query is ~2 KB).
 MAX_QUERY_BYTES = 64 * 1024
@@ -38,6 +38,12 @@ MAX_QUERY_BYTES = 64 * 1024
 MAX_NESTING = 100
 
 _HEADER = re.compile(r"^#\s*(title|question|columns|parameters):\s*(.*)$")
+# One parameter of a header's parameters line, "name (IRI, default <…>)", and the parts of
+# its parentheses that make it an IRI parameter.
+_PARAMETER = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)")
+_IRI_PART = re.compile(r"\s*(?:IRI\s*|default\s*<.*)$", re.IGNORECASE)
+_ABSOLUTE_IRI = re.compile(r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|\\^`]+$", re.IGNORECASE)
+_IRI_PATH = re.compile(r"[^\s<>\"{}|\\^`]+")
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 # The lexical classes of SPARQL names as Oxigraph's parser spells them (its PN_CHARS_BASE
@@ -89,6 +95,14 @@ _FIRST_WORD = re.compile(
 _UPDATES = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 _NOT_BRACKETS = re.compile(r"[^{}()\[\]]+")
+# pyoxigraph's SPARQL syntax errors: where, and the "tokens", [classes], KEYWORDS and
+# messages it expected there.
+_PEG_ERROR = re.compile(r"error at (\d+):(\d+): expected (.*)", re.DOTALL)
+_SKIP = re.compile(_SPACE)
+_KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_READ_AHEAD = 8  # characters, when the parser does not say which keyword it read ahead for
+_BLANKS = {" ": "space", "\t": "tab", "\n": "line break", "\r": "line break"}
+_MAX_TOKEN = 30
 
 
 @dataclass(frozen=True)
@@ -109,6 +123,19 @@ class Query:
         if self.parameters.strip().lower() in ("", "none"):
             return ()
         return tuple(re.findall(r"(?:^|,)\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(", self.parameters))
+
+    @property
+    def iri_parameters(self) -> frozenset[str]:
+        """The parameters that take an IRI: declared ``(IRI, …)`` or with an IRI default.
+
+        A value for one of those that is not an absolute IRI would become a literal, which
+        matches nothing: the query would answer no rows instead of saying what went wrong.
+        """
+        return frozenset(
+            name
+            for name, inside in _PARAMETER.findall(self.parameters)
+            if any(_IRI_PART.match(part) for part in inside.split(","))
+        )
 
 
 def parse(text: str, name: str, path: Path | None = None) -> Query:
@@ -152,11 +179,13 @@ def find(name_or_file: str) -> Query:
 def bind(query: Query, values: Mapping[str, str]) -> str:
     """The query text with each ``VALUES ?name { … }`` default replaced by the given value.
 
-    A value that looks like an absolute IRI becomes an IRI, anything else a plain literal;
-    both are written by pyoxigraph, which escapes them.
+    A parameter that the header declares as an IRI takes an absolute IRI and nothing else
+    (:func:`_check_iri`). For the others, a value that looks like an absolute IRI becomes an
+    IRI, anything else a plain literal. Both are written by pyoxigraph, which escapes them.
     """
     import pyoxigraph as ox
 
+    iris = query.iri_parameters
     text = query.text
     for name, value in values.items():
         if name not in query.parameter_names:
@@ -165,7 +194,9 @@ def bind(query: Query, values: Mapping[str, str]) -> str:
         pattern = re.compile(r"(VALUES\s+\?" + re.escape(name) + r"\s*\{)[^}]*(\})")
         if not pattern.search(text):
             raise UsageError(f"query {query.name!r} declares {name!r} but has no VALUES for it")
-        if re.match(r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|\\^`]+$", value, re.IGNORECASE):
+        if name in iris:
+            _check_iri(name, value)
+        if _ABSOLUTE_IRI.match(value):
             try:
                 term = str(ox.NamedNode(value))
             except ValueError as error:
@@ -174,6 +205,36 @@ def bind(query: Query, values: Mapping[str, str]) -> str:
             term = str(ox.Literal(value))
         text = pattern.sub(lambda match, term=term: f"{match[1]} {term} {match[2]}", text, 1)
     return text
+
+
+def _check_iri(name: str, value: str) -> None:
+    """Refuse a value that is not an absolute IRI, for a parameter that takes one, and show the
+    full IRI the user probably meant.
+
+    Prefixed names such as ``state:rus``, which the table output prints, look like absolute
+    IRIs with a scheme ``state:``; they are refused too, since they would match nothing.
+    """
+    from treatykg.namespaces import BASE, PREFIXES
+    from treatykg.serialize import OUTPUT_PREFIXES
+
+    given = value.strip()
+    if given.startswith("<") and given.endswith(">"):
+        given = given[1:-1].strip()  # copied from Turtle, or from a table cell
+    prefix, colon, local = given.partition(":")
+    namespaces = {**PREFIXES, **OUTPUT_PREFIXES}
+    if colon and prefix in namespaces:
+        advice = f"a prefixed name, not a full IRI; give the full IRI: {namespaces[prefix]}{local}"
+    elif _ABSOLUTE_IRI.match(given):
+        if given == value:
+            return
+        advice = f"give the IRI alone, without angle brackets or spaces: {given}"
+    else:
+        path = given.lstrip("/")
+        if not _IRI_PATH.fullmatch(path):  # nothing like a path: show an IRI of ours
+            path = "eli/treaty/2024/csp"
+        full = BASE + (path if path.startswith(("id/", "eli/")) else "id/" + path)
+        advice = f"not an absolute IRI; give the full IRI, e.g. {full}"
+    raise UsageError(f"--param {name}={value}: {advice}")
 
 
 def check(text: str, *, allow_service: bool = False) -> None:
@@ -337,26 +398,140 @@ def embedded_store(build: Path | None = None):  # -> pyoxigraph.Store
         try:
             store.bulk_load(path=str(path), format=ox.RdfFormat.from_extension(suffix))
         except SyntaxError as error:
-            raise InputError(str(path), str(error)) from None
+            raise InputError(str(path), syntax_cause(error), error.lineno, error.offset) from None
     return store
 
 
-def run(text: str, store):  # -> QuerySolutions | QueryBoolean | QueryTriples
-    """Run a checked query on ``store``; a syntax error names its line and column."""
+def run(text: str, store, *, source: str | None = None):
+    """Run a checked query on ``store``; a syntax error names its line and column.
+
+    With ``source`` (the file the query came from), the error reads ``source:line:column:
+    cause`` like an RDF syntax error, so that editors and CI logs can jump to it.
+    """
     # Read the union of all graphs only when there are named graphs: the union view costs
     # ~30% on every query over a store that holds only the default graph.
     union = next(iter(store.named_graphs()), None) is not None
     try:
         return store.query(text, use_default_graph_as_union=union)
     except SyntaxError as error:
-        raise UsageError(syntax_message(error)) from None
+        if source is None:
+            raise UsageError(syntax_message(error, text)) from None
+        line, column, cause = _explain(error, text)
+        raise InputError(source, cause, line, column) from None
 
 
-def syntax_message(error: SyntaxError) -> str:
-    """pyoxigraph's syntax error as "SPARQL syntax error at line L, column C: …"."""
+def syntax_message(error: SyntaxError, text: str | None = None) -> str:
+    """pyoxigraph's syntax error as "SPARQL syntax error at line L, column C: …".
+
+    Given the query ``text``, the cause is in words (:func:`_explain`); without it, it is
+    pyoxigraph's list of what it expected, which the endpoint cuts to one short line.
+    """
+    if text is None:
+        message = str(error)
+        where = re.match(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)
+        if where:
+            line, column, detail = where.groups()
+            message = f"line {line}, column {column}: {detail}"
+        return f"SPARQL syntax error at {message}"
+    line, column, cause = _explain(error, text)
+    cause = cause.removeprefix("syntax error ")  # "near '…'": said once is enough
+    if line is None:
+        return f"SPARQL syntax error: {cause}"
+    return f"SPARQL syntax error at line {line}, column {column}: {cause}"
+
+
+def _explain(error: SyntaxError, text: str) -> tuple[int | None, int | None, str]:
+    """The line, column and cause in words of a pyoxigraph SPARQL syntax error in ``text``.
+
+    pyoxigraph's parser says ``error at 3:13: expected one of …``, listing every token it
+    would have taken there: for an undeclared prefix, five lines of character classes. Its
+    own messages ("Prefix not found") hide in that list, as the items made of words. Its
+    position is the furthest it read, and it reads a keyword's length ahead before comparing
+    (OPTIONAL: eight characters, "}" and all), so a short undeclared prefix like ``f:b`` comes
+    out as "expected OPTIONAL" a few characters on: undeclared prefixes are looked for in the
+    text instead, and a list of keywords alone is a stretch to quote, not a position.
+    """
     message = str(error)
-    where = re.match(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)
-    if where:
-        line, column, detail = where.groups()
-        message = f"line {line}, column {column}: {detail}"
-    return f"SPARQL syntax error at {message}"
+    where = _PEG_ERROR.match(message)
+    if where is None:
+        return None, None, " ".join(message.split())
+    line, column = int(where[1]), int(where[2])
+    offset = _offset(text, line, column)
+    expected = where[3].removeprefix("one of ").split(", ")
+    said = [item for item in expected if item[:1].isalpha() and " " in item]
+    opening = text.rfind("<", 0, offset)
+    if "IRI parsing failed" in said and text[offset - 1 : offset] == ">" and opening >= 0:
+        line, column = _line_column(text, opening)
+        return line, column, f"not a valid IRI: {_shorten(text[opening:offset])}"
+    undeclared = _undeclared_prefix(text, offset)
+    if undeclared is not None:
+        line, column = _line_column(text, undeclared.start())
+        return line, column, f"undeclared prefix {undeclared['prefix'] or ''}:"
+    if said:
+        return line, column, said[0].rstrip(".")
+    if all(_KEYWORD.fullmatch(item) or item == "[_]" for item in expected):
+        back = max((len(item) for item in expected if item != "[_]"), default=_READ_AHEAD)
+        start, end = _stretch(text, max(offset - back, 0), offset)
+        if start < end:
+            line, column = _line_column(text, start)
+            return (
+                line,
+                column,
+                f"syntax error near '{_shorten(' '.join(text[start:end].split()))}'",
+            )
+    # Otherwise the position is exact: the cause is what stands where something else belongs.
+    if _SKIP.fullmatch(text, offset):
+        return line, column, "unexpected end of the query"
+    if text[offset] in _BLANKS:
+        return line, column, f"unexpected {_BLANKS[text[offset]]}"
+    start, _ = _stretch(text, offset, offset)
+    found = _TOKEN.match(text, start)
+    token = found.group() if found and found.group() else text[start]
+    line, column = _line_column(text, start)
+    return line, column, f"unexpected '{_shorten(token)}'"
+
+
+def _stretch(text: str, start: int, end: int) -> tuple[int, int]:
+    """``text[start:end]`` widened to whole words, without the blanks it starts with."""
+    while start and text[start - 1 : start + 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end - 1 : end + 1].isalnum():
+        end += 1
+    return _SKIP.match(text, start).end(), end
+
+
+def _shorten(token: str) -> str:
+    token = token.splitlines()[0]
+    return token if len(token) <= _MAX_TOKEN else token[: _MAX_TOKEN - 1] + "…"
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """The index in ``text`` of a 1-based line and column (columns count characters)."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return len(text)
+    return min(start + column - 1, len(text))
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+def _undeclared_prefix(text: str, offset: int) -> re.Match[str] | None:
+    """The first prefixed name, up to ``offset``, whose prefix the prologue does not declare."""
+    declared: set[str] = set()
+    position = 0
+    while (match := _DECLARATION.match(text, position)) and match.end() > position:
+        position = match.end()
+        if match.group("iri") is not None:
+            declared.add(match.group("prefix"))
+    for token in _TOKEN.finditer(text, position):
+        if token.start() >= offset:
+            break
+        if token.lastgroup != "pname" or (token["prefix"] or "") in declared:
+            continue
+        if text[token.start() - 1 : token.start()] != "<":  # not an IRI the lexer missed
+            return token
+    return None

@@ -15,7 +15,6 @@ import contextlib
 import http.client
 import json
 import os
-import re
 import socket
 import tempfile
 import urllib.error
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from treatykg.errors import InputError, TreatykgError, UsageError
+from treatykg.errors import InputError, TreatykgError, UsageError, syntax_cause
 
 #: Environment variable holding the endpoint password (never a command-line option).
 PASSWORD_ENV = "TREATYKG_ENDPOINT_PASSWORD"
@@ -203,7 +202,6 @@ DEFAULT_CHUNK_SIZE = 50_000
 STAGING_PREFIX = "urn:treatykg:staging:"
 _SPOOL_IN_MEMORY = 8 * 2**20  # blank-node triples beyond this wait in a temporary file
 _CLEANUP_TIMEOUT = 15.0
-_POSITION = re.compile(r"^Parser error (?:at|between) [^:]*:\s*")
 _UNCHANGED = "not sent: the store is unchanged"
 
 
@@ -497,8 +495,7 @@ def _with_note(error: TreatykgError, note: str) -> TreatykgError:
 
 
 def _syntax_error(dump: str, error: SyntaxError, note: str) -> InputError:
-    message = _POSITION.sub("", error.msg or str(error))
-    return InputError(dump, f"{message}; {note}", error.lineno, error.offset)
+    return InputError(dump, f"{syntax_cause(error)}; {note}", error.lineno, error.offset)
 
 
 class _RefusedError(UsageError):

@@ -88,8 +88,9 @@ class Report:
         """``"2 violations, 1 warning in 2 nodes"``."""
         return f"{self.counts()} in {_plural(self.focus_nodes, 'node')}"
 
-    def to_text(self) -> str:
-        """Results grouped by focus node, one line each, then :meth:`summary`."""
+    def to_text(self, *, verbose: bool = False) -> str:
+        """Results grouped by focus node, one line each, then :meth:`summary` and
+        :meth:`fallback_lines`."""
         render = _Renderer(self.graph)
         lines: list[str] = []
         for focus, group in groupby(self.results, key=lambda r: r.focus_node):
@@ -101,12 +102,31 @@ class Report:
             lines.extend("  " + render.result(result) for result in results)
             lines.append("")
         lines.append(self.summary())
-        if self.fallback:
-            lines.append(
-                "validated by pySHACL, as the fast engine does not compile them: "
-                + "; ".join(self.fallback)
-            )
+        lines.extend(self.fallback_lines(verbose=verbose))
         return "\n".join(lines) + "\n"
+
+    def fallback_lines(self, *, verbose: bool = False) -> list[str]:
+        """Which shapes pySHACL validated because the fast engine does not compile them.
+
+        One short line by default: the reasons run to thousands of characters on a large
+        shapes graph, and they matter to whoever writes the shapes, not to whoever reads the
+        violations. With ``verbose``, each shape and its reason, one per line.
+        """
+        if not self.fallback:
+            return []
+        count = len(self.fallback)
+        shapes = _plural(count, "shape")
+        if not verbose:
+            listed = "-v lists it" if count == 1 else "-v lists them"
+            return [f"pySHACL validated {shapes} the fast engine does not compile ({listed})"]
+        render = _Renderer(self.graph)
+        lines = [f"pySHACL validated {shapes} the fast engine does not compile:"]
+        for entry in self.fallback:
+            shape, _, why = entry.partition(": ")
+            if shape.startswith("<") and shape.endswith(">"):
+                shape = render.node(URIRef(shape[1:-1]))
+            lines.append(f"  {shape}: {why}")
+        return lines
 
     def to_turtle(self) -> str:
         """The W3C report graph as Turtle, with treatykg's prefixes."""
