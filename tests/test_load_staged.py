@@ -575,3 +575,26 @@ def test_a_body_from_disk_is_sent_again_after_an_auth_challenge(tmp_path: Path) 
     finally:
         server.shutdown()
     assert bodies == [(False, text), (True, text)]
+
+
+def test_an_empty_answer_says_the_release_is_in_a_named_graph(
+    base: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's load example used to print 0 rows and nothing else: `treatykg load` puts
+    the release in its named graph, which Oxigraph's default graph does not include."""
+    build = write_build(tmp_path / "build", ntriples(10))
+    assert main(["load", "--endpoint", f"{base}/store", "--build", str(build), "-q"]) == 0
+    rq = tmp_path / "subjects.rq"
+    rq.write_text("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 3\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["query", str(rq), "--endpoint", f"{base}/query", "--format", "csv"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "s"  # the header alone: no rows
+    (note,) = [line for line in err.splitlines() if "note:" in line]
+    assert f"--default-graph {remote.DEFAULT_GRAPH}" in note and "no rows" in note
+    # Following the note gives the rows.
+    asked = ["query", str(rq), "--endpoint", f"{base}/query", "--format", "csv",
+             "--default-graph", remote.DEFAULT_GRAPH]  # fmt: skip
+    assert main(asked) == 0
+    out, err = capsys.readouterr()
+    assert len(out.strip().splitlines()) == 4 and "note:" not in err

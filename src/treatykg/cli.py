@@ -20,6 +20,7 @@ from treatykg import __version__
 from treatykg.errors import TreatykgError
 
 if TYPE_CHECKING:
+    from treatykg.remote import Endpoint
     from treatykg.report import Report
 
 # rdflib, pyoxigraph and pySHACL are imported inside the commands that need them, so that
@@ -299,6 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="run on this SPARQL 1.1 endpoint (e.g. http://127.0.0.1:7878/query) instead",
     )
+    query.add_argument(
+        "--default-graph",
+        metavar="IRI",
+        help="with --endpoint: query this graph as the default graph (default-graph-uri), "
+        "e.g. the release graph treatykg load fills, https://w3id.org/treatykg/graph/release",
+    )
     _add_remote_options(query, timeout=60.0)
 
     push = commands.add_parser(
@@ -566,9 +573,13 @@ def _query(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.endpoint:
         from treatykg import remote
 
-        endpoint = remote.Endpoint(args.endpoint, args.timeout, args.user, args.auth)
+        endpoint = remote.Endpoint(
+            args.endpoint, args.timeout, args.user, args.auth, args.default_graph
+        )
         answer = remote.run(endpoint, text, form=query.form(text), result_format=args.format)
         rows = results.write_remote(answer, args.format, out, width=width)
+        if rows == 0 and answer.kind == "select" and not args.default_graph:
+            _explain_no_rows(endpoint, err)
     else:
         query.check(text, allow_service=args.allow_service)
         store = query.embedded_store(Path(args.build) if args.build else None)
@@ -577,6 +588,24 @@ def _query(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     seconds = time.perf_counter() - started
     print(f"{rows:,} result{'' if rows == 1 else 's'} in {seconds:.2f} s", file=err)
     return 0
+
+
+def _explain_no_rows(endpoint: Endpoint, err: TextIO) -> None:
+    """Say why a store answers nothing when it holds the release in a named graph."""
+    from treatykg import remote
+
+    try:
+        held = remote.holds_release(endpoint)
+    except TreatykgError:  # the store cannot say (no GRAPH support, refused): stay silent
+        return
+    if held:
+        print(
+            f"{PROG}: note: no rows, but the store holds the release in the named graph "
+            f"<{remote.DEFAULT_GRAPH}>, which its default graph does not include: add "
+            f"--default-graph {remote.DEFAULT_GRAPH}, or serve a union default graph "
+            "(oxigraph serve --union-default-graph)",
+            file=err,
+        )
 
 
 def _positive_int(text: str) -> int:

@@ -48,6 +48,8 @@ class Endpoint:
     timeout: float = 60.0
     user: str | None = None
     auth: str = "basic"  # or "digest"
+    #: Sent as ``default-graph-uri``: the graph(s) the query's default graph is made of.
+    default_graph: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ def run(endpoint: Endpoint, text: str, *, form: str, result_format: str = "json"
             client.setHTTPAuth(DIGEST)
         client.setCredentials(endpoint.user, password)
     client.setQuery(text)
+    if endpoint.default_graph:
+        client.addDefaultGraph(endpoint.default_graph)
     graph = form in ("construct", "describe")
     if graph:
         client.setReturnFormat(N3)  # asks for Turtle/N-Triples; parsed below by pyoxigraph
@@ -112,6 +116,20 @@ def run(endpoint: Endpoint, text: str, *, form: str, result_format: str = "json"
         bindings=tuple(document.get("results", {}).get("bindings", [])),
         raw=raw,
     )
+
+
+def holds_release(endpoint: Endpoint, graph: str | None = None) -> bool:
+    """Whether the store behind ``endpoint`` has triples in the named graph ``graph`` (by
+    default the release graph :func:`push` fills).
+
+    Why: ``treatykg load`` puts the release in a named graph, and a store whose default graph
+    is not the union of its graphs (Oxigraph's server unless told, TDB2) then answers every
+    query with no rows. An empty answer is checked with this, so that it is never silent.
+    """
+    asked = Endpoint(endpoint.url, endpoint.timeout, endpoint.user, endpoint.auth)
+    named = graph or DEFAULT_GRAPH  # (defined with the loading code below)
+    answer = run(asked, f"ASK {{ GRAPH <{named}> {{ ?s ?p ?o }} }}", form="ask")
+    return answer.boolean
 
 
 def _send(client: Any, endpoint: Endpoint) -> bytes:
