@@ -225,3 +225,41 @@ def test_describe(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, str(describe), "--format", "ntriples")
     assert code == 0 and len(out.splitlines()) > 5
     assert all(line.startswith(f"<{CSP}/art_4>") for line in out.splitlines())
+
+
+def test_piped_tables_hold_whole_values(capsys: pytest.CaptureFixture[str]) -> None:
+    """To a file or a pipe (not a terminal) nothing is cut: `treatykg query timeline > t.txt`
+    used to cut every date to `2024-06…`."""
+    code, out, _ = run(capsys, "replaced-treaties")
+    assert code == 0 and "…" not in out
+    assert "2024-12-04" in out and "Treaty of Friendship, Good-Neighbourliness and" in out
+
+
+def test_a_table_too_wide_for_the_terminal_becomes_records() -> None:
+    """As psql's expanded display: one `column | value` line per column, long values wrapped
+    at the terminal's width, short ones (dates, numbers) whole, no two values alike."""
+    from treatykg.results import table
+
+    prefix = "https://w3id.org/treatykg/id/event/" + "x" * 60
+    header = ["event", "date", "label"]
+    rows = [
+        [prefix + "-a", "2024-06-19", "The signing of the treaty in Pyongyang " * 3],
+        [prefix + "-b", "2024-06-18", "short"],
+    ]
+    text = table(header, rows, 80)
+    lines = text.splitlines()
+    assert all(len(line) <= 80 for line in lines), text
+    assert "…" not in text and "2024-06-19" in text and "2024-06-18" in text
+    assert lines[0].startswith("-[ RECORD 1 ]") and lines[-1] == "(2 rows)"
+    values: list[dict[str, str]] = []  # each record's values, wrapped pieces joined
+    column = ""
+    for line in lines[:-1]:
+        if line.startswith("-[ RECORD"):
+            values.append({})
+            continue
+        name, _, piece = line.partition(" | ")
+        column = name.strip() or column
+        values[-1][column] = values[-1].get(column, "") + piece
+    assert [v["event"] for v in values] == [prefix + "-a", prefix + "-b"]  # whole, apart
+    wide = table(header, rows, None)  # not a terminal: one line a row, whole
+    assert prefix + "-a" in wide and prefix + "-b" in wide and "RECORD" not in wide

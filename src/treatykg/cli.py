@@ -569,7 +569,8 @@ def _query(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         values[name.strip()] = value
     text = query.bind(chosen, values)
     started = time.perf_counter()
-    width = shutil.get_terminal_size((100, 24)).columns
+    # The table fits a terminal; to a file or a pipe, whole values on lines of any length.
+    width = shutil.get_terminal_size((100, 24)).columns if out.isatty() else None
     if args.endpoint:
         from treatykg import remote
 

@@ -17,7 +17,7 @@ TABLE_FORMATS = ("table", "csv", "tsv", "json", "turtle", "ntriples")
 _MIN_COLUMN = 8
 
 
-def write(result: Any, fmt: str, out: TextIO, *, width: int = 100) -> int:
+def write(result: Any, fmt: str, out: TextIO, *, width: int | None = None) -> int:
     """Write a query result in ``fmt``; return the number of rows (or triples)."""
     import pyoxigraph as ox
 
@@ -48,31 +48,44 @@ def write(result: Any, fmt: str, out: TextIO, *, width: int = 100) -> int:
     return len(rows)
 
 
-def table(header: list[str], rows: list[list[str]], width: int) -> str:
-    """A plain-text table no wider than ``width``; long cells are cut with an ellipsis."""
+def table(header: list[str], rows: list[list[str]], width: int | None) -> str:
+    """Rows for people: a table of whole values, never cut.
+
+    ``width`` is the terminal's; None when the output is not a terminal (a file, a pipe),
+    where lines may be as long as the values. When the table does not fit the terminal, each
+    row becomes a record of ``column | value`` lines, as psql's expanded display does, long
+    values wrapped: a date or a number is never cut, and two values never look the same.
+    """
     if not header:
         return ""
     widths = [max([len(name), *(len(row[i]) for row in rows)]) for i, name in enumerate(header)]
-    budget = max(width - 2 * (len(header) - 1), _MIN_COLUMN * len(header))
-    while sum(widths) > budget:
-        widest = max(range(len(widths)), key=widths.__getitem__)
-        if widths[widest] <= _MIN_COLUMN:
-            break
-        widths[widest] -= 1
+    count = f"({len(rows)} row{'' if len(rows) == 1 else 's'})"
+    if width is not None and sum(widths) + 2 * (len(header) - 1) > width:
+        return _records(header, rows, width) + count + "\n"
 
     def line(cells: list[str]) -> str:
-        return "  ".join(
-            _fit(cell, w).ljust(w) for cell, w in zip(cells, widths, strict=True)
-        ).rstrip()
+        return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip()
 
     ruler = "  ".join("-" * w for w in widths)
-    lines = [line(header), ruler, *(line(row) for row in rows)]
-    lines.append(f"({len(rows)} row{'' if len(rows) == 1 else 's'})")
+    return "\n".join([line(header), ruler, *(line(row) for row in rows), count]) + "\n"
+
+
+def _records(header: list[str], rows: list[list[str]], width: int) -> str:
+    """Each row as a record: ``-[ RECORD n ]`` and one ``column | value`` line per column,
+    values wrapped at the terminal's width (at spaces where they have some)."""
+    import textwrap
+
+    name_width = max(len(name) for name in header)
+    room = max(width - name_width - 3, _MIN_COLUMN)
+    lines = []
+    for number, row in enumerate(rows, 1):
+        lines.append(f"-[ RECORD {number} ]".ljust(min(width, name_width + 3 + room), "-"))
+        for name, cell in zip(header, row, strict=True):
+            pieces = textwrap.wrap(cell, room, break_long_words=True, break_on_hyphens=False)
+            for i, piece in enumerate(pieces or [""]):
+                label = name if i == 0 else ""
+                lines.append(f"{label.ljust(name_width)} | {piece}".rstrip())
     return "\n".join(lines) + "\n"
-
-
-def _fit(cell: str, width: int) -> str:
-    return cell if len(cell) <= width else cell[: width - 1] + "…"
 
 
 def _cell(term: Any) -> str:
@@ -113,7 +126,7 @@ def _write_graph(triples: list[Any], fmt: str, out: TextIO) -> int:
     return len(triples)
 
 
-def write_remote(result: Any, fmt: str, out: TextIO, *, width: int = 100) -> int:
+def write_remote(result: Any, fmt: str, out: TextIO, *, width: int | None = None) -> int:
     """Write a :class:`treatykg.remote.RemoteResult` like :func:`write` writes local ones."""
     import pyoxigraph as ox
 
