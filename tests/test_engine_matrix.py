@@ -3,6 +3,7 @@
 Users load the release into the store they already run and send it the bundled queries. Every
 bundled query (``queries/*.rq`` and ``queries/qc/*.rq``) must give the embedded store's rows:
 
+- in **Oxigraph's server** (``oxigraph serve-read-only``, from the test extra);
 - in a throwaway **Virtuoso** (Debian's ``virtuoso-opensource``), loaded with ``treatykg load``
   exactly as the README's Virtuoso recipe says;
 - in **Jena** (Debian's ``libapache-jena-java``, 4.5): ARQ over the dump, and TDB2 with the
@@ -28,7 +29,14 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from servers import JENA_PACKAGE, jena_installed, jena_java, virtuoso_exe, virtuoso_server
+from servers import (
+    JENA_PACKAGE,
+    jena_installed,
+    jena_java,
+    oxigraph_server,
+    virtuoso_exe,
+    virtuoso_server,
+)
 from sparql_rows import XSD, comparable, expected_rows, key
 from treatykg import resources
 
@@ -128,6 +136,26 @@ def _same_answers(engine: str, rows_of, embedded: ox.Store) -> dict[tuple[str, s
             differ.append(f"{path.stem}: {len(found)} rows from {engine}, {len(wanted)} embedded")
     assert not differ, "\n".join(differ)
     return seen
+
+
+def test_the_oxigraph_server_gives_the_embedded_answers(
+    release: Path, embedded: ox.Store, tmp_path: Path
+) -> None:
+    """Oxigraph's own server (the `oxigraph` package of the test extra), the dump loaded by
+    its own loader: the quality checks too, which tests/test_endpoint.py leaves out."""
+    with oxigraph_server([release / "treatykg.nt"], tmp_path / "store") as base:
+
+        def rows_of(path: Path) -> list[dict[str, Any]]:
+            response = httpx.post(
+                f"{base}/query",
+                data={"query": path.read_text(encoding="utf-8")},
+                headers={"Accept": "application/sparql-results+json"},
+                timeout=60,
+            )
+            assert response.status_code == 200, response.text[:500]
+            return response.json()["results"]["bindings"]
+
+        assert _same_answers("the Oxigraph server", rows_of, embedded) == {}
 
 
 @needs_virtuoso
