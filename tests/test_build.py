@@ -392,3 +392,35 @@ def test_a_real_triplestore_loads_the_dumps_unchanged(release: Path, tmp_path: P
     triples = len(expected_dump())
     assert {line.split(",")[1] for line in counts} == {str(triples)}, counts
     assert len(counts) == 3
+
+
+def test_a_build_removes_what_killed_builds_left_and_nothing_in_use(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A killed build cannot delete its staging folder; the next build removes such folders,
+    says so, and leaves alone one that a running build holds (its lock is taken)."""
+    import fcntl
+
+    out = tmp_path / "dist"
+    dead = tmp_path / ".dist.staging-dead"  # a killed build's: its lock file, nobody holding it
+    dead.mkdir()
+    (dead / "treatykg.nt").write_text("half a dump", encoding="utf-8")
+    Path(f"{dead}.lock").touch()
+    old = tmp_path / ".dist.staging-old"  # an older treatykg's, no lock file, long gone
+    old.mkdir()
+    os.utime(old, (0, 0))
+    running = tmp_path / ".dist.staging-running"  # a build still at work holds its lock
+    running.mkdir()
+    held = os.open(f"{running}.lock", os.O_CREAT | os.O_RDWR)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        assert main(["build", "--out", str(out)]) == 0
+    finally:
+        os.close(held)
+    err = capsys.readouterr().err
+    assert not dead.exists() and not Path(f"{dead}.lock").exists() and not old.exists()
+    assert running.is_dir(), "a folder a running build holds must stay"
+    assert ".dist.staging-dead" in err and ".dist.staging-old" in err and "running" not in err
+    # the build's own staging folder and lock are gone once it is published
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [".dist.staging-running", ".dist.staging-running.lock", "dist"], left

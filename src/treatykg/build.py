@@ -61,6 +61,8 @@ class BuildResult:
     report: Report = field(repr=False)
     #: Seconds per stage, in the order the stages ran.
     timings: dict[str, float] = field(default_factory=dict)
+    #: Staging directories that builds killed earlier had left beside ``out``, now removed.
+    removed: tuple[Path, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -145,7 +147,11 @@ def build(
     written: list[OutputFile] = []
     # One background thread: the VoID statistics load a Store of their own and count it
     # without holding the GIL, on the second core, while this thread writes the dumps.
-    with atomic.staging(out) as staging, ThreadPoolExecutor(1, "treatykg-build") as background:
+    leftovers: list[Path] = []
+    with (
+        atomic.staging(out, leftovers) as staging,
+        ThreadPoolExecutor(1, "treatykg-build") as background,
+    ):
 
         def emit(step: str, name: str, fmt: str, what: str, make: Callable[[], bytes]) -> None:
             """Make one file's bytes (timed as ``step``), write it, remember its checksum."""
@@ -286,6 +292,7 @@ def build(
         statements=len(canonical),
         report=report,
         timings=stage.timings,
+        removed=tuple(leftovers),
     )
 
 

@@ -536,6 +536,9 @@ def _build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.verbose:
         for line in result.report.fallback_lines(verbose=True):
             print(line, file=err)
+    if result.removed:
+        names = ", ".join(path.name for path in result.removed)
+        print(f"{PROG}: removed what killed builds left beside {result.out}: {names}", file=err)
     if not args.quiet:
         size = sum(f.size for f in result.files)
         print(
