@@ -1,4 +1,4 @@
-"""The bundled queries give the same answers in someone else's triplestore: Virtuoso and Jena.
+"""The bundled queries give the same answers in other triplestores: Oxigraph, Virtuoso, Jena.
 
 Users load the release into the store they already run and send it the bundled queries. Every
 bundled query (``queries/*.rq`` and ``queries/qc/*.rq``) must give the embedded store's rows:

@@ -122,7 +122,7 @@ class Query:
         """The parameters the header declares, e.g. ``("treaty",)``."""
         if self.parameters.strip().lower() in ("", "none"):
             return ()
-        return tuple(re.findall(r"(?:^|,)\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(", self.parameters))
+        return tuple(name for name, _inside in _PARAMETER.findall(self.parameters))
 
     @property
     def iri_parameters(self) -> frozenset[str]:

@@ -374,6 +374,8 @@ class _Shapes:
         self._fresh = 0
         self._subclasses: dict[Node, list[str] | None] = {}
         self._datatype_rules: dict[URIRef, Callable[[object], bool]] = {}
+        #: An empty Store, where a query is parsed (and answered at once) to check it.
+        self.empty = ox.Store()
         #: The parameters of the constraint components the shapes graph declares (SHACL-SPARQL
         #: components such as ``ex:requiredParam``): a shape using one is left to pySHACL.
         self.parameters = {
@@ -797,7 +799,7 @@ def _parses(query: str, s: _Shapes) -> None:
     says what is wrong if it cannot parse it either. Parsed on an empty Store, which answers
     at once."""
     try:
-        ox.Store().query(query, custom_functions={ORIGINAL_DATATYPE: s.originals.datatype_function})
+        s.empty.query(query, custom_functions={ORIGINAL_DATATYPE: s.originals.datatype_function})
     except SyntaxError as error:
         message = " ".join(str(error).split(" expected one of")[0].split())
         raise UnsupportedError(f"SPARQL that Oxigraph does not parse: {message}") from None
@@ -1104,25 +1106,20 @@ def _count_query(groups: list[_Group]) -> _Query:
         + f" FILTER ({' || '.join(broken)}) }}"
     )
 
+    broken: set[int] = set()  # the tallies some focus node broke
+
     def rows(solutions: _Solutions) -> Iterator[Finding]:
         for row in solutions:
             for i, tally in enumerate(tallies):
                 if row[f"broken{i}"] == _TRUE:
+                    broken.add(i)
                     yield from tally.findings(row["this"])
 
     def then() -> list[_Query]:
-        broken = {i for row in solutions_seen for i, _ in enumerate(tallies) if row[i]}
         closer = [query for i in sorted(broken) for query in tallies[i].then()]
         return [group.value_query() for group in groups if group.failed] + closer
 
-    solutions_seen: list[list[bool]] = []
-
-    def rows_seen(solutions: _Solutions) -> Iterator[Finding]:
-        for row in solutions:
-            solutions_seen.append([row[f"broken{i}"] == _TRUE for i in range(len(tallies))])
-        yield from rows(solutions)
-
-    return _Query(text, focus, rows_seen, then)
+    return _Query(text, focus, rows, then)
 
 
 def _checks_on_values(path: str, groups: list[_Group]) -> _Query:
@@ -1614,7 +1611,6 @@ def _compile_all(s: _Shapes) -> tuple[list[_Compiled], dict[Node, str]]:
     whole = _whole_graph_reason(s.g)
     if s.originals.merged_strings:
         whole = 'the data has both "x" and "x"^^xsd:string, which pySHACL keeps apart'
-
     for shape in _top_level(s):
         try:
             if whole:
@@ -1647,6 +1643,7 @@ def run(store: ox.Store, shapes: Graph, originals: Originals | None = None) -> O
     functions = {ORIGINAL_DATATYPE: s.originals.datatype_function}
     compiled, outcome.fallback = _compile_all(s)
     plan = _plan(compiled)
+    undecided_shapes: dict[Node, str] = {}  # shapes found _Undecided while reading rows
     try:
         lookups = _write_focus_nodes(store, compiled, plan, functions)
         outcome.queries += len(lookups)
@@ -1663,8 +1660,6 @@ def run(store: ox.Store, shapes: Graph, originals: Originals | None = None) -> O
             except _Undecided as undecided:
                 undecided_shapes.setdefault(undecided.shape, str(undecided))
                 return [], []
-
-        undecided_shapes: dict[Node, str] = {}
 
         with ThreadPoolExecutor(max_workers=_THREADS) as pool:
             while plan:
