@@ -92,7 +92,11 @@ def test_what_the_nis_claimed_and_when(store: ox.Store) -> None:
 
 def test_contested_signing_date(store: ox.Store) -> None:
     rows = run(store, "contested-facts")
-    signing = [r for r in rows if r["property"] == TKG + "date"]
+    signing = [
+        r
+        for r in rows
+        if r["property"] == TKG + "date" and r["subject"] == ID + "event/2024-06-19-signing"
+    ]
     by_value: dict[str, set[tuple[str, str]]] = {}
     for row in signing:
         by_value.setdefault(row["value"], set()).add((row["rank"], row["assertedBy"]))
@@ -113,6 +117,25 @@ def test_contested_signing_date(store: ox.Store) -> None:
     assert [(r["value"], r["rank"]) for r in numbering] == [
         (CSP + "/art_4", TKG + "DeprecatedRank")
     ]
+
+
+def test_contested_date_of_russia_s_ratification(store: ox.Store) -> None:
+    """Russia's ratification is Putin's signature of the law on 9 November (TASS,
+    german.cri.cn); English Wikipedia's 6 November, the Federation Council's approval, is
+    deprecated. North Korea's date is not contested."""
+    rows = run(store, "contested-facts")
+    ratification = ID + "event/2024-11-09-putin-signs-ratification-law"
+    claimed = {
+        (r["value"], r["rank"], r["assertedBy"].rsplit("/", 1)[1])
+        for r in rows
+        if r["subject"] == ratification
+    }
+    assert claimed == {
+        ("2024-11-09", TKG + "PreferredRank", "tass"),
+        ("2024-11-09", TKG + "PreferredRank", "german-cri-cn"),
+        ("2024-11-06", TKG + "DeprecatedRank", "english-wikipedia"),
+    }
+    assert not [r for r in rows if r["subject"].endswith("kim-jong-un-ratification-decree")]
 
 
 #: contested-facts as first written, with FILTER EXISTS: the definition the bundled query,

@@ -12,7 +12,7 @@ renamed, those links break far away from here, where no test of ours can see it.
 * every identifier matches :data:`IDENTIFIER_FORMAT`, the regular expression documented in
   docs/identifiers.md for the Wikidata property's "format as a regular expression";
 * every Wikidata entity referenced in data, ontology, shapes, queries or code is one whose QID
-  was verified in a source (``tests/wikidata_verified.tsv``, copied from treaty-facts.md §3),
+  was verified in a source (``tests/wikidata_verified.tsv``, copied from treaty-facts.md §3-4),
   because a wrong QID (Q3159, the city of Kursk, for Kursk Oblast) looks perfectly plausible.
 
 Run ``python tests/test_identifiers.py`` to print the registry lines that are missing.
@@ -90,9 +90,10 @@ def registered_identifiers() -> list[str]:
 
 
 def verified_qids() -> dict[str, str]:
-    """QID → label from tests/wikidata_verified.tsv."""
+    """QID → label from tests/wikidata_verified.tsv (its item rows; the P rows are properties)."""
     with VERIFIED_QIDS.open(encoding="utf-8", newline="") as handle:
-        return {row["qid"]: row["label"] for row in csv.DictReader(handle, delimiter="\t")}
+        rows = csv.DictReader(handle, delimiter="\t")
+        return {row["id"]: row["label"] for row in rows if row["id"].startswith("Q")}
 
 
 def iri(identifier: str) -> URIRef:
@@ -200,15 +201,16 @@ def test_formatter_url_gives_back_the_iri() -> None:
 
 
 def test_verified_qid_list_is_well_formed() -> None:
-    """The allow-list itself: real QIDs, labelled and sourced, and never the city of Kursk."""
+    """The allow-list itself: real QIDs and PIDs, labelled and sourced, and never the city of
+    Kursk."""
     with VERIFIED_QIDS.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     assert rows
     for row in rows:
-        assert re.fullmatch(r"Q[1-9][0-9]*", row["qid"]), row
+        assert re.fullmatch(r"[QP][1-9][0-9]*", row["id"]), row
         assert row["label"].strip() and row["source"].strip(), row
-    assert len({row["qid"] for row in rows}) == len(rows), "duplicate QID in the TSV"
-    assert KURSK_CITY not in {row["qid"] for row in rows}, "Q3159 is Kursk city: do not allow it"
+    assert len({row["id"] for row in rows}) == len(rows), "duplicate ID in the TSV"
+    assert KURSK_CITY not in {row["id"] for row in rows}, "Q3159 is Kursk city: do not allow it"
 
 
 def test_scanner_finds_references() -> None:

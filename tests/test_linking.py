@@ -16,21 +16,16 @@ from rdflib.namespace import RDF, SKOS
 
 from treatykg import linking
 from treatykg.namespaces import BASE, WD, WDT
-from wikidata_ids import verified_qids
+from wikidata_ids import verified_pids, verified_qids
 
 # The only Wikidata items the project may use: ../shared/sources/treaty-facts.md §3, each
 # marked "verified-in-source" there, kept with its source in tests/wikidata_verified.tsv, so
 # that a QID that slips into the data or the code without the fact sheet behind it fails.
 VERIFIED_QIDS: dict[str, str] = verified_qids()
 
-# Properties treaty-facts.md §4 marks verified (main statements and references).
-VERIFIED_PIDS: set[str] = {
-    "P31", "P279", "P1891", "P710", "P585", "P7588", "P7589", "P571", "P577", "P276", "P1071",
-    "P291", "P793", "P921", "P17", "P2058", "P407", "P953", "P1448", "P1476", "P1813", "P580",
-    "P582", "P155", "P156", "P1365", "P1366", "P1344", "P3342", "P790", "P1001", "P3005",
-    "P361", "P527", "P1433", "P1031", "P4222", "P4231", "P576", "P1343", "P248", "P854",
-    "P813", "P143",
-}  # fmt: skip
+# Properties treaty-facts.md §4 marks verified (main statements and references), kept with their
+# sources in the same file.
+VERIFIED_PIDS: set[str] = set(verified_pids())
 
 # A small grammar of QuickStatements V1 (https://www.wikidata.org/wiki/Help:QuickStatements):
 # ITEM TAB PROPERTY TAB VALUE (TAB SOURCE-PROPERTY TAB VALUE)*, where ITEM is Qnnn or LAST,
@@ -114,6 +109,9 @@ def test_quickstatements_only_about_items_we_link(graph: Graph) -> None:
             assert value in linked
     expected = "Q18808\tP17\tQ423\t"  # Pyongyang, country, North Korea (places.ttl)
     assert any(line.startswith(expected) for line in linking.quickstatements(graph).splitlines())
+    # The ratifications are P6193 (ratified by) statements of the treaty in wikidata.nt; the
+    # treaty has no verified QID, so none of them can be sent to Wikidata.
+    assert "\tP6193\t" not in linking.quickstatements(graph)
 
 
 def test_quickstatements_grammar_rejects_bad_lines() -> None:
@@ -188,6 +186,8 @@ def test_sssom_header_and_rows(graph: Graph, tmp_path: Path) -> None:
         # We hold no Wikidata labels, so none may be written.
         assert row[columns["object_label"]] == ""
     assert ("https://w3id.org/treatykg/id/state/prk", str(SKOS.exactMatch), f"{WD}Q423") in found
+    ratification = ("https://w3id.org/treatykg/def#Ratification", str(SKOS.closeMatch))
+    assert (*ratification, f"{WD}Q193170") in found
 
 
 def test_sssom_loads_with_sssom_py(graph: Graph, tmp_path: Path) -> None:

@@ -338,7 +338,7 @@ def test_replaced_treaties(store: ox.Store) -> None:
 def test_claims(store: ox.Store) -> None:
     rows = run(store, "claims")
     claims = {r["claim"] for r in rows}
-    assert len(claims) == 16
+    assert len(claims) == 19
     for row in rows:
         assert "value" in row or "lowerBound" in row, row
         assert "sourceUrl" in row or "citation" in row, row
@@ -347,6 +347,7 @@ def test_claims(store: ox.Store) -> None:
         ID + "claim/enwiki-signing-date",
         ID + "claim/frwiki-signing-date",
         ID + "claim/tass-threat-clause-article-4",
+        ID + "claim/enwiki-russian-ratification-date",
     }
 
 

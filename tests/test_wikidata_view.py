@@ -18,7 +18,7 @@ from rdflib.namespace import SKOS
 
 from treatykg.load import parse_file
 from treatykg.wikidata import WIKIDATA_PREFIXES, view_ntriples, wikidata_view
-from wikidata_ids import verified_qids
+from wikidata_ids import verified_pids, verified_qids
 
 QUERIES = Path(__file__).parent / "wikidata_queries"
 WD = "http://www.wikidata.org/entity/"
@@ -155,6 +155,15 @@ def test_every_wd_iri_in_the_view_is_verified(view: Graph) -> None:
     assert not written - VERIFIED_ITEMS.keys()
 
 
+def test_every_property_in_the_view_is_verified(view: Graph) -> None:
+    """Properties too: a plausible but wrong PID states something else on Wikidata."""
+    text = view_ntriples_of(view).decode()
+    kinds = "(?:direct/|statement/|qualifier/|reference/)?"
+    written = set(re.findall(rf"<http://www\.wikidata\.org/prop/{kinds}(P[0-9]+)>", text))
+    assert "P6193" in written
+    assert not written - verified_pids().keys()
+
+
 def test_deterministic_and_no_blank_nodes(source_graph: Graph, view: Graph) -> None:
     first = view_ntriples(source_graph)
     second = view_ntriples(source_graph)
@@ -201,3 +210,228 @@ def test_a_generated_corpus_answers_wikidata_style_questions(tmp_path: Path) -> 
     assert count("?s a wikibase:Statement FILTER NOT EXISTS { ?s wikibase:rank ?r }") == 0
     written = set(re.findall(r"<http://www\.wikidata\.org/entity/(Q[0-9]+)>", text.decode()))
     assert written and not written - VERIFIED_ITEMS.keys()
+
+
+# ------------------------------------------------------------------------------------------
+# Ratifications: ratified by (P6193) each state, with the date of its ratification (P585)
+# ------------------------------------------------------------------------------------------
+
+XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+WIKIBASE = "http://wikiba.se/ontology#"
+STATEMENT = ox.NamedNode(f"{WIKIBASE}Statement")
+BEST_RANK = ox.NamedNode(f"{WIKIBASE}BestRank")
+REFERENCE = ox.NamedNode(f"{WIKIBASE}Reference")
+RANK = ox.NamedNode(f"{WIKIBASE}rank")
+PREFERRED = ox.NamedNode(f"{WIKIBASE}PreferredRank")
+NORMAL = ox.NamedNode(f"{WIKIBASE}NormalRank")
+DEPRECATED = ox.NamedNode(f"{WIKIBASE}DeprecatedRank")
+DERIVED_FROM = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
+RUSSIA = ox.NamedNode(f"{WD}Q159")
+NORTH_KOREA = ox.NamedNode(f"{WD}Q423")
+ENGLISH_WIKIPEDIA = ox.NamedNode(f"{WD}Q328")
+SOURCE = "https://w3id.org/treatykg/id/source/"
+ENWIKI_ARTICLE = ox.NamedNode(
+    "https://en.wikipedia.org/wiki/"
+    "North_Korean%E2%80%93Russian_Treaty_on_Comprehensive_Strategic_Partnership"
+)
+
+Pairs = frozenset[tuple[ox.NamedNode, object]]
+
+
+def prop(kind: str, pid: str) -> ox.NamedNode:
+    """``p:``, ``ps:``, ``pq:``, ``pr:`` or ``wdt:`` (kind) of a Wikidata property."""
+    return ox.NamedNode(f"{WIKIDATA_PREFIXES[kind]}{pid}")
+
+
+def day(iso: str) -> ox.Literal:
+    """A date as Wikidata writes it (a dateTime at midnight UTC, with "Z")."""
+    return ox.Literal(f"{iso}T00:00:00Z", datatype=XSD_DATETIME)
+
+
+def reference(*pairs: tuple[str, object]) -> Pairs:
+    """A reference node as what it says: its type and its ``pr:`` values."""
+    return frozenset({(RDF_TYPE, REFERENCE), *((prop("pr", pid), v) for pid, v in pairs)})
+
+
+def statement(
+    pid: str,
+    value: object,
+    rank: ox.NamedNode,
+    *refs: Pairs,
+    best: bool | None = None,
+    **quals: object,
+) -> Pairs:
+    """A statement node as what it says: types, rank, value, qualifiers and references (each
+    reference by its content, since reference IRIs are digests). ``best``: typed
+    wikibase:BestRank (by default, unless deprecated)."""
+    pairs = {(RDF_TYPE, STATEMENT), (RANK, rank), (prop("ps", pid), value)}
+    pairs |= {(prop("pq", q), v) for q, v in quals.items()}
+    pairs |= {(DERIVED_FROM, ref) for ref in refs}
+    if rank != DEPRECATED if best is None else best:
+        pairs.add((RDF_TYPE, BEST_RANK))
+    return frozenset(pairs)
+
+
+def statements_in(store: ox.Store, subject: ox.NamedNode, pid: str) -> set[Pairs]:
+    """Every ``p:{pid}`` statement of ``subject`` in the store, each as the set of its
+    (predicate, object) pairs, a reference replaced by its own pairs: the statements compared
+    as RDF terms, whatever IRIs the view minted for the nodes."""
+    found = set()
+    for quad in store.quads_for_pattern(subject, prop("p", pid), None):
+        node = quad.object
+        assert isinstance(node, ox.NamedNode), "statement nodes are IRIs"
+        pairs = set()
+        for triple in store.quads_for_pattern(node, None, None):
+            value: object = triple.object
+            if triple.predicate == DERIVED_FROM:
+                assert isinstance(triple.object, ox.NamedNode), "reference nodes are IRIs"
+                value = frozenset(
+                    (q.predicate, q.object)
+                    for q in store.quads_for_pattern(triple.object, None, None)
+                )
+            pairs.add((triple.predicate, value))
+        found.add(frozenset(pairs))
+    return found
+
+
+TASS_1882445 = reference(
+    ("P854", ox.NamedNode("https://tass.com/world/1882445")),
+    ("P248", ox.NamedNode(f"{SOURCE}tass-1882445")),
+    ("P577", day("2024-12-05")),
+)
+GERMAN_CRI = reference(
+    ("P248", ox.NamedNode(f"{SOURCE}german-cri-cn")), ("P577", day("2024-11-10"))
+)
+ENWIKI = reference(("P854", ENWIKI_ARTICLE), ("P248", ENGLISH_WIKIPEDIA))
+DAUM = reference(
+    ("P854", ox.NamedNode("https://v.daum.net/v/20241112074903177")),
+    ("P248", ox.NamedNode(f"{SOURCE}v-daum-20241112074903177")),
+)
+
+
+def test_ratified_by_each_state(store: ox.Store) -> None:
+    """The truthy answer: both parties, each once, with its label."""
+    rows = run(store, "ratified_by")
+    assert sorted((r["state"], r.get("stateLabel")) for r in rows) == [
+        (f"{WD}Q159", "Russia"),
+        (f"{WD}Q423", "North Korea"),
+    ]
+    truthy = {
+        q.object for q in store.quads_for_pattern(ox.NamedNode(TREATY), prop("wdt", "P6193"), None)
+    }
+    assert truthy == {RUSSIA, NORTH_KOREA}
+
+
+def test_ratification_statements_dates_ranks_and_references(store: ox.Store) -> None:
+    """Exactly three P6193 statements: Russia on 9 November (preferred: TASS, german.cri.cn),
+    Russia on 6 November (deprecated: English Wikipedia, which gives the Federation Council's
+    approval), North Korea on 11 November (preferred: the date the data adopts, on the
+    decree's sources). Compared as RDF terms, references included."""
+    assert statements_in(store, ox.NamedNode(TREATY), "P6193") == {
+        statement("P6193", RUSSIA, PREFERRED, TASS_1882445, GERMAN_CRI, P585=day("2024-11-09")),
+        statement("P6193", RUSSIA, DEPRECATED, ENWIKI, P585=day("2024-11-06")),
+        statement(
+            "P6193", NORTH_KOREA, PREFERRED, DAUM, TASS_1882445, ENWIKI, P585=day("2024-11-11")
+        ),
+    }
+
+
+def test_ratification_statements_query(store: ox.Store) -> None:
+    """The Wikidata-style query reads them back: one row per reference, every row dated."""
+    rows = run(store, "ratification_statements")
+    ranks = {(r["state"], r["date"], r["rank"]) for r in rows}
+    assert ranks == {
+        (f"{WD}Q159", "2024-11-09T00:00:00Z", f"{WIKIBASE}PreferredRank"),
+        (f"{WD}Q159", "2024-11-06T00:00:00Z", f"{WIKIBASE}DeprecatedRank"),
+        (f"{WD}Q423", "2024-11-11T00:00:00Z", f"{WIKIBASE}PreferredRank"),
+    }
+    stated_in = {(r["date"], r["statedIn"]) for r in rows}
+    assert ("2024-11-06T00:00:00Z", str(ENGLISH_WIKIPEDIA.value)) in stated_in
+    assert ("2024-11-09T00:00:00Z", str(ENGLISH_WIKIPEDIA.value)) not in stated_in
+
+
+def test_the_ratification_event_keeps_its_own_dates(store: ox.Store) -> None:
+    """The claims are on the date of Russia's ratification (the law's signature), so the event
+    itself has the same two dates: 9 November preferred, 6 November deprecated."""
+    event = ox.NamedNode(
+        "https://w3id.org/treatykg/id/event/2024-11-09-putin-signs-ratification-law"
+    )
+    assert statements_in(store, event, "P585") == {
+        frozenset(
+            {(RDF_TYPE, STATEMENT), (RDF_TYPE, BEST_RANK), (RANK, PREFERRED)}
+            | {(prop("ps", "P585"), day("2024-11-09"))}
+            | {(DERIVED_FROM, TASS_1882445), (DERIVED_FROM, GERMAN_CRI)}
+        ),
+        frozenset(
+            {(RDF_TYPE, STATEMENT), (RANK, DEPRECATED), (prop("ps", "P585"), day("2024-11-06"))}
+            | {(DERIVED_FROM, ENWIKI)}
+        ),
+    }
+    truthy = {q.object for q in store.quads_for_pattern(event, prop("wdt", "P585"), None)}
+    assert truthy == {day("2024-11-09")}
+
+
+RATIFICATION_FIXTURE = """
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX tkg: <https://w3id.org/treatykg/def#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX ex: <https://w3id.org/treatykg/id/>
+
+<https://w3id.org/treatykg/eli/treaty/2099/example> a tkg:BilateralTreaty ;
+    tkg:party ex:state\\/example-a , ex:state\\/example-b .
+ex:state\\/example-a a tkg:State .
+ex:state\\/example-b a tkg:State .
+ex:source\\/example-a tkg:url <https://example.org/a> .
+ex:source\\/example-b tkg:url <https://example.org/b> .
+ex:source\\/example-news tkg:url <https://example.org/news> .
+ex:event\\/2099-02-10-ratification-a a tkg:RatificationStep , tkg:Ratification ;
+    tkg:date "2099-02-10"^^xsd:date ;
+    tkg:forParty ex:state\\/example-a ;
+    tkg:concerns <https://w3id.org/treatykg/eli/treaty/2099/example> ;
+    dcterms:source ex:source\\/example-a .
+ex:claim\\/news-date a tkg:Claim ;
+    tkg:claimSubject ex:event\\/2099-02-10-ratification-a ;
+    tkg:claimProperty tkg:date ;
+    tkg:claimValue "2099-02-08"^^xsd:date ;
+    tkg:rank tkg:NormalRank ;
+    dcterms:source ex:source\\/example-news .
+ex:event\\/2099-02-20-ratification-b a tkg:RatificationStep , tkg:Ratification ;
+    tkg:date "2099-02-20"^^xsd:date ;
+    tkg:forParty ex:state\\/example-b ;
+    tkg:concerns <https://w3id.org/treatykg/eli/treaty/2099/example> ;
+    dcterms:source ex:source\\/example-b .
+ex:event\\/2099-02-01-committee-b a tkg:RatificationStep ;
+    tkg:date "2099-02-01"^^xsd:date ;
+    tkg:forParty ex:state\\/example-b ;
+    tkg:concerns <https://w3id.org/treatykg/eli/treaty/2099/example> ;
+    dcterms:source ex:source\\/example-b .
+"""
+
+
+def test_each_party_s_adopted_date_is_preferred_and_others_keep_their_rank() -> None:
+    """Wikidata's best rank compares all of a property's statements, so the date the data
+    adopts is preferred for every party (else one party's preferred date would hide the
+    others from wdt:P6193). A normal-rank claim of another date stays normal and so never
+    reaches wdt:. A plain ratification step (the committee) states nothing."""
+    store = ox.Store()
+    store.load(RATIFICATION_FIXTURE.encode(), format=ox.RdfFormat.TURTLE)
+    view = ox.Store()
+    view.load(view_ntriples(store), format=ox.RdfFormat.N_TRIPLES)
+    treaty = ox.NamedNode("https://w3id.org/treatykg/eli/treaty/2099/example")
+    base = "https://w3id.org/treatykg/id/"
+    state_a, state_b = (ox.NamedNode(f"{base}state/example-{x}") for x in "ab")
+
+    def ref(name: str) -> Pairs:
+        return reference(
+            ("P854", ox.NamedNode(f"https://example.org/{name}")),
+            ("P248", ox.NamedNode(f"{base}source/example-{name}")),
+        )
+
+    assert statements_in(view, treaty, "P6193") == {
+        statement("P6193", state_a, PREFERRED, ref("a"), P585=day("2099-02-10")),
+        statement("P6193", state_a, NORMAL, ref("news"), P585=day("2099-02-08"), best=False),
+        statement("P6193", state_b, PREFERRED, ref("b"), P585=day("2099-02-20")),
+    }
+    truthy = {q.object for q in view.quads_for_pattern(treaty, prop("wdt", "P6193"), None)}
+    assert truthy == {state_a, state_b}

@@ -16,6 +16,11 @@ so that such queries answer without change:
   Wikidata. ``wdt:`` "truthy" triples exist only for best-rank values (preferred if the
   property has any, else normal; never deprecated), and those statements are typed
   ``wikibase:BestRank``.
+- A party's ratification (``tkg:Ratification``) is, on the treaty, ``ratified by`` (P6193) the
+  party with a ``point in time`` (P585) qualifier for each date stated or claimed for it, with
+  that date's references. The date the data adopts (the event's ``tkg:date``) is preferred for
+  every party, so that Wikidata's best rank, which compares all of a property's statements,
+  keeps one truthy ``wdt:P6193`` per party; other claimed dates keep their claim's rank.
 - Statement and reference nodes are IRIs minted from their content, never blank nodes, so the
   view is byte-identical across runs (:func:`view_ntriples`).
 
@@ -132,6 +137,7 @@ _NAME = _nt(SCHEMA.name)
 _CLAIM = _nt(TKG.Claim)
 _STATE = _nt(TKG.State)
 _SIGNING = _nt(TKG.Signing)
+_RATIFICATION = _nt(TKG.Ratification)
 _ENTRY_INTO_FORCE = _nt(TKG.EntryIntoForce)
 _TREATIES = (_nt(TKG.Treaty), _nt(TKG.BilateralTreaty))
 _NORMAL = _nt(WIKIBASE.NormalRank)
@@ -161,6 +167,7 @@ _READ = (
     TKG.locatedIn,
     TKG.concerns,
     TKG.signatory,
+    TKG.forParty,
     TKG.isAuthentic,
     ELI.realizes,
     ELI.language,
@@ -509,6 +516,7 @@ _CLAIM_RANK = _nt(TKG.rank)
 _LOCATED_IN = _nt(TKG.locatedIn)
 _CONCERNS = _nt(TKG.concerns)
 _SIGNATORY = _nt(TKG.signatory)
+_FOR_PARTY = _nt(TKG.forParty)
 _REALIZES = _nt(ELI.realizes)
 _IS_AUTHENTIC = _nt(TKG.isAuthentic)
 _LANGUAGE = _nt(ELI.language)
@@ -637,6 +645,9 @@ def _treaty(view: _View, treaty: Term) -> None:
     if not signings:
         for date in g.objects(treaty, _DATE_DOCUMENT):
             view.add(treaty, "P585", date, normal, view.sources(treaty))
+    for ratification in events:
+        if g.has(ratification, _TYPE, _RATIFICATION):
+            _ratified_by(view, treaty, ratification)
     for event in events:
         when = _first_date(g, event)
         quals = (("P585", view.value(when)),) if when is not None else ()
@@ -653,6 +664,29 @@ def _treaty(view: _View, treaty: Term) -> None:
             item = _LANGUAGES.get(language)
             if item is not None:
                 view.add(treaty, "P407", item, normal, view.sources(version))
+
+
+def _ratified_by(view: _View, treaty: Term, ratification: Term) -> None:
+    """``ratified by`` (P6193) the ratification's party, one statement per date of the event's
+    date statements (its ``tkg:date`` and the claims on it), each with that statement's
+    references and a ``point in time`` (P585) qualifier.
+
+    The adopted date (the event's ``tkg:date``) is preferred whatever its own rank: Wikidata
+    compares the ranks of all of the treaty's P6193 statements, so a preferred date for one
+    party would otherwise hide every other party from the truthy ``wdt:P6193``. Other dates
+    keep their claim's rank (a deprecated one never reaches ``wdt:``)."""
+    g = view.g
+    adopted = g.value(ratification, _DATE)
+    adopted_value = view.value(adopted) if adopted is not None else None
+    dates = view.statements_of(ratification, "P585")
+    for party in sorted(g.objects(ratification, _FOR_PARTY), key=_term_order):
+        state = view.value(party)
+        if not dates:  # a ratification known only within bounds: no qualifier
+            view.add(treaty, "P6193", party, _PREFERRED, view.sources(ratification))
+        for when, quals, st in dates:
+            rank = _PREFERRED if when == adopted_value else st.rank
+            qualifiers = tuple(sorted((("P585", when), *quals), key=_pair_key))
+            view.copy(treaty, "P6193", state, qualifiers, _Statement(rank, st.references))
 
 
 @functools.cache
