@@ -600,3 +600,17 @@ def test_an_empty_graph_still_renders_every_page() -> None:
         assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
     with pytest.raises(KeyError):
         pages.resource(TREATY)
+
+
+def test_a_page_of_a_large_result_links_to_the_whole_as_csv(pages: Pages) -> None:
+    """The endpoint sends a page's worth of rows and the total; the page says so."""
+    text = "SELECT ?n WHERE { ?s ?p ?n }"
+    rows = [{"n": {"type": "literal", "value": str(n)}} for n in range(5)]
+    results = {"head": {"vars": ["n"]}, "results": {"bindings": rows}, "total": 12345}
+    tree = Parsed(pages.results(text, results, None))
+    assert "12345 rows. The first 5 are shown" in tree.plain
+    [csv] = [href for tag, _, href, _ in tree.links if tag == "a" and "format=csv" in href]
+    assert parse_qs(urlsplit(csv).query) == {
+        "query": [text],
+        "format": ["csv"],
+    }

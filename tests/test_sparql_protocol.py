@@ -114,7 +114,8 @@ def strict(dist: Path) -> Iterator[tuple[SparqlService, TestClient]]:
 
 @pytest.fixture(scope="module")
 def single(dist: Path) -> Iterator[tuple[SparqlService, TestClient]]:
-    """One worker with 2 s per query, a 0.2 s queue, a 64 MiB memory budget and no cache."""
+    """One worker (no spare) with 2 s per query, a 0.2 s queue, a 64 MiB memory budget and no
+    cache."""
     served = SparqlService(
         dist / "treatykg.nt",
         workers=1,
@@ -122,6 +123,8 @@ def single(dist: Path) -> Iterator[tuple[SparqlService, TestClient]]:
         queue_timeout=0.2,
         memory_limit=64 * 1024 * 1024,
         cache_bytes=0,  # every query must reach a worker here
+        spares=0,  # the one process is the pool: idle counts 0 while it runs a query
+        warm=False,
     )
     served.start()
     with TestClient(app(served)) as test_client:
@@ -803,3 +806,61 @@ def test_the_cache_keeps_to_its_budget_and_can_be_off(dist: Path) -> None:
                 assert ask(off, "ASK { ?s ?p ?o }").headers["x-treatykg-cache"] == "miss"
     finally:
         served.close()
+
+
+# --- what busy workers cannot hold up: the bundled answers, large HTML results -------------------
+
+
+@pytest.fixture(scope="module")
+def warmed(dist: Path) -> Iterator[tuple[SparqlService, TestClient]]:
+    """One worker and no spare, with the bundled answers computed at start-up."""
+    served = SparqlService(
+        dist / "treatykg.nt", workers=1, spares=0, timeout=3, queue_timeout=0.3, html=page
+    )
+    served.start()
+    with TestClient(app(served)) as test_client:
+        yield served, test_client
+    served.close()
+
+
+def test_bundled_queries_are_answered_while_every_worker_is_busy(
+    warmed: tuple[SparqlService, TestClient], store: ox.Store
+) -> None:
+    service, client = warmed
+    assert service.warmed and service.warm_seconds > 0
+    runner, _ = occupy(service, client)
+    try:
+        for item in [q for q in query.bundled() if not q.name.startswith("federated/")]:
+            if query.form(item.text) != "select":
+                continue
+            # as a browser's form sends it (CRLF line breaks), and as SPARQLWrapper does
+            crlf = item.text.replace("\n", "\r\n")
+            for text, accept in (
+                (crlf, "text/html"),
+                (item.text, "application/sparql-results+json"),
+            ):
+                answer = client.post("/sparql", data={"query": text}, headers={"Accept": accept})
+                assert answer.status_code == 200, (item.name, answer.text)
+                assert answer.headers["x-treatykg-cache"] == "hit", item.name
+            rows = answer.json()["results"]["bindings"]
+            assert same_rows(rows, expected_rows(store, item.text)), item.name
+        # anything else waits for the worker, and is told it is busy
+        assert ask(client, "ASK { ?s ?p 1 }").status_code == 503
+    finally:
+        runner.join()
+    wait_idle(service, 1)
+
+
+def test_a_large_result_as_html_is_a_page_of_it_with_the_whole_as_csv(
+    warmed: tuple[SparqlService, TestClient],
+) -> None:
+    service, client = warmed
+    text = "SELECT ?s ?p ?o { ?s ?p ?o } ORDER BY ?s ?p ?o"
+    answer = client.get("/sparql", params={"query": text}, headers={"Accept": "text/html"})
+    assert answer.status_code == 200
+    shown = json.loads(answer.text)["results"]  # what the page renderer was given
+    total = len(ask(client, text).json()["results"]["bindings"])
+    assert total > service.html_rows
+    assert shown["total"] == total and len(shown["results"]["bindings"]) == service.html_rows
+    first = ask(client, text + " LIMIT 3").json()["results"]["bindings"]
+    assert shown["results"]["bindings"][:3] == first

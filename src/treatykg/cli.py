@@ -204,7 +204,32 @@ def build_parser() -> argparse.ArgumentParser:
         default=32.0,
         metavar="MIB",
         help="keep recent query answers, up to this many MiB, and answer repeats from memory "
-        "(exact: the data never changes while serving; 0 turns it off; default: 32)",
+        "(exact: the data never changes while serving); the bundled queries are answered at "
+        "start-up, within the same budget; 0 turns both off (default: 32)",
+    )
+    serve.add_argument(
+        "--per-client",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="queries one client (one address) may run at once; its others wait (default: 1)",
+    )
+    serve.add_argument(
+        "--long-after",
+        type=_positive_float,
+        default=0.1,
+        metavar="SECONDS",
+        help="a query running longer is long: long queries may hold every worker but one, and "
+        "one that finds them taken yields its worker when another query waits (default: 0.1)",
+    )
+    serve.add_argument(
+        "--penalty",
+        type=_positive_float,
+        default=30.0,
+        metavar="SECONDS",
+        help="a client whose query ran out of time or yielded may, for this long (doubling "
+        "with each repeat, up to 10 minutes), only run one query in a free long-query lane; "
+        "otherwise it is answered 429 (default: 30)",
     )
     serve.add_argument("-q", "--quiet", action="store_true", help="do not log one line per request")
 
@@ -729,6 +754,9 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             max_result_bytes=int(args.max_result_size * 1024 * 1024),
             max_body_bytes=int(args.max_request_size * 1024),
             cache_bytes=max(0, int(args.query_cache * 1024 * 1024)),
+            per_client=args.per_client,
+            long_after=args.long_after,
+            penalty=args.penalty,
             access_log=not args.quiet,
         )
         serve.run(settings, announce=lambda line: print(f"{PROG}: {line}", file=out, flush=True))

@@ -24,6 +24,7 @@ import asyncio
 import collections
 import contextlib
 import ctypes
+import dataclasses
 import functools
 import io
 import json
@@ -50,6 +51,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from treatykg import negotiate, query
+from treatykg.admission import Admission, RefusedError, Ticket
 from treatykg.errors import InputError, UsageError
 
 try:
@@ -69,6 +71,10 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 JSON_RESULTS = "application/sparql-results+json"
 HTML = "text/html"
+#: The job format of an HTML results page: the worker sends SPARQL JSON results holding the
+#: first rows (``html_rows``) and the total count, so that the server parses and renders a
+#: page's worth, off the event loop, however large the result.
+HTML_ROWS = "HTML_ROWS"
 #: Result media types of SELECT and ASK, default first, with pyoxigraph's format for each.
 RESULT_TYPES: dict[str, str] = {
     JSON_RESULTS: "JSON",
@@ -168,11 +174,19 @@ class AnswerCache:
 class _HttpError(Exception):
     """An HTTP error answer, raised from wherever a request is found wanting."""
 
-    def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        incident: bool = False,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.incident = incident  # the query ran out of time or was stopped: its client's fault
         self.query: str | None = None  # shown again on the HTML page, to be corrected
 
 
@@ -192,8 +206,9 @@ class _Job:
     default_graphs: tuple[str, ...]
     named_graphs: tuple[str, ...]
     graph: bool  # CONSTRUCT/DESCRIBE (RdfFormat) rather than SELECT/ASK (QueryResultsFormat)
-    format: str  # the name of the pyoxigraph format, e.g. "JSON" or "TURTLE"
+    format: str  # the name of the pyoxigraph format, e.g. "JSON" or "TURTLE", or HTML_ROWS
     cap: int
+    rows: int = 0  # HTML_ROWS: how many rows to send
 
 
 class SparqlService:
@@ -213,21 +228,36 @@ class SparqlService:
         memory_limit: int | None = 1024 * 1024 * 1024,
         isolate_network: bool = True,
         cache_bytes: int = 32 * 1024 * 1024,
+        per_client: int = 1,
+        grace: float = 0.1,
+        penalty: float = 30.0,
+        spares: int = 1,
+        warm: bool = True,
+        html_rows: int = 1000,
     ) -> None:
         """``memory_limit`` caps what each worker may allocate beyond its loaded store (a query
         that needs more crashes its worker, not the machine; None for no cap);
         ``isolate_network`` puts workers in an empty network namespace where Linux allows;
-        ``cache_bytes`` bounds the cache of answers (0: no cache, every query runs)."""
+        ``cache_bytes`` bounds the cache of answers (0: no cache, every query runs).
+
+        ``workers`` queries run at once; ``spares`` more processes wait loaded, so that a
+        worker killed (a timeout, a query stopped to make room) is replaced at once.
+        ``per_client``, ``grace`` and ``penalty`` are the admission rules of
+        :mod:`treatykg.admission`. ``warm`` answers every bundled query at start-up, in every
+        result format, so that they never wait for a worker (kept outside the cache's budget).
+        """
         if workers < 1:
             raise UsageError("the SPARQL endpoint needs at least one worker")
         self.dump = Path(dump)
         self.workers = workers
+        self.spares = max(0, spares)
         self.timeout = timeout
         self.max_result_bytes = max_result_bytes
         self.max_body_bytes = max_body_bytes
         self.queue_timeout = queue_timeout
         self.endpoint_url = endpoint_url
         self._html = html
+        self.html_rows = html_rows
         self._memory_limit = memory_limit
         self._isolate_network = isolate_network
         self._context = multiprocessing.get_context("spawn")
@@ -248,6 +278,12 @@ class SparqlService:
         self.network_isolated = False
         self._descriptions: dict[str, bytes] = {}
         self.cache = AnswerCache(cache_bytes)
+        self.admission = Admission(workers, per_client=per_client, grace=grace, penalty=penalty)
+        self._warm = warm
+        #: Bundled answers computed at start-up, by job (never evicted), and what it cost.
+        self.warmed: dict[_Job, bytes] = {}
+        self.warm_seconds = 0.0
+        self.restarts = 0
 
     # --- the pool ----------------------------------------------------------------------------
 
@@ -266,10 +302,12 @@ class SparqlService:
         self._executor = ThreadPoolExecutor(self.workers + 2, thread_name_prefix="sparql")
         self._spawner = ThreadPoolExecutor(1, thread_name_prefix="sparql-spawner")
         self._running = True
-        spawned = [self._spawn() for _ in range(self.workers)]
+        spawned = [self._spawn() for _ in range(self.workers + self.spares)]
         try:
             for worker in spawned:
                 self._await_ready(worker)
+            if self._warm and self.cache.budget:
+                self._warm_up(spawned)
         except BaseException:
             self.close()
             raise
@@ -327,9 +365,50 @@ class SparqlService:
             raise InputError(str(self.dump), message[1])
         _, self.triples, self.named_graphs, self.network_isolated = message
 
+    def _warm_up(self, workers: list[_Worker]) -> None:
+        """Answer every bundled query in every format, on all the workers at once, before
+        serving: the data never changes while serving, so these answers stay true, and the
+        questions the pages offer never wait for a worker however busy the pool is.
+
+        The answers are kept within the cache's budget (``cache_bytes``), first come first
+        kept; a bundled query that runs past the timeout is not kept (its worker is
+        replaced), as it would not be when asked."""
+        started = time.perf_counter()
+        html_rows = self.html_rows if self._html is not None else None
+        pending = collections.deque(dict.fromkeys(_bundled_jobs(self.max_result_bytes, html_rows)))
+        busy: dict[int, tuple[_Job, float]] = {}  # index in workers -> job, deadline
+        idle = list(range(len(workers)))
+        kept = 0
+        while pending or busy:
+            while pending and idle:
+                index = idle.pop()
+                job = pending.popleft()
+                busy[index] = (job, time.monotonic() + self.timeout)
+                workers[index].conn.send(job)
+            for index, (job, deadline) in list(busy.items()):
+                worker = workers[index]
+                if not worker.conn.poll(0.005):
+                    if time.monotonic() > deadline:
+                        log.warning("bundled query over the timeout, not cached: %.80r", job.text)
+                        del busy[index]
+                        self._discard(worker)
+                        workers[index] = self._spawn()
+                        self._await_ready(workers[index])
+                        idle.append(index)
+                    continue
+                status, body = worker.conn.recv()
+                del busy[index]
+                idle.append(index)
+                if status == "ok" and kept + len(body) <= self.cache.budget:
+                    self.warmed[_warm_key(job)] = body
+                    kept += len(body)
+        self.warm_seconds = time.perf_counter() - started
+        log.info("answered %d bundled queries in %.2f s", len(self.warmed), self.warm_seconds)
+
     def _retire(self, worker: _Worker) -> None:
         """Kill a worker now (it may be busy with a runaway query) and replace it in the
         background, so that the pool keeps serving meanwhile."""
+        self.restarts += 1
         worker.process.kill()
         with self._lock:
             self._pool.discard(worker)
@@ -411,12 +490,33 @@ class SparqlService:
                 return worker
             self._retire(worker)
 
-    async def _run(self, request: Request, job: _Job) -> bytes:
+    async def _admitted(self, request: Request, job: _Job) -> bytes:
+        """Run one job once the admission rules let its client have a worker."""
+        client = request.client.host if request.client else "unknown"
+        try:
+            ticket = await self.admission.enter(client, self.queue_timeout)
+        except RefusedError as refused:
+            raise _HttpError(
+                refused.status,
+                refused.message,
+                headers={"Retry-After": str(refused.retry_after)},
+            ) from None
+        incident = False
+        try:
+            return await self._run(request, job, ticket)
+        except _HttpError as error:
+            incident = error.incident
+            raise
+        finally:
+            self.admission.leave(ticket, incident=incident)
+
+    async def _run(self, request: Request, job: _Job, ticket: Ticket) -> bytes:
         """Run one job on a worker; the worker goes back to the pool only if it answered."""
         worker = await self._take()
+        self.admission.running(ticket)
         answered = False
         try:
-            reply = await self._exchange(request, worker, job)
+            reply = await self._exchange(request, worker, job, ticket)
             answered = True
         finally:
             if answered:
@@ -436,9 +536,12 @@ class SparqlService:
             raise _HttpError(400, _short(payload))
         raise _HttpError(400, _short(f"the query failed: {payload}"))
 
-    async def _exchange(self, request: Request, worker: _Worker, job: _Job) -> tuple[str, Any]:
+    async def _exchange(
+        self, request: Request, worker: _Worker, job: _Job, ticket: Ticket
+    ) -> tuple[str, Any]:
         """Send the job and await the reply without blocking the event loop: the loop watches
-        the pipe (add_reader), waking every half second to notice a client that went away."""
+        the pipe (add_reader) and the ticket's stop, waking every half second to notice a
+        client that went away."""
         loop = asyncio.get_running_loop()
         try:
             worker.conn.send(job)  # small (the query is capped) and the idle worker reads it
@@ -452,6 +555,7 @@ class SparqlService:
                 readable.set_result(None)
 
         loop.add_reader(fileno, ready)
+        stop = asyncio.ensure_future(ticket.stop.wait())
         try:
             deadline = loop.time() + self.timeout
             while not readable.done():
@@ -459,12 +563,28 @@ class SparqlService:
                 if left <= 0:
                     log.warning("SPARQL query stopped after %g s: %.200r", self.timeout, job.text)
                     raise _HttpError(
-                        503, f"query stopped after {self.timeout:g} s (the server's timeout)"
+                        503,
+                        f"query stopped after {self.timeout:g} s (the server's timeout)",
+                        headers={"Retry-After": str(max(1, math.ceil(self.admission.penalty)))},
+                        incident=True,
                     )
-                await asyncio.wait((readable,), timeout=min(left, 0.5))
-                if not readable.done() and await request.is_disconnected():
+                await asyncio.wait(
+                    (readable, stop), timeout=min(left, 0.5), return_when=asyncio.FIRST_COMPLETED
+                )
+                if readable.done():
+                    break
+                if stop.done():
+                    log.warning("SPARQL query %s: %.200r", ticket.why, job.text)
+                    raise _HttpError(
+                        503,
+                        ticket.why,
+                        headers={"Retry-After": str(max(1, math.ceil(self.admission.penalty)))},
+                        incident=True,
+                    )
+                if await request.is_disconnected():
                     raise _HttpError(499, "the client went away")
         finally:
+            stop.cancel()
             loop.remove_reader(fileno)
             # uvloop (libuv) makes a watched descriptor non-blocking and leaves it so; the
             # pipe's reads and writes below and next time expect a blocking one.
@@ -583,19 +703,22 @@ class SparqlService:
             offered.append(HTML)
         media, by_accept = self._choose(request, params, offered, graph)
         headers = {"Vary": "Accept"} if by_accept else {}
-        fmt = "JSON" if media == HTML else (GRAPH_TYPES if graph else RESULT_TYPES)[media]
-        job = _Job(text, default_graphs, named_graphs, graph, fmt, self.max_result_bytes)
-        body = self.cache.get(job)
+        fmt = HTML_ROWS if media == HTML else (GRAPH_TYPES if graph else RESULT_TYPES)[media]
+        rows = self.html_rows if fmt == HTML_ROWS else 0
+        job = _Job(text, default_graphs, named_graphs, graph, fmt, self.max_result_bytes, rows)
+        body = self.warmed.get(_warm_key(job)) or self.cache.get(job)
         headers["X-Treatykg-Cache"] = "miss" if body is None else "hit"
         if body is None:
             try:
-                body = await self._run(request, job)
+                body = await self._admitted(request, job)
             except _HttpError as refused:
                 refused.headers.update(headers)
                 raise
             self.cache.put(job, body)
         if media == HTML and self._html is not None:
-            page = self._html(text, json.loads(body), None)
+            # Parsing and rendering take time in proportion to the rows (at most a page's
+            # worth): in a thread, so that the event loop goes on serving everyone else.
+            page = await asyncio.to_thread(self._html, text, json.loads(body), None)
             return HTMLResponse(page, headers={**NOSNIFF, **headers})
         return _response(body, media, headers)
 
@@ -870,6 +993,8 @@ def _execute(store: ox.Store, union: bool, job: _Job) -> tuple[str, Any]:
         graph = isinstance(result, ox.QueryTriples)
         if graph != job.graph:
             return "error", "the query's form is not the one its first keyword names"
+        if job.format == HTML_ROWS:
+            return "ok", _page_of_results(result, job.rows, job.cap)
         kind = ox.RdfFormat if graph else ox.QueryResultsFormat
         buffer = _CappedBuffer(job.cap)
         result.serialize(buffer, getattr(kind, job.format))
@@ -880,6 +1005,74 @@ def _execute(store: ox.Store, union: bool, job: _Job) -> tuple[str, Any]:
         return "too large", None
     except Exception as error:  # evaluation errors, for the client
         return "error", str(error) or type(error).__name__
+
+
+def _page_of_results(result: Any, shown: int, cap: int) -> bytes:
+    """SPARQL JSON results with the first ``shown`` rows and ``total``, the count of all of
+    them: what an HTML page shows, built in the worker, whatever the result's size."""
+    if isinstance(result, bool):
+        return json.dumps({"head": {}, "boolean": result}).encode()
+    names = [variable.value for variable in result.variables]
+    rows, total = [], 0
+    for solution in result:
+        total += 1
+        if total <= shown:
+            rows.append(
+                {name: _json_term(solution[name]) for name in names if solution[name] is not None}
+            )
+    body = json.dumps(
+        {"head": {"vars": names}, "results": {"bindings": rows}, "total": total},
+        ensure_ascii=False,
+    ).encode()
+    if len(body) > cap:
+        raise ResultTooLargeError
+    return body
+
+
+def _json_term(term: Any) -> dict[str, str]:
+    """One RDF term as a SPARQL 1.1 JSON results binding."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        found = {"type": "literal", "value": term.value}
+        if term.language:
+            found["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            found["datatype"] = term.datatype.value
+        return found
+    return {"type": "literal", "value": str(term)}  # a quoted triple (RDF-star), as text
+
+
+def _bundled_jobs(cap: int, html_rows: int | None) -> list[_Job]:
+    """Every bundled query (not the federated ones) in every format the endpoint offers, as
+    the query page's forms send them and as ``treatykg query --endpoint`` does."""
+    jobs = []
+    for item in query.bundled():
+        if item.name.startswith("federated/") or not _warmable(item.text):
+            continue
+        graph = query.form(item.text) in ("construct", "describe")
+        formats = set((GRAPH_TYPES if graph else RESULT_TYPES).values())
+        if html_rows is not None and not graph:
+            formats.add(HTML_ROWS)
+        for text in dict.fromkeys((item.text, query.bind(item, {}))):
+            jobs += [
+                _Job(text, (), (), graph, fmt, cap, (html_rows or 0) if fmt == HTML_ROWS else 0)
+                for fmt in sorted(formats)
+            ]
+    return jobs
+
+
+def _warmable(text: str) -> bool:
+    """A query whose meaning does not change if its line breaks are CRLF (browsers send a
+    textarea's lines so): no long strings, whose line breaks are part of their value."""
+    return '"""' not in text and "'''" not in text
+
+
+def _warm_key(job: _Job) -> _Job:
+    """The key of a warmed answer: the job with its line breaks as LF (see _warmable)."""
+    return dataclasses.replace(job, text=job.text.replace("\r\n", "\n"))
 
 
 def _libc() -> Any:

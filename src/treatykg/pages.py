@@ -27,6 +27,7 @@ import difflib
 import json
 import posixpath
 import re
+import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 #: with a line that says how many more there are and where to ask for all of them.
 MAX_LISTED = 200
 #: Result rows shown in the HTML table of the endpoint; the other formats give every row.
-MAX_RESULT_ROWS = 5000
+MAX_RESULT_ROWS = 1000
 
 #: Paths longer than this get no "did you mean" suggestions on the 404 page.
 _MAX_GUESSED_PATH = 200
@@ -447,14 +448,18 @@ class Pages:
                 view["boolean"] = bool(results["boolean"])
             else:
                 columns = list(results.get("head", {}).get("vars", []))
-                bindings = results.get("results", {}).get("bindings", [])
+                bindings = results.get("results", {}).get("bindings", [])[:MAX_RESULT_ROWS]
+                # The endpoint sends a page's worth of rows and the count of all ("total").
+                total = int(results.get("total", len(bindings)))
                 view["columns"] = columns
-                view["total"] = len(bindings)
-                view["more"] = max(len(bindings) - MAX_RESULT_ROWS, 0)
+                view["total"] = total
+                view["more"] = max(total - len(bindings), 0)
                 view["rows"] = [
-                    [self._binding(doc, row.get(name)) for name in columns]
-                    for row in bindings[:MAX_RESULT_ROWS]
+                    [self._binding(doc, row.get(name)) for name in columns] for row in bindings
                 ]
+                if view["more"] and query is not None:
+                    whole = urllib.parse.urlencode({"query": query, "format": "csv"})
+                    view["csv_href"] = f"{view['action']}?{whole}"
         title = "SPARQL query results" if query is not None else "SPARQL endpoint"
         return self._render("results.html", doc, title, view)
 

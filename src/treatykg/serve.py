@@ -47,6 +47,7 @@ from treatykg.documents import MEDIA_TYPES, Document, Documents
 from treatykg.errors import UsageError
 from treatykg.namespaces import BASE
 from treatykg.negotiate import BadAccept, choose
+from treatykg.pages import MAX_RESULT_ROWS
 
 log = logging.getLogger("treatykg.serve")
 
@@ -75,6 +76,9 @@ class Settings:
     max_result_bytes: int = 16 * 1024 * 1024
     max_body_bytes: int = 128 * 1024
     cache_bytes: int = 32 * 1024 * 1024
+    per_client: int = 1
+    long_after: float = 0.1
+    penalty: float = 30.0
     access_log: bool = True
 
 
@@ -93,7 +97,11 @@ def create_app(settings: Settings, documents: Documents | None = None) -> Starle
         max_result_bytes=settings.max_result_bytes,
         max_body_bytes=settings.max_body_bytes,
         cache_bytes=settings.cache_bytes,
+        per_client=settings.per_client,
+        grace=settings.long_after,
+        penalty=settings.penalty,
         html=lambda query, results, error: documents.pages.results(query, results, error),
+        html_rows=MAX_RESULT_ROWS,
     )
     handler = _Handler(documents)
 
