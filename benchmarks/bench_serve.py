@@ -1,6 +1,7 @@
 """Benchmark ``treatykg serve`` under load, next to Oxigraph's own server on the same data.
 
 Usage: python benchmarks/bench_serve.py [--seconds 10] [--connections 16] [--quick]
+       python benchmarks/bench_serve.py --soak SECONDS [--soak-servers treatykg,oxigraph]
 
 Builds a release into a temporary directory, starts ``treatykg serve -q`` on it and
 ``oxigraph serve-read-only`` on its ``treatykg.nt``, and lets ``wrk`` (apt-get install wrk)
@@ -21,11 +22,21 @@ well to a second ``treatykg serve --query-cache 0``, whose every request runs in
 Targets: pages and RDF documents at least 1,000 requests/s, queries at least half of
 Oxigraph's rate, and a 99th-percentile latency under 50 ms, at 16 clients. wrk, the servers
 and the benchmark share the machine, so compare rows within one run. Nothing here is a test.
+
+``--soak SECONDS`` (issue 14) measures something else, and needs no wrk: 16 normal clients
+(dereferences, pages, documents, bundled queries, ``ASK {}``) while 4 hostile clients cycle a
+catalogue of hostile requests (``benchmarks/soak.py``), against ``treatykg serve -q``,
+``treatykg serve -q --query-cache 0`` and ``oxigraph serve-read-only`` in turn, one after the
+other; per server: the normal clients' errors and latency per kind, the server's peak memory,
+worker restarts and deaths, and how the hostile requests were answered. Target: no error and
+p99 ≤ 100 ms for every normal kind. ``tests/test_soak.py`` runs 10 s of it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import re
 import shutil
 import subprocess
@@ -34,8 +45,10 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -174,7 +187,33 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=None, help="treatykg serve --workers (its default)"
     )
+    parser.add_argument(
+        "--soak",
+        type=float,
+        metavar="SECONDS",
+        help="instead: the soak test (issue 14) for this long against each server",
+    )
+    parser.add_argument(
+        "--soak-servers",
+        default=",".join(SOAK_SERVERS),
+        metavar="LIST",
+        help=f"servers to soak, in order (default: {','.join(SOAK_SERVERS)})",
+    )
+    parser.add_argument(
+        "--memory-cap",
+        type=float,
+        default=4096,
+        metavar="MIB",
+        help="soak: kill (and restart) a server whose process tree grows past this (4096)",
+    )
     args = parser.parse_args()
+    if args.soak is not None:
+        names = [name.strip() for name in args.soak_servers.split(",") if name.strip()]
+        unknown = sorted(set(names) - set(SOAK_SERVERS))
+        if unknown or not names or args.soak <= 0:
+            parser.error(f"--soak-servers: choose among {', '.join(SOAK_SERVERS)}")
+        run_soak(args.soak, names, int(args.memory_cap * 2**20), args.workers)
+        return
     seconds = 3 if args.quick else args.seconds
     if shutil.which("wrk") is None:
         sys.exit("bench_serve.py needs wrk, the HTTP load generator: apt-get install wrk")
@@ -182,6 +221,9 @@ def main() -> None:
     from treatykg.build import build
 
     options = ["-q"] if args.workers is None else ["-q", "--workers", str(args.workers)]
+    # wrk's connections all come from one address, which the endpoint would take for one
+    # client and run one query at a time for: here they stand for as many clients.
+    options += ["--per-client", str(args.connections)]
     rows: list[tuple[Target, Load, Load | None, Load | None]] = []
     with tempfile.TemporaryDirectory(prefix="treatykg-bench-serve-") as temp, ExitStack() as stack:
         out = Path(temp) / "dist"
@@ -240,6 +282,62 @@ def main() -> None:
         f"{QUERY_RATIO_TARGET}× Oxigraph, p99 < {P99_TARGET_MS:.0f} ms at "
         f"{args.connections} clients — {verdict}"
     )
+
+
+#: The servers ``--soak`` runs against, by the name ``--soak-servers`` takes.
+SOAK_SERVERS = {
+    "treatykg": "treatykg serve -q",
+    "uncached": "treatykg serve -q --query-cache 0",
+    "oxigraph": "oxigraph serve-read-only",
+}
+
+
+@contextlib.contextmanager
+def soak_server(name: str, out: Path, scratch: Path, workers: int | None) -> Iterator[object]:
+    """Start one of :data:`SOAK_SERVERS` on a build; yield it as a ``soak.Server``."""
+    import soak
+
+    if name == "oxigraph":
+        scratch.mkdir(parents=True, exist_ok=True)
+        store = scratch / "oxigraph-store"
+        with oxigraph_server([out / "treatykg.nt"], store) as base:
+            yield soak.Server("oxigraph", base, "/query", False, command=SOAK_SERVERS[name])
+        return
+    options = ["-q"] if workers is None else ["-q", "--workers", str(workers)]
+    if name == "uncached":
+        options += ["--query-cache", "0"]
+    label = "treatykg, no cache" if name == "uncached" else "treatykg"
+    with treatykg_server(out, *options) as base:
+        yield soak.Server(
+            label, base, "/sparql", True, command=f"treatykg serve {' '.join(options)}"
+        )
+
+
+def run_soak(seconds: float, names: list[str], memory_cap: int, workers: int | None) -> None:
+    """The soak test against each server in turn; the report on stdout, progress on stderr."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import soak
+
+    from treatykg.build import build
+
+    reports = []
+    with tempfile.TemporaryDirectory(prefix="treatykg-bench-soak-") as temp:
+        out = Path(temp) / "dist"
+        build(out)
+        load = soak.workload(out)
+        for name in names:
+            with soak_server(name, out, Path(temp) / name, workers) as server:
+                assert isinstance(server, soak.Server)
+                print(f"  {server.name}: checking the workload", file=sys.stderr)
+                soak.check_workload(server, load)
+                print(f"  {server.name}: soaking for {seconds:g} s", file=sys.stderr)
+                reports.append(soak.soak(server, load, seconds, memory_cap=memory_cap))
+    print(
+        f"## Soak, {date.today().isoformat()}: {seconds:g} s per server, {os.cpu_count()} cores\n"
+    )
+    print(soak.format_summary(reports))
+    for report in reports:
+        print(soak.format_report(report))
 
 
 def _ratio(load: Load, reference: Load) -> str:

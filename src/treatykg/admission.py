@@ -15,9 +15,10 @@ rules here keep a process for the clients who ask short questions, whatever othe
   another query has waited ``patience`` seconds for one (it is stopped and answered 503 with
   ``Retry-After``). The patience spares a query that is merely slow, on a machine that is
   busy, from being taken for a runaway: it has that long to finish. A client whose last
-  ``trust_after`` queries all ended within ``grace`` is trusted: its queries yield only after
-  ``trusted_grace`` seconds, so a known client is not stopped for one slow moment; a newcomer
-  (or a client that sent a runaway) yields after ``grace``.
+  ``trust_after`` queries all ended within ``grace``, and that has had no incident, is
+  trusted: its queries yield only after ``trusted_grace`` seconds, so a known client is not
+  stopped for one slow moment; a newcomer (or a client with an incident on record) yields
+  after ``grace``.
 * **Clients whose queries ran out of time, or had to yield, are heavy** for a while
   (``penalty`` seconds, doubling with each new incident up to ``max_penalty``): their queries
   are admitted only to a free long lane, and otherwise refused at once (429 with
@@ -61,6 +62,9 @@ class Ticket:
     overdue: bool = False
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     yields_at: float = math.inf  # when it may be stopped to make room, once overdue
+    #: Called once when the query is known to be long (the endpoint lowers its process's
+    #: CPU priority then, so that short queries and the server itself come first).
+    on_long: Callable[[], None] | None = None
     why: str = ""  # why it was stopped, for the answer
 
 
@@ -85,7 +89,7 @@ class Admission:
         grace: float = 0.1,
         patience: float = 0.05,
         trust_after: int = 3,
-        trusted_grace: float = 1.0,
+        trusted_grace: float = 0.3,
         penalty: float = 30.0,
         max_penalty: float = 600.0,
         max_waiting: int = 8,
@@ -205,12 +209,16 @@ class Admission:
         self._running.append(ticket)
         return ticket
 
-    def running(self, ticket: Ticket) -> None:
+    def running(self, ticket: Ticket, on_long: Callable[[], None] | None = None) -> None:
         """The ticket's query has its process and runs from now: ``grace`` counts from here,
         not from admission (a process may be being replaced, and waiting for it is not the
         query's doing)."""
         ticket.started = self._clock()
-        trusted = self._clients[ticket.client].good >= self.trust_after
+        ticket.on_long = on_long
+        if ticket.long and ticket.on_long is not None:
+            ticket.on_long()
+        state = self._clients[ticket.client]
+        trusted = state.good >= self.trust_after and not state.incidents
         ticket.yields_at = ticket.started + (self.trusted_grace if trusted else self.grace)
         if not ticket.long:
             asyncio.get_running_loop().call_later(self.grace, self._graced, ticket)
@@ -238,6 +246,8 @@ class Admission:
             return
         if self._long_count() < self.long_lanes:
             ticket.long = True
+            if ticket.on_long is not None:
+                ticket.on_long()
         else:
             ticket.overdue = True
             self._make_room()

@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 
 from treatykg import negotiate, query
@@ -124,6 +124,9 @@ FORMAT_NAMES: dict[str, tuple[str | None, str | None]] = {
 #: On every answer: browsers must not guess that a result is HTML and run it.
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 READ_ONLY = "this endpoint is read-only: SPARQL Update is refused"
+#: The CPU niceness of a worker running a long query: on a machine with few cores, the short
+#: queries and the server's own event loop come first.
+LONG_QUERY_NICENESS = 10
 #: More default-graph-uri or named-graph-uri values than this are refused.
 MAX_GRAPHS = 64
 #: How long a worker may take to load the dump before start() gives up.
@@ -260,7 +263,7 @@ class SparqlService:
         self.html_rows = html_rows
         self._memory_limit = memory_limit
         self._isolate_network = isolate_network
-        self._context = multiprocessing.get_context("spawn")
+        self._context = _process_context()
         # Idle workers and the requests waiting for one (first come, first served). Both are
         # touched only on the event loop's thread; other threads hand workers back through
         # loop.call_soon_threadsafe (see _give_back).
@@ -513,13 +516,21 @@ class SparqlService:
     async def _run(self, request: Request, job: _Job, ticket: Ticket) -> bytes:
         """Run one job on a worker; the worker goes back to the pool only if it answered."""
         worker = await self._take()
-        self.admission.running(ticket)
+        lowered = False
+
+        def lower() -> None:
+            nonlocal lowered
+            lowered = _set_priority(worker, LONG_QUERY_NICENESS)
+
+        self.admission.running(ticket, lower)
         answered = False
         try:
             reply = await self._exchange(request, worker, job, ticket)
             answered = True
         finally:
-            if answered:
+            # A worker whose priority was lowered and cannot be raised again (only a
+            # privileged process may) is replaced rather than kept slow.
+            if answered and (not lowered or _set_priority(worker, 0)):
                 self._release(worker)
             else:
                 self._retire(worker)
@@ -582,7 +593,12 @@ class SparqlService:
                         incident=True,
                     )
                 if await request.is_disconnected():
-                    raise _HttpError(499, "the client went away")
+                    # Its worker must be killed to stop the query: a client that does this
+                    # with a long query costs a process, as a timeout does.
+                    ran = loop.time() - (deadline - self.timeout)
+                    raise _HttpError(
+                        499, "the client went away", incident=ran >= self.admission.grace
+                    )
         finally:
             stop.cancel()
             loop.remove_reader(fileno)
@@ -686,15 +702,24 @@ class SparqlService:
             if int(declared) > self.max_body_bytes:
                 raise too_large
         chunks, total = [], 0
-        async for chunk in request.stream():
-            total += len(chunk)
-            if total > self.max_body_bytes:
-                raise too_large
-            chunks.append(chunk)
+        try:
+            async for chunk in request.stream():
+                total += len(chunk)
+                if total > self.max_body_bytes:
+                    raise too_large
+                chunks.append(chunk)
+        except ClientDisconnect:  # hung up halfway through its body: nobody to answer
+            raise _HttpError(499, "the client went away") from None
         return b"".join(chunks)
 
     async def _query(self, request: Request, text: str, params: dict[str, list[str]]) -> Response:
-        form = _checked_form(text)
+        # The checks read the whole text (up to 64 KiB: tens of milliseconds): a long one in
+        # a thread, so that the event loop goes on serving meanwhile.
+        form = (
+            _checked_form(text)
+            if len(text) < 2048
+            else await asyncio.to_thread(_checked_form, text)
+        )
         graph = form in ("construct", "describe")
         default_graphs = _graph_iris(params, "default-graph-uri")
         named_graphs = _graph_iris(params, "named-graph-uri")
@@ -1000,7 +1025,7 @@ def _execute(store: ox.Store, union: bool, job: _Job) -> tuple[str, Any]:
         result.serialize(buffer, getattr(kind, job.format))
         return "ok", buffer.getvalue()
     except SyntaxError as error:
-        return "syntax", query.syntax_message(error)
+        return "syntax", query.syntax_message(error, job.text)
     except ResultTooLargeError:
         return "too large", None
     except Exception as error:  # evaluation errors, for the client
@@ -1073,6 +1098,28 @@ def _warmable(text: str) -> bool:
 def _warm_key(job: _Job) -> _Job:
     """The key of a warmed answer: the job with its line breaks as LF (see _warmable)."""
     return dataclasses.replace(job, text=job.text.replace("\r\n", "\n"))
+
+
+def _set_priority(worker: _Worker, niceness: int) -> bool:
+    """Set the worker process's CPU niceness; False where the system does not allow it."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, worker.process.pid or 0, niceness)
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
+def _process_context() -> multiprocessing.context.BaseContext:
+    """How query processes start: forked from a server process that has imported treatykg
+    already ("forkserver", where the platform has it), so that replacing a killed worker
+    costs the loading of the dump and not a new interpreter and its imports (0.3 s of CPU
+    each, which a client killing workers on purpose would make the server spend); "spawn"
+    elsewhere. Never plain "fork": the server has threads."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def _libc() -> Any:
