@@ -194,6 +194,27 @@ def test_jena_arq_gives_the_embedded_answers(
 
 
 @needs_jena
+def test_every_query_file_parses_in_jena_qparse(jena: list[str]) -> None:
+    """Every query we ship, federated ones included (no engine here runs those: they need
+    the network), is SPARQL 1.1 as Jena's parser reads it, not only as Oxigraph's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from treatykg import resources
+
+    files = [str(path) for path in resources.query_files()]
+    assert any("/federated/" in name for name in files)
+
+    def parse(name: str) -> tuple[str, subprocess.CompletedProcess[str]]:
+        command = [*jena, "arq.qparse", "--query", name]
+        return name, subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    with ThreadPoolExecutor(2) as pool:  # one JVM per file (qparse reads one query)
+        done = list(pool.map(parse, files))
+    failed = {name: (run.stderr or run.stdout)[-500:] for name, run in done if run.returncode}
+    assert not failed, failed
+
+
+@needs_jena
 def test_jena_tdb2_gives_the_embedded_answers_over_the_union_graph(
     jena: list[str], release: Path, embedded: ox.Store, tmp_path: Path
 ) -> None:
