@@ -612,8 +612,12 @@ def _query(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         query.check(text, allow_service=args.allow_service)
         store = query.embedded_store(Path(args.build) if args.build else None)
-        result = query.run(text, store, source=str(chosen.path or chosen.name))
-        rows = results.write(result, args.format, out, width=width)
+        rows = query.run(
+            text,
+            store,
+            source=str(chosen.path or chosen.name),
+            then=lambda result: results.write(result, args.format, out, width=width),
+        )
     seconds = time.perf_counter() - started
     print(f"{rows:,} result{'' if rows == 1 else 's'} in {seconds:.2f} s", file=err)
     return 0

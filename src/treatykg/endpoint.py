@@ -6,7 +6,9 @@ traps measured in the project's perf-and-security notes (sections 12 and 13A):
 * pyoxigraph has no query timeout and cannot be interrupted by a signal, so queries run in a
   pool of worker processes, each holding the build's dump in memory. A query over its time is
   stopped the only way that works: its worker is killed (SIGKILL) and another one started. A
-  query that crashes its worker (a stack overflow, the memory cap) costs that worker only.
+  query that crashes its worker (the memory cap) costs that worker only. Queries run on a
+  thread with a stack for the largest query the size cap admits
+  (:func:`treatykg.query.on_query_stack`): no chain of operators or patterns overflows it.
 * pyoxigraph sends ``SERVICE`` requests anywhere and cannot be told not to, so SERVICE is
   refused before any worker sees the query (:func:`treatykg.query.uses_service`); where Linux
   allows it, workers also run in an empty network namespace, so a SERVICE the check missed
@@ -14,8 +16,8 @@ traps measured in the project's perf-and-security notes (sections 12 and 13A):
 * Nothing writes: workers only ever call ``Store.query``; SPARQL Update in any guise is 403.
 * pyoxigraph serializes the results into a buffer that refuses to grow past a cap, so an
   answer is complete or an error (422, 503, 500): never an HTTP 200 with a truncated body.
-* Requests are checked before they cost anything: body and query size (413), nesting depth
-  (pyoxigraph segfaults on a few thousand levels), percent-encoding, IRIs, ``Accept``.
+* Requests are checked before they cost anything: body and query size (413), nesting depth,
+  percent-encoding, IRIs, ``Accept``.
 """
 
 from __future__ import annotations
@@ -993,6 +995,19 @@ def _serve_queries(
         conn.send(("failed", f"{type(error).__name__}: {error}"))
         return
     union = next(iter(store.named_graphs()), None) is not None
+    try:
+        # Queries run on a thread with a stack for the largest one (query.on_query_stack: the
+        # 8 MB of this main thread overflow on a long chain of operators); it starts before
+        # the memory cap, which counts thread stacks, so that the cap leaves the budget whole.
+        query.on_query_stack(_answer_jobs, conn, store, union, memory_limit, isolated)
+    except UsageError as error:  # no such thread on this machine: the parent says why
+        conn.send(("failed", str(error)))
+
+
+def _answer_jobs(
+    conn: Connection, store: ox.Store, union: bool, memory_limit: int | None, isolated: bool
+) -> None:
+    """Say ready, then answer jobs until the pipe closes (on the query thread)."""
     if memory_limit is not None:
         _limit_memory(memory_limit)
     conn.send(("ready", len(store), union, isolated))

@@ -38,14 +38,17 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from treatykg.query import MAX_QUERY_BYTES, on_query_stack, query_threads
+
+_R = TypeVar("_R")
 _OWL_CLASS = URIRef("http://www.w3.org/2002/07/owl#Class")
 _OWL_IMPORTS = URIRef("http://www.w3.org/2002/07/owl#imports")
 _INSTANCE_OF = f"<{RDF.type}>/<{RDFS.subClassOf}>*"
@@ -795,11 +798,25 @@ def _joinable(text: str) -> None:
 
 
 def _parses(query: str, s: _Shapes) -> None:
-    """Refuse a query Oxigraph does not parse: pySHACL (rdflib's parser) then decides, and
-    says what is wrong if it cannot parse it either. Parsed on an empty Store, which answers
-    at once."""
-    try:
+    """Refuse a query Oxigraph does not parse, or larger than ``treatykg query`` takes
+    (:data:`~treatykg.query.MAX_QUERY_BYTES`, for which :func:`_on_stack` is sized): pySHACL
+    (rdflib's parser) then decides, and says what is wrong if it cannot parse it either.
+    Parsed on an empty Store, which answers at once, on a thread with a stack for the query.
+    (Nesting is not capped as ``treatykg query`` caps it: the stack holds any nesting, and
+    rdflib's parser gives up on 300 nested parentheses that Oxigraph takes.)
+    """
+    size = len(query.encode("utf-8", "surrogatepass"))
+    if size > MAX_QUERY_BYTES:
+        raise UnsupportedError(
+            f"a SPARQL constraint of {size / 1024:.0f} KiB, over the engine's "
+            f"{MAX_QUERY_BYTES // 1024} KiB"
+        )
+
+    def parse() -> None:
         s.empty.query(query, custom_functions={ORIGINAL_DATATYPE: s.originals.datatype_function})
+
+    try:
+        _on_stack(query, parse)
     except SyntaxError as error:
         message = " ".join(str(error).split(" expected one of")[0].split())
         raise UnsupportedError(f"SPARQL that Oxigraph does not parse: {message}") from None
@@ -1581,6 +1598,9 @@ _WRITE_FOCUS_AT = 5
 #: Queries run on this many threads (the CPUs this process may use, at most 4): pyoxigraph
 #: releases the GIL while it evaluates a query.
 _THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2)
+#: The threads have the stack for a query of this size (176 MiB of address space each; the
+#: bundled shapes' queries are at most 4.4 KB); a larger query gets a thread of its own.
+_POOL_STACK_FOR = 16 * 1024
 
 
 #: SHACL-AF features that change what every shape sees (rules add to the data graph, with
@@ -1648,20 +1668,22 @@ def run(store: ox.Store, shapes: Graph, originals: Originals | None = None) -> O
         lookups = _write_focus_nodes(store, compiled, plan, functions)
         outcome.queries += len(lookups)
 
+        def solutions(text: str) -> _Solutions:
+            found = store.query(text, named_graphs=[FOCUS_GRAPH], custom_functions=functions)
+            return _Solutions(found)  # type: ignore[arg-type]
+
         def execute(query: _Query) -> tuple[list[Finding], list[_Query]]:
             text = query.text
             if query.focus in lookups:
                 text = text.replace(query.focus, lookups[query.focus])
-            solutions = store.query(text, named_graphs=[FOCUS_GRAPH], custom_functions=functions)
-            rows = _Solutions(solutions)  # type: ignore[arg-type]
-            del solutions
+            rows = _on_stack(text, solutions, text)
             try:
                 return list(query.rows(rows)), query.then()
             except _Undecided as undecided:
                 undecided_shapes.setdefault(undecided.shape, str(undecided))
                 return [], []
 
-        with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        with query_threads(_THREADS, size=_POOL_STACK_FOR) as pool:
             while plan:
                 outcome.queries += len(plan)
                 done = list(pool.map(execute, plan))
@@ -1692,23 +1714,43 @@ def _write_focus_nodes(
             continue
         name = f"<urn:treatykg:focus/{len(lookups)}>"
         if str(ORIGINAL_DATATYPE) in shape.focus:  # updates take no custom functions
-            found = store.query(
-                f"{shape.prologue}\nSELECT ?this WHERE {shape.focus}", custom_functions=functions
-            )
+            text = f"{shape.prologue}\nSELECT ?this WHERE {shape.focus}"
+            found = _on_stack(text, _focus_nodes, store, text, functions)
             marker = ox.NamedNode(name[1:-1])
             store.extend(
                 ox.Quad(marker, ox.NamedNode(_FOCUS_OF[1:-1]), row["this"], FOCUS_GRAPH)
                 for row in found
             )
         else:
-            store.update(
+            text = (
                 f"{shape.prologue}\n"
                 f"INSERT {{ GRAPH {FOCUS_GRAPH} {{ {name} {_FOCUS_OF} ?this }} }} "
                 f"WHERE {shape.focus}"
             )
+            _on_stack(text, store.update, text)
         # The focus node is the object: a literal (sh:targetNode "x") cannot be a subject.
         lookups[shape.focus] = f"GRAPH {FOCUS_GRAPH} {{ {name} {_FOCUS_OF} ?this }}"
     return lookups
+
+
+def _focus_nodes(store: ox.Store, text: str, functions: dict) -> list[ox.QuerySolution]:
+    solutions = store.query(text, custom_functions=functions)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return list(solutions)
+
+
+def _on_stack(text: str, function: Callable[..., _R], *args: object) -> _R:
+    """``function(*args)``, which runs the query ``text`` and reads its result, on a thread
+    with a stack for it (:func:`treatykg.query.on_query_stack`): pyoxigraph recurses on long
+    chains, and a shapes graph may hold any SPARQL. A user's SPARQL is at most
+    :data:`~treatykg.query.MAX_QUERY_BYTES` (:func:`_parses`), and the stack for that size
+    holds any query of it; the rest is what this module writes, far sparser (a level of
+    recursion per full IRI or ``sameTerm(?value, …) ||``, under 3.3 KB of stack each): a
+    10,000-value ``sh:in`` is 0.5 MB of it and needs 9 MB of stack (more than the 8 MB a
+    thread had), the stack for 64 KiB is 656 MiB.
+    """
+    size = len(text.encode("utf-8", "surrogatepass"))
+    return on_query_stack(function, *args, size=min(size, MAX_QUERY_BYTES))
 
 
 def _datatype(shapes: list[_Compiled], datatype: URIRef, values: str, focus: str) -> _Query:

@@ -37,6 +37,7 @@ from treatykg.load import (
     rdflib_terms,
     sourced_dataset,
 )
+from treatykg.query import MAX_QUERY_BYTES, on_query_stack
 from treatykg.report import Report, results_from_graph
 
 __all__ = ["Report", "check_shapes", "validate", "validate_quads", "validate_store"]
@@ -132,14 +133,21 @@ def _run_turbo(data: Graph, shapes: Graph, ontology: Graph) -> Report | None:
             merged = _copy(data)
         for triple in ontology:
             merged.add(triple)
-    try:
-        conforms, report_graph, _text = pyshacl_turbo.validate(
+
+    def run() -> tuple:
+        return pyshacl_turbo.validate(
             merged,
             shacl_graph=shapes,  # pyshacl-turbo, unlike pySHACL, leaves its inputs unchanged
             inference="none",
             advanced=True,
             allow_warnings=True,
         )
+
+    try:
+        # On a thread with a stack for the largest SPARQL constraint the fast engine takes
+        # (these shapes are all compiled by it): pyshacl-turbo parses and evaluates SPARQL by
+        # recursion too, and a long chain in a constraint would overflow the main thread's.
+        conforms, report_graph, _text = on_query_stack(run, size=MAX_QUERY_BYTES)
     except Exception:  # whatever it cannot do, the reference engine does
         return None
     if not conforms or not isinstance(report_graph, Graph):
@@ -405,6 +413,13 @@ def _run(data: Graph, shapes: Graph, ontology: Graph) -> Report:
         # pySHACL compares values in Python, and some pairs cannot be compared (an ill-typed
         # literal with a number under sh:lessThanOrEquals): a fault of the data, said so.
         raise TreatykgError(f"cannot validate: pySHACL cannot compare values: {error}") from None
+    except RecursionError:
+        # rdflib's SPARQL parser recurses for each nested bracket, and pySHACL for each nested
+        # shape: a few hundred levels pass Python's recursion limit.
+        raise TreatykgError(
+            "cannot use the shapes: pySHACL cannot read them, they nest too deeply "
+            "(a SPARQL constraint with hundreds of nested brackets, or shapes nested as deep)"
+        ) from None
     duration = time.perf_counter() - started
     if not isinstance(report_graph, Graph):
         raise TreatykgError(f"validation failed: {report_graph}")
