@@ -319,3 +319,23 @@ def test_cli_does_not_import_pyshacl_for_version(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert result.stdout.splitlines()[-1] == "False"
+
+
+def test_whole_number_options_take_separators_and_refuse_the_rest(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--workers 1_000`` and ``--chunk-size 50,000`` are numbers as people write them; zero,
+    negatives and words are usage errors that say why."""
+    from treatykg.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["serve", "--workers", "1_000", "--per-client", "2"])
+    assert (args.workers, args.per_client) == (1000, 2)
+    load = parser.parse_args(["load", "--endpoint", "http://127.0.0.1:1/store",
+                              "--chunk-size", "50,000"])  # fmt: skip
+    assert load.chunk_size == 50_000
+    for bad, why in (("0", "must be at least 1"), ("-3", "must be at least 1"),
+                     ("many", "not a whole number: 'many'")):  # fmt: skip
+        with pytest.raises(SystemExit) as exit:
+            parser.parse_args(["serve", "--workers", bad])
+        assert exit.value.code == 2 and why in capsys.readouterr().err
