@@ -786,11 +786,14 @@ class SparqlService:
         if media == HTML and self._html is not None:
             return HTMLResponse(self._html(None, None, None), headers={**NOSNIFF, **headers})
         if media not in self._descriptions:
-            self._descriptions[media] = ox.serialize(
-                self._description_triples(),
-                format=getattr(ox.RdfFormat, GRAPH_TYPES[media]),
-                prefixes={"sd": SD, "void": VOID, "formats": FORMATS},
-            )
+            self._descriptions[media] = (
+                ox.serialize(
+                    self._description_triples(),
+                    format=getattr(ox.RdfFormat, GRAPH_TYPES[media]),
+                    prefixes={"sd": SD, "void": VOID, "formats": FORMATS},
+                )
+                or b""
+            )  # serialize returns None only when given an output to write to
         return _response(self._descriptions[media], media, headers)
 
     def _description_triples(self) -> list[ox.Triple]:
@@ -1124,7 +1127,9 @@ def _set_priority(worker: _Worker, niceness: int) -> bool:
     return True
 
 
-def _process_context() -> multiprocessing.context.BaseContext:
+def _process_context() -> (
+    multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext
+):
     """How query processes start: forked from a server process that has imported treatykg
     already ("forkserver", where the platform has it), so that replacing a killed worker
     costs the loading of the dump and not a new interpreter and its imports (0.3 s of CPU
