@@ -116,9 +116,10 @@ class Admission:
         #: Slots taken: by running tickets, and handed to waiters that have not resumed yet.
         self._busy = 0
         self._running: list[Ticket] = []
-        #: Queries waiting for a slot, in arrival order, with the time each arrived.
-        self._queue: collections.deque[tuple[str, asyncio.Future[None]]] = collections.deque()
-        self._since: dict[asyncio.Future[None], float] = {}
+        #: Queries waiting for a slot, in arrival order: client, turn, when it arrived.
+        self._queue: collections.deque[tuple[str, asyncio.Future[None], float]] = (
+            collections.deque()
+        )
         #: Tallies, for the log and the benchmark.
         self.stopped = self.refused = 0
 
@@ -154,8 +155,7 @@ class Admission:
             )
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         state.waiting.append(turn)
-        self._queue.append((client, turn))
-        self._since[turn] = self._clock()
+        self._queue.append((client, turn, self._clock()))
         self._dispatch()
         asyncio.get_running_loop().call_later(self.patience, self._make_room)
         try:
@@ -261,10 +261,10 @@ class Admission:
         now = self._clock()
         ready = sum(
             1
-            for client, turn in self._queue
+            for client, turn, since in self._queue
             if not turn.done()
             and self._clients[client].running < self.per_client
-            and now - self._since.get(turn, now) >= self.patience - 1e-3
+            and now - since >= self.patience - 1e-3
         )
         if not ready or self._busy < self.slots:
             return
@@ -286,14 +286,15 @@ class Admission:
 
     def _dispatch(self) -> None:
         """Hand free slots to waiting queries in arrival order, within each client's cap."""
-        passed: list[tuple[str, asyncio.Future[None]]] = []
+        passed: list[tuple[str, asyncio.Future[None], float]] = []
         while self._queue and self._busy < self.slots:
-            client, turn = self._queue.popleft()
+            entry = self._queue.popleft()
+            client, turn, _ = entry
             if turn.done():
                 continue
             state = self._clients[client]
             if state.running >= self.per_client:
-                passed.append((client, turn))
+                passed.append(entry)
                 continue
             self._busy += 1
             state.running += 1
@@ -301,9 +302,8 @@ class Admission:
         self._queue.extendleft(reversed(passed))
 
     def _forget(self, client: str, turn: asyncio.Future[None]) -> None:
-        self._since.pop(turn, None)
         state = self._clients.get(client)
         if state is not None and turn in state.waiting:
             state.waiting.remove(turn)
-        if any(t is turn for _, t in self._queue):
-            self._queue = collections.deque((c, t) for c, t in self._queue if t is not turn)
+        if any(t is turn for _, t, _ in self._queue):
+            self._queue = collections.deque(e for e in self._queue if e[1] is not turn)
