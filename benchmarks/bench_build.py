@@ -4,7 +4,7 @@ Usage: python benchmarks/bench_build.py [--runs N]
 
 For each of N runs it times, per stage:
 
-* **treatykg**: ``treatykg.build.build()`` on the bundled ontology, data and shapes, into a
+* **treatykg**: ``treatykg.publish.build.build()`` on the bundled ontology, data and shapes, into a
   fresh temporary directory (the stage timings the build itself records);
 * **naive peer**: the same steps done the obvious way: rdflib ``Graph.parse`` of every file,
   pySHACL with ``inference="rdfs"`` and the ontology mixed in, rdflib ``serialize`` to Turtle,
@@ -29,7 +29,7 @@ from pathlib import Path
 
 
 def _treatykg_run(workdir: Path) -> dict[str, float]:
-    from treatykg.build import build
+    from treatykg.publish.build import build
 
     started = time.perf_counter()
     result = build(workdir / "dist")

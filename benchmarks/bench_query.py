@@ -114,14 +114,15 @@ def main() -> None:
 
     from rdflib import Graph
 
-    from treatykg import query, resources
-    from treatykg.build import build
+    from treatykg import resources
+    from treatykg.publish.build import build
+    from treatykg.sparql import catalogue, execute
 
-    store = query.embedded_store()
+    store = execute.embedded_store()
     graph = Graph()
     for path in [*resources.ontology_files(), *resources.data_files()]:
         graph.parse(path, format="turtle")
-    items = [q for q in query.bundled() if not q.name.startswith("federated/")]
+    items = [q for q in catalogue.bundled() if not q.name.startswith("federated/")]
 
     notes = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -153,7 +154,7 @@ def main() -> None:
     worst_ratio, slowest = float("inf"), 0.0
     errors = {"Virtuoso": 0, "Jena": 0}
     for item in items:
-        ours = _time(lambda item=item: list(query.run(item.text, store)), args.runs)
+        ours = _time(lambda item=item: list(execute.run(item.text, store)), args.runs)
         theirs = _time(lambda item=item: list(graph.query(item.text)), args.runs)
         ratio = theirs / ours if ours else float("inf")
         worst_ratio, slowest = min(worst_ratio, ratio), max(slowest, ours)

@@ -10,7 +10,7 @@ For each size (in triples: ``10k``, ``100k``, ``1M`` or a plain number) it write
 with ``benchmarks/gen_corpus.py`` (44 treaties per 10k triples, ~227 triples each) and then
 measures, each in a fresh child process so that peak memory is that size's alone:
 
-* **treatykg**: ``treatykg.build.build(out, data=[corpus], progress=...)`` with the bundled
+* **treatykg**: ``treatykg.publish.build.build(out, data=[corpus], progress=...)`` with the bundled
   ontology and shapes: wall time per stage (the build's own ``BuildResult.timings``, in the
   order it reports them, whatever the stages are called) and peak RSS per stage; then the
   bundled queries (``queries/**/*.rq`` except ``federated/``) on the embedded pyoxigraph
@@ -22,7 +22,8 @@ measures, each in a fresh child process so that peak memory is that size's alone
   writing the files. It is killed at ``--peer-timeout`` (default 600 s) and reported as cut
   off in the stage it was in;
 * **validation agreement** (by default for sizes up to 100k): the same corpus with the
-  defects of ``gen_corpus.py --inject``, validated by ``treatykg.validate.validate`` (default
+  defects of ``gen_corpus.py --inject``, validated by
+  ``treatykg.validation.validate.validate`` (default
   engine) and by pySHACL called exactly as treatykg calls it with ``engine="pyshacl"``
   (``inference="none"``, ``advanced=True``, ontology as ``ont_graph``); treatykg's results
   (focus node, path, constraint component, source shape) are compared with pySHACL's, and
@@ -146,22 +147,24 @@ def _child_treatykg(corpus: Path, work: Path) -> None:
         "rdflib",
         "pyshacl",
         "pyshacl_turbo",
-        "treatykg.shacl",
-        "treatykg.build",
-        "treatykg.validate",
-        "treatykg.serialize",
-        "treatykg.context",
-        "treatykg.linking",
-        "treatykg.wikidata",
-        "treatykg.describe",
-        "treatykg.query",
+        "treatykg.validation.engine",
+        "treatykg.publish.build",
+        "treatykg.validation.validate",
+        "treatykg.rdf.serialize",
+        "treatykg.publish.jsonld",
+        "treatykg.link.mappings",
+        "treatykg.link.wikidata_view",
+        "treatykg.publish.void",
+        "treatykg.sparql.catalogue",
+        "treatykg.sparql.guard",
+        "treatykg.sparql.execute",
     ):
         with contextlib.suppress(ImportError):
             __import__(name)
     import pyoxigraph as ox
 
-    from treatykg import query
-    from treatykg.build import build
+    from treatykg.publish.build import build
+    from treatykg.sparql import catalogue, execute, guard
 
     events = _Events(work / "events.tsv")
     out = work / "dist"
@@ -195,18 +198,18 @@ def _child_treatykg(corpus: Path, work: Path) -> None:
         "article": f"{treaty}/art_1",
         "agent": "https://w3id.org/treatykg/id/org/syn-news-agency",
     }
-    items = [q for q in query.bundled() if not q.name.startswith("federated/")]
+    items = [q for q in catalogue.bundled() if not q.name.startswith("federated/")]
     texts = []
     for item in items:
-        text = query.bind(item, {n: params[n] for n in item.parameter_names if n in params})
-        query.check(text)
+        text = catalogue.bind(item, {n: params[n] for n in item.parameter_names if n in params})
+        guard.check(text)
         texts.append((item.name, text))
     events("queries")
     per_query = []
     mark = time.perf_counter()
     for name, text in texts:
         one = time.perf_counter()
-        answer = query.run(text, store)
+        answer = execute.run(text, store)
         rows = 1 if isinstance(answer, ox.QueryBoolean) else sum(1 for _ in answer)
         per_query.append([name, time.perf_counter() - one, rows])
     result["queries"] = time.perf_counter() - mark
@@ -308,9 +311,9 @@ def _child_check(corpus: Path, work: Path) -> None:
     import pyshacl
     from rdflib import Graph
 
-    from treatykg.load import load, load_ontology, load_shapes
-    from treatykg.report import results_from_graph
-    from treatykg.validate import validate
+    from treatykg.rdf.load import load, load_ontology, load_shapes
+    from treatykg.validation.report import results_from_graph
+    from treatykg.validation.validate import validate
 
     events = _Events(work / "events.tsv")
     result: dict[str, Any] = {}
@@ -325,8 +328,8 @@ def _child_check(corpus: Path, work: Path) -> None:
     }
     _write_result(work, result)
 
-    # pySHACL as treatykg.validate calls it with engine="pyshacl": the union of the loaded
-    # data as a plain Graph, a copy of the shapes, the ontology as ont_graph, no inference.
+    # pySHACL as treatykg.validation.validate calls it with engine="pyshacl": the union of the
+    # loaded data as a plain Graph, a copy of the shapes, the ontology as ont_graph, no inference.
     events("pyshacl")
     union, shapes = Graph(bind_namespaces="none"), Graph(bind_namespaces="none")
     for s, p, o, _ in load([corpus]).quads((None, None, None, None)):

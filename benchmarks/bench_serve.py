@@ -29,7 +29,7 @@ catalogue of hostile requests (``benchmarks/soak.py``), against ``treatykg serve
 ``treatykg serve -q --query-cache 0`` and ``oxigraph serve-read-only`` in turn, one after the
 other; per server: the normal clients' errors and latency per kind, the server's peak memory,
 worker restarts and deaths, and how the hostile requests were answered. Target: no error and
-p99 ≤ 100 ms for every normal kind. ``tests/test_soak.py`` runs 10 s of it.
+p99 ≤ 100 ms for every normal kind. ``tests/web/test_soak.py`` runs 10 s of it.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ class Target:
 
 def targets() -> list[Target]:
     """The rows of the table, in the order of the brief: documents first, then queries."""
-    from treatykg import query
+    from treatykg.sparql import catalogue
 
     rows = [
         Target("dereference (303, Turtle)", TREATY, "text/turtle"),
@@ -114,7 +114,7 @@ def targets() -> list[Target]:
         Target("HTML resource page", f"{TREATY}.html", "text/html"),
         Target("index page", "/", "text/html"),
     ]
-    for item in query.bundled():
+    for item in catalogue.bundled():
         if item.name.startswith("federated/"):
             continue
         encoded = urllib.parse.urlencode({"query": item.text}, quote_via=urllib.parse.quote)
@@ -218,7 +218,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("bench_serve.py needs wrk, the HTTP load generator: apt-get install wrk")
 
-    from treatykg.build import build
+    from treatykg.publish.build import build
 
     options = ["-q"] if args.workers is None else ["-q", "--workers", str(args.workers)]
     # wrk's connections all come from one address, which the endpoint would take for one
@@ -318,7 +318,7 @@ def run_soak(seconds: float, names: list[str], memory_cap: int, workers: int | N
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import soak
 
-    from treatykg.build import build
+    from treatykg.publish.build import build
 
     reports = []
     with tempfile.TemporaryDirectory(prefix="treatykg-bench-soak-") as temp:

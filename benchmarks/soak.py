@@ -1,6 +1,6 @@
 """A soak test of a SPARQL server: normal clients measured while hostile clients attack it.
 
-Used by ``benchmarks/bench_serve.py --soak SECONDS`` and by ``tests/test_soak.py``; it talks
+Used by ``benchmarks/bench_serve.py --soak SECONDS`` and by ``tests/web/test_soak.py``; it talks
 to the server over HTTP only (stdlib, asyncio and httpx), so it runs unchanged against
 ``treatykg serve`` and ``oxigraph serve-read-only``.
 

@@ -1,10 +1,37 @@
-"""Shared pytest options and fixtures."""
+"""Shared pytest options, fixtures and the split between the fast loop and the rest.
+
+``pytest -m "not slow"`` is the fast loop (under a minute, no server, no browser, no other
+engine): run it while you work. ``pytest -q`` runs everything, as CI does. A module is slow as
+a whole when every test in it starts something (:data:`SLOW_MODULES`, each with the reason);
+a single slow test in a fast module carries ``@pytest.mark.slow`` itself (those start a
+process per hash seed or per example, or walk every document of the build).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+#: Modules whose every test starts a server, a browser, another engine or a fresh venv, or
+#: runs for seconds by design (a load test, a conformance suite).
+SLOW_MODULES: dict[str, str] = {
+    "test_readme.py": "runs the README's blocks in a fresh virtual environment",
+    "test_browser.py": "drives Chromium",
+    "test_site_apache.py": "serves the static site with Apache",
+    "test_engine_matrix.py": "runs the bundled queries in Oxigraph, Virtuoso and Jena",
+    "test_federated.py": "starts Oxigraph servers",
+    "test_load_staged.py": "loads into an Oxigraph server",
+    "test_serve_live.py": "starts treatykg serve",
+    "test_soak.py": "a 10 s load test of treatykg serve",
+    "test_endpoint.py": "starts treatykg serve and its query processes",
+    "test_sparql_protocol.py": "starts the endpoint's query processes",
+    "test_shacl_suites.py": "runs the W3C and DASH SHACL suites against pySHACL",
+    "test_shacl_fuzz.py": "generates hundreds of shapes graphs and runs pySHACL on each",
+    "test_deep_queries.py": "runs deeply nested queries in subprocesses",
+    "test_engines.py": "runs pySHACL, the reference, beside the fast engine on every example",
+    "test_site.py": "writes the whole static site of the bundled data, several times",
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -16,11 +43,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One build of the bundled data for every test that only reads a build (serving, pages,
     the static site, the endpoint). Tests must not change it: copy it first."""
-    from treatykg.build import build
+    # Imported here so that collecting the fast tests does not import the whole build.
+    from treatykg.publish.build import build
 
     out = tmp_path_factory.mktemp("release") / "dist"
     build(out)

@@ -1,9 +1,9 @@
 """Run queries the way ``treatykg query`` runs them, and say how each went: the process that
-``tests/test_deep_queries.py`` feeds and watches for death (a SIGSEGV kills it, not pytest).
+``tests/sparql/test_deep_queries.py`` feeds and watches for death (a SIGSEGV kills it, not pytest).
 
 Reads one JSON object a line on stdin and answers one a line on stdout:
 
-* ``{"text": "ASK {…}", "within": 2.0}``: checked (:func:`treatykg.query.check`) and run on
+* ``{"text": "ASK {…}", "within": 2.0}``: checked (:func:`treatykg.sparql.guard.check`) and run on
   the bundled data with the result written as the default table, as ``treatykg query FILE``
   does. The answer: ``outcome`` ("ok"; "refused": a TreatykgError, which the CLI prints as
   one line; or "bug": anything else, which the CLI would show as a traceback), ``exit`` (the
@@ -15,8 +15,8 @@ Reads one JSON object a line on stdin and answers one a line on stdout:
   whose SPARQL constraint is that query (pyshacl-turbo, the fast engine, or pySHACL for what
   the fast engine leaves), answering ``outcome`` and ``exit`` likewise.
 
-Each query runs on a fresh thread (:func:`treatykg.query.on_query_stack`, with the stack of
-the largest query), on which ``query.run`` then runs inline: the stack that thread touched is
+Each query runs on a fresh thread (:func:`treatykg.sparql.execute.on_query_stack`, with the stack of
+the largest query), on which ``execute.run`` then runs inline: the stack that thread touched is
 what the query took, read from ``/proc/self/smaps``.
 
 The process may use :data:`MEMORY` more than it holds once loaded (writable memory, which
@@ -38,8 +38,8 @@ import time
 import traceback
 from typing import Any
 
-from treatykg import query, results
 from treatykg.errors import TreatykgError
+from treatykg.sparql import execute, guard, results
 
 MEMORY = 4 * 1024**3
 DATA = "@prefix ex: <http://example.org/> . ex:a ex:p 1 .\n"
@@ -93,8 +93,8 @@ def _run(text: str, store: Any) -> dict[str, Any]:
     before = _resident(bounds)
     started = time.perf_counter()
     try:
-        query.check(text)
-        rows = query.run(
+        guard.check(text)
+        rows = execute.run(
             text,
             store,
             source="q.rq",
@@ -111,14 +111,14 @@ def _run(text: str, store: Any) -> dict[str, Any]:
         "message": message,
         "seconds": time.perf_counter() - started,
         "stack": _resident(bounds) - before,
-        "budget": query.stack_bytes(len(text.encode("utf-8", "surrogatepass"))),
+        "budget": execute.stack_bytes(len(text.encode("utf-8", "surrogatepass"))),
     }
 
 
 def _validate(select: str) -> dict[str, Any]:
     from rdflib import Graph, Literal
 
-    from treatykg.validate import validate
+    from treatykg.validation.validate import validate
 
     shapes = SHAPES.replace("{select}", Literal(select).n3())
     started = time.perf_counter()
@@ -166,7 +166,7 @@ def _give_up(lock: threading.Lock, said: list[bool]) -> None:
 
 
 def main() -> None:
-    store = query.embedded_store()
+    store = execute.embedded_store()
     _limit_memory()
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
@@ -178,9 +178,9 @@ def main() -> None:
             timer.daemon = True
             timer.start()
         if "shacl" in request:
-            answer = query.on_query_stack(_validate, request["shacl"])
+            answer = execute.on_query_stack(_validate, request["shacl"])
         else:
-            answer = query.on_query_stack(_run, request["text"], store)
+            answer = execute.on_query_stack(_run, request["text"], store)
         if timer is not None:
             timer.cancel()
         _answer(answer, lock, said)

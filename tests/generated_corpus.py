@@ -9,8 +9,8 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from treatykg import serialize
-from treatykg.load import load, load_ontology
+from treatykg.rdf import serialize
+from treatykg.rdf.load import load, load_ontology
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "gen_corpus.py"
 

@@ -20,14 +20,15 @@ from rdflib import Graph, Literal
 from rdflib.namespace import SH, XSD
 from rdflib.term import Node
 
-from treatykg.shacl import _Shapes
+from treatykg.validation.engine.paths import sparql_path
+from treatykg.validation.engine.shapes import Shapes
 
 Key = tuple[str | None, ...]
 
 
 def result_keys(report: Graph, results: Iterable[Node] | None = None) -> Counter[Key]:
     """Every result of ``report`` (or the given result nodes) as a multiset of keys."""
-    paths = _Shapes(report)
+    paths = Shapes(report)
     nodes = list(report.objects(None, SH.result)) if results is None else list(results)
     keys: Counter[Key] = Counter()
     for result in nodes:
@@ -38,7 +39,7 @@ def result_keys(report: Graph, results: Iterable[Node] | None = None) -> Counter
         keys[
             (
                 _n3(focus),
-                None if path is None else paths.path(path),
+                None if path is None else sparql_path(paths, path),
                 _n3(value),
                 str(report.value(result, SH.sourceConstraintComponent)),
                 None if shape is None else shape.n3(),

@@ -5,8 +5,8 @@ A production is a way for a query to be deep: each level of it is a level of rec
 pyoxigraph's parser, its algebra tree, its optimiser, its evaluation or the freeing of its
 result. Chains are spelt as densely as the grammar allows (``!`` is one byte a level, a
 collection item 1.5 bytes), because the stack a query needs per byte of its text is what
-``treatykg.query`` sizes its thread by. Used by ``tests/test_deep_queries.py`` and its driver
-``tests/deep_driver.py``.
+``treatykg.sparql.execute`` sizes its thread by. Used by ``tests/sparql/test_deep_queries.py``
+and its driver ``tests/deep_driver.py``.
 
 ``afford`` is the deepest chain of the production that pyoxigraph answers in about a tenth of
 a second on the bundled data: pyoxigraph's optimiser takes time that grows as the cube or
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 #: Every query declares the empty prefix, so that ``:`` is a one-byte IRI.
 PROLOGUE = "PREFIX:<x:>"
-#: The largest query treatykg takes (treatykg.query.MAX_QUERY_BYTES).
+#: The largest query treatykg takes (treatykg.sparql.guard.MAX_QUERY_BYTES).
 CAP = 64 * 1024
 
 EXPR, PATH, GROUP, QUERY = "expression", "path", "group", "query"
@@ -43,7 +43,7 @@ class Production:
     context: str
     build: Callable[[str, int, Callable[[], str]], str]
     afford: int
-    #: Whether each level nests { }, ( ) or [ ] (capped at 100 levels by treatykg.query).
+    #: Whether each level nests { }, ( ) or [ ] (capped at 100 levels by treatykg.sparql.guard).
     brackets: bool = False
 
 

@@ -1,5 +1,11 @@
 """The namespaces treatykg uses, and one place that binds them.
 
+Every namespace a module needs is defined here, once. Our own vocabulary is
+:class:`TKG`, a closed :class:`~rdflib.namespace.DefinedNamespace`: a misspelt term
+(``TKG.bearerr``) raises instead of minting an IRI nobody declared, and
+``tests/test_namespaces.py`` checks it against ``ontology/`` both ways. Vocabularies rdflib
+defines (RDF, RDFS, OWL, SKOS, DCTERMS, SH, VOID, FOAF, XSD) come from ``rdflib.namespace``.
+
 rdflib binds 29 prefixes to every new graph by default (brick, csvw, ...), which then
 leak into JSON-LD and some Turtle output. treatykg graphs are created without them and
 get exactly :data:`PREFIXES` via :func:`bind_prefixes`, so output is stable and small.
@@ -11,17 +17,187 @@ import re
 from collections.abc import Mapping
 
 from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import NamespaceManager
+from rdflib.namespace import DefinedNamespace, NamespaceManager
 
 BASE = "https://w3id.org/treatykg/"
 
-TKG = Namespace(f"{BASE}def#")
+
+class TKG(DefinedNamespace):
+    """treatykg's vocabulary (``ontology/*.ttl``): classes, properties and SKOS concepts."""
+
+    _NS = Namespace(f"{BASE}def#")
+    _fail = True
+
+    # classes
+    Agent: URIRef  # agent
+    Article: URIRef  # article
+    Authorisation: URIRef  # authorisation to sign
+    BilateralTreaty: URIRef  # bilateral treaty
+    Claim: URIRef  # claim
+    Condition: URIRef  # condition
+    Conflict: URIRef  # armed conflict
+    DirectedObligation: URIRef  # directed obligation
+    EntryIntoForce: URIRef  # entry into force
+    Event: URIRef  # event
+    ExchangeOfInstruments: URIRef  # exchange of instruments of ratification
+    LanguageVersion: URIRef  # language version
+    LegalInstrument: URIRef  # legal instrument
+    Norm: URIRef  # norm
+    Office: URIRef  # office
+    OfficialAcknowledgement: URIRef  # official acknowledgement
+    Organisation: URIRef  # organisation
+    Person: URIRef  # person
+    Place: URIRef  # place
+    Preamble: URIRef  # preamble
+    Publication: URIRef  # publication
+    Quotation: URIRef  # quotation
+    Ratification: URIRef  # ratification
+    RatificationStep: URIRef  # ratification step
+    Signing: URIRef  # signing
+    Source: URIRef  # source
+    State: URIRef  # state
+    StateVisit: URIRef  # state visit
+    Statement: URIRef  # public statement
+    Tenure: URIRef  # tenure
+    Termination: URIRef  # termination
+    Treaty: URIRef  # treaty
+    TreatyDivision: URIRef  # treaty division
+    TroopDeployment: URIRef  # troop deployment
+    # properties
+    about: URIRef  # about
+    action: URIRef  # required action
+    actor: URIRef  # actor
+    articleCount: URIRef  # article count
+    assertedBy: URIRef  # asserted by
+    assertedOn: URIRef  # asserted on
+    attestedFrom: URIRef  # attested from
+    attestedUntil: URIRef  # attested until
+    bearer: URIRef  # bearer
+    beneficiary: URIRef  # beneficiary
+    cites: URIRef  # cites
+    claimProperty: URIRef  # claim property
+    claimSubject: URIRef  # claim subject
+    claimText: URIRef  # claim text
+    claimValue: URIRef  # claimed value
+    concerns: URIRef  # concerns
+    condition: URIRef  # condition
+    contentStatus: URIRef  # content status
+    context: URIRef  # context
+    date: URIRef  # date
+    deonticType: URIRef  # deontic type
+    derivedFrom: URIRef  # derived from
+    endDate: URIRef  # end date
+    expressedBy: URIRef  # expressed by
+    forParty: URIRef  # for party
+    holder: URIRef  # holder
+    indefiniteDuration: URIRef  # indefinite duration
+    invokes: URIRef  # invokes
+    isAuthentic: URIRef  # is authentic
+    legalBasis: URIRef  # legal basis
+    locatedIn: URIRef  # located in
+    lowerBound: URIRef  # lower bound
+    normType: URIRef  # norm type
+    notAfter: URIRef  # not after
+    notBefore: URIRef  # not before
+    numberingBasis: URIRef  # numbering basis
+    office: URIRef  # office
+    officeOf: URIRef  # office of
+    organisationKind: URIRef  # kind of organisation
+    partOf: URIRef  # part of
+    partOfEvent: URIRef  # part of event
+    participant: URIRef  # participant
+    party: URIRef  # party
+    personnelCount: URIRef  # personnel count
+    place: URIRef  # place
+    publishedText: URIRef  # published text
+    pursuantTo: URIRef  # pursuant to
+    qualifierEndDate: URIRef  # end date qualifier
+    qualifierPlace: URIRef  # place qualifier
+    qualifierStartDate: URIRef  # start date qualifier
+    rank: URIRef  # rank
+    rankReason: URIRef  # reason for rank
+    reciprocal: URIRef  # reciprocal
+    replacedBy: URIRef  # redirected to
+    replaces: URIRef  # replaces
+    signatory: URIRef  # signatory
+    speaker: URIRef  # speaker
+    startDate: URIRef  # start date
+    text: URIRef  # text
+    topic: URIRef  # topic
+    upperBound: URIRef  # upper bound
+    url: URIRef  # URL
+    wording: URIRef  # wording
+    # concepts
+    ConstitutiveRule: URIRef  # constitutive rule
+    ContentKnown: URIRef  # content known
+    ContentStatuses: URIRef  # content statuses
+    ContentUnknown: URIRef  # content unknown
+    DefenceCooperation: URIRef  # defence cooperation
+    DeprecatedRank: URIRef  # deprecated
+    DialogueAndSummits: URIRef  # dialogue and summit talks
+    DurationAndTermination: URIRef  # duration and termination
+    EconomicCooperation: URIRef  # trade, economic and investment cooperation
+    EmergencyCooperation: URIRef  # prevention and relief of emergencies
+    Encyclopedia: URIRef  # encyclopedia
+    EntryIntoForceAndRatification: URIRef  # ratification and entry into force
+    GovernmentBody: URIRef  # government body
+    IntelligenceService: URIRef  # intelligence service
+    InternationalOrder: URIRef  # international order and strategic stability
+    InternationalOrganisation: URIRef  # international organisation
+    InternationalOrganisationsCooperation: URIRef  # cooperation in international organisations
+    InterregionalCooperation: URIRef  # interregional and border cooperation
+    LawEnforcementAndInformationSecurity: URIRef  # law enforcement and information security
+    LegislativeChamber: URIRef  # legislative chamber
+    MutualMilitaryAssistance: URIRef  # mutual military assistance
+    NewsMedia: URIRef  # news media
+    NonHostility: URIRef  # non-hostility towards the other party
+    NormTypes: URIRef  # norm types
+    NormalRank: URIRef  # normal
+    NumberInferred: URIRef  # number inferred from order
+    NumberStated: URIRef  # number stated in a source
+    NumberingBases: URIRef  # numbering bases
+    Obligation: URIRef  # obligation
+    OrganisationKinds: URIRef  # kinds of organisation
+    ParliamentaryCommittee: URIRef  # parliamentary committee
+    PartyBody: URIRef  # party body
+    Permission: URIRef  # permission
+    PreferredRank: URIRef  # preferred
+    Prohibition: URIRef  # prohibition
+    Ranks: URIRef  # claim ranks
+    ResearchOrganisation: URIRef  # research or analysis publisher
+    Sanctions: URIRef  # unilateral coercive measures (sanctions)
+    ScienceAndTechnology: URIRef  # science and technology
+    SecurityConsultation: URIRef  # security consultations
+    SocialAndCulturalCooperation: URIRef  # social, cultural and environmental cooperation
+    StrategicPartnership: URIRef  # strategic partnership
+    Topics: URIRef  # treaty topics
+    TransnationalThreats: URIRef  # terrorism, organised crime and proliferation
+
+
 TKGSH = Namespace(f"{BASE}shapes#")
 ID = Namespace(f"{BASE}id/")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
 SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
 WD = Namespace("http://www.wikidata.org/entity/")
 WDT = Namespace("http://www.wikidata.org/prop/direct/")
+#: Wikidata's statement model (the RDF dump format): statements, values, qualifiers, references.
+P = Namespace("http://www.wikidata.org/prop/")
+PS = Namespace("http://www.wikidata.org/prop/statement/")
+PQ = Namespace("http://www.wikidata.org/prop/qualifier/")
+PR = Namespace("http://www.wikidata.org/prop/reference/")
+WIKIBASE = Namespace("http://wikiba.se/ontology#")
+#: Open namespaces for vocabularies whose rdflib DefinedNamespace lacks terms we use
+#: (DCAT 3's dcat:version) or that rdflib does not define.
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+SCHEMA = Namespace("https://schema.org/")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+#: The dataset's own IRIs: the corpus, its catalogue, publisher and Wikidata linkset.
+DATASET = URIRef(f"{BASE}dataset")
+ONTOLOGY = URIRef(f"{BASE}def")
+SHAPES = URIRef(f"{BASE}shapes")
 
 PREFIXES: dict[str, str] = {
     "tkg": str(TKG),

@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
 
+from treatykg.rdf import formats
+
 RESOURCE_NAMES = ("ontology", "shapes", "queries", "data")
 
-#: Suffixes that :mod:`treatykg.load` can parse; other files in data/ are ignored.
-DATA_SUFFIXES = (".ttl", ".trig", ".nt", ".nq", ".jsonld")
+#: Suffixes that :mod:`treatykg.rdf.load` can parse; other files in data/ are ignored.
+DATA_SUFFIXES: tuple[str, ...] = formats.readable_suffixes()
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 

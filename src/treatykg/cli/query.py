@@ -1,0 +1,148 @@
+"""``treatykg query``: run a bundled SPARQL query, or your own .rq file.
+
+The SPARQL modules are imported inside the functions that use them, not at the top, so that
+``treatykg --help`` does not import rdflib or pyoxigraph.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from treatykg.cli.common import PROG
+from treatykg.cli.options import add_remote_options
+from treatykg.errors import TreatykgError, UsageError
+
+if TYPE_CHECKING:
+    from treatykg.cli.common import Subcommands
+    from treatykg.sparql.remote import Endpoint
+
+NAME = "query"
+HELP = "run a bundled SPARQL query, or your own .rq file"
+
+EXIT_CODES = """\
+exit codes:
+  0  the query ran
+  2  usage or input error: unknown query (close matches are listed), SPARQL
+     syntax error (line and column), unknown parameter, a parameter that takes
+     an IRI given something else, refused SERVICE
+"""
+
+
+def add_parser(commands: Subcommands) -> None:
+    """Add ``query`` and its options to the ``COMMAND`` sub-parsers."""
+    parser = commands.add_parser(
+        NAME,
+        help=HELP,
+        description=(
+            "Run one of the bundled competency questions by name, or any .rq file, on an "
+            "in-memory store holding the bundled ontology and data (or a build's dump). "
+            "SERVICE is refused unless --allow-service is given: it makes the store fetch "
+            "from the network."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("name", nargs="?", metavar="NAME|FILE", help="query name or .rq file")
+    parser.add_argument("--list", action="store_true", help="list the bundled queries")
+    parser.add_argument(
+        "--format",
+        choices=("table", "csv", "tsv", "json", "turtle", "ntriples"),
+        default="table",
+        help="table (default; a graph prints as Turtle), csv, tsv, json (SPARQL JSON "
+        "results, or JSON-LD for a graph), turtle or ntriples (for CONSTRUCT/DESCRIBE)",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a parameter the query's header declares (repeatable); one declared as an "
+        "IRI takes a full IRI, e.g. https://w3id.org/treatykg/id/norm/csp-art-4",
+    )
+    parser.add_argument(
+        "--build", metavar="DIR", help="query a build's dump instead of the bundled sources"
+    )
+    parser.add_argument(
+        "--allow-service", action="store_true", help="let SERVICE reach the network"
+    )
+    parser.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="run on this SPARQL 1.1 endpoint (e.g. http://127.0.0.1:7878/query) instead",
+    )
+    parser.add_argument(
+        "--default-graph",
+        metavar="IRI",
+        help="with --endpoint: query this graph as the default graph (default-graph-uri), "
+        "e.g. the release graph treatykg load fills, https://w3id.org/treatykg/graph/release",
+    )
+    add_remote_options(parser, timeout=60.0)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """List the bundled queries, or run one with its parameters bound, locally or on
+    ``--endpoint``, and count the results on stderr."""
+    from treatykg.sparql import catalogue, execute, guard, results
+
+    if args.list:
+        for item in catalogue.bundled():
+            print(f"{item.name}\n    {item.title}: {item.question}", file=out)
+        return 0
+    if not args.name:
+        raise UsageError("name a query or a .rq file, or use --list")
+    chosen = catalogue.find(args.name)
+    values = {}
+    for pair in args.param:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param takes NAME=VALUE, got {pair!r}")
+        values[name.strip()] = value
+    text = catalogue.bind(chosen, values)
+    started = time.perf_counter()
+    # The table fits a terminal; to a file or a pipe, whole values on lines of any length.
+    width = shutil.get_terminal_size((100, 24)).columns if out.isatty() else None
+    if args.endpoint:
+        from treatykg.sparql import remote
+
+        endpoint = remote.Endpoint(
+            args.endpoint, args.timeout, args.user, args.auth, args.default_graph
+        )
+        answer = remote.run(endpoint, text, form=guard.form(text), result_format=args.format)
+        rows = results.write_remote(answer, args.format, out, width=width)
+        if rows == 0 and answer.kind == "select" and not args.default_graph:
+            _explain_no_rows(endpoint, err)
+    else:
+        guard.check(text, allow_service=args.allow_service)
+        store = execute.embedded_store(Path(args.build) if args.build else None)
+        rows = execute.run(
+            text,
+            store,
+            source=str(chosen.path or chosen.name),
+            then=lambda result: results.write(result, args.format, out, width=width),
+        )
+    seconds = time.perf_counter() - started
+    print(f"{rows:,} result{'' if rows == 1 else 's'} in {seconds:.2f} s", file=err)
+    return 0
+
+
+def _explain_no_rows(endpoint: Endpoint, err: TextIO) -> None:
+    """Say why a store answers nothing when it holds the release in a named graph."""
+    from treatykg.sparql import remote
+
+    try:
+        held = remote.holds_release(endpoint)
+    except TreatykgError:  # the store cannot say (no GRAPH support, refused): stay silent
+        return
+    if held:
+        print(
+            f"{PROG}: note: no rows, but the store holds the release in the named graph "
+            f"<{remote.DEFAULT_GRAPH}>, which its default graph does not include: add "
+            f"--default-graph {remote.DEFAULT_GRAPH}, or serve a union default graph "
+            "(oxigraph serve --union-default-graph)",
+            file=err,
+        )

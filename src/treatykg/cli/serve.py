@@ -1,0 +1,165 @@
+"""``treatykg serve``: serve a build as linked data, with a read-only SPARQL endpoint.
+
+The building and serving modules are imported inside :func:`run`, not at the top, so that
+``treatykg --help`` does not import rdflib, pyoxigraph, starlette or uvicorn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from treatykg.cli.common import PROG, positive_float, positive_int, print_error
+from treatykg.errors import UsageError
+
+if TYPE_CHECKING:
+    from treatykg.cli.common import Subcommands
+
+NAME = "serve"
+HELP = "serve a build as linked data, with a read-only SPARQL endpoint"
+
+EXIT_CODES = """\
+exit codes:
+  0  stopped by Ctrl-C or SIGTERM
+  1  the bundled data does not conform (only when there was no build to serve)
+  2  usage or input error: not a build directory, address in use or not available
+"""
+
+
+def add_parser(commands: Subcommands) -> None:
+    """Add ``serve`` and its options (the endpoint's limits and admission) to the
+    ``COMMAND`` sub-parsers."""
+    parser = commands.add_parser(
+        NAME,
+        help=HELP,
+        description=(
+            "Serve a build at its IRIs' own paths: every resource IRI answers 303 See Other "
+            "to its HTML, Turtle, JSON-LD or N-Triples document, chosen by the Accept header; "
+            "/sparql is a read-only SPARQL 1.1 endpoint (no SERVICE, timeout and result cap); "
+            "/.well-known/void describes the dataset. Listens on 127.0.0.1 unless told "
+            "otherwise. Without --build, serves ./dist if it is a build, else builds the "
+            "bundled data into a temporary directory first."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--build", metavar="DIR", help="build directory to serve (default: dist)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="query worker processes, each with its own copy of the store (default: 2)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="stop a SPARQL query after this long and answer 503 (default: 10)",
+    )
+    parser.add_argument(
+        "--max-result-size",
+        type=positive_float,
+        default=16.0,
+        metavar="MIB",
+        help="refuse (422) a query result larger than this, in MiB (default: 16)",
+    )
+    parser.add_argument(
+        "--max-request-size",
+        type=positive_float,
+        default=128.0,
+        metavar="KIB",
+        help="refuse (413) a request body larger than this, in KiB (default: 128)",
+    )
+    parser.add_argument(
+        "--query-cache",
+        type=float,
+        default=32.0,
+        metavar="MIB",
+        help="keep recent query answers, up to this many MiB, and answer repeats from memory "
+        "(exact: the data never changes while serving); the bundled queries are answered at "
+        "start-up, within the same budget; 0 turns both off (default: 32)",
+    )
+    parser.add_argument(
+        "--per-client",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="queries one client (one address) may run at once; its others wait (default: 1)",
+    )
+    parser.add_argument(
+        "--long-after",
+        type=positive_float,
+        default=0.1,
+        metavar="SECONDS",
+        help="a query running longer is long: long queries may hold every worker but one, and "
+        "one that finds them taken yields its worker when another query waits (default: 0.1)",
+    )
+    parser.add_argument(
+        "--penalty",
+        type=positive_float,
+        default=30.0,
+        metavar="SECONDS",
+        help="a client whose query ran out of time or yielded may, for this long (doubling "
+        "with each repeat, up to 10 minutes), only run one query in a free long-query lane; "
+        "otherwise it is answered 429 (default: 30)",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="do not log one line per request"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Serve ``--build``, else ./dist, else a build of the bundled data made for the purpose,
+    until Ctrl-C or SIGTERM."""
+    from treatykg.publish.build import InvalidDataError, build
+    from treatykg.web import serve
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
+    if not serve.is_loopback(args.host):
+        print(
+            f"{PROG}: warning: listening on {args.host}, reachable from other machines; "
+            "treatykg serve has no TLS and no authentication (put a reverse proxy in front)",
+            file=err,
+        )
+    with tempfile.TemporaryDirectory(prefix="treatykg-serve-") as scratch:
+        if args.build is not None:
+            folder = Path(args.build)
+        elif (Path("dist") / "manifest.json").is_file():
+            folder = Path("dist")
+        else:
+            folder = Path(scratch) / "dist"
+            print(f"{PROG}: no build in ./dist; building the bundled data first", file=err)
+            try:
+                build(folder)
+            except InvalidDataError as invalid:
+                out.write(invalid.report.to_text())
+                print_error(invalid, err)
+                return invalid.exit_code
+        settings = serve.Settings(
+            build=folder,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            timeout=args.timeout,
+            max_result_bytes=int(args.max_result_size * 1024 * 1024),
+            max_body_bytes=int(args.max_request_size * 1024),
+            cache_bytes=max(0, int(args.query_cache * 1024 * 1024)),
+            per_client=args.per_client,
+            long_after=args.long_after,
+            penalty=args.penalty,
+            access_log=not args.quiet,
+        )
+        serve.run(settings, announce=lambda line: print(f"{PROG}: {line}", file=out, flush=True))
+    return 0

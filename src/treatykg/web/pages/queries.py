@@ -1,0 +1,215 @@
+"""The views of the SPARQL pages: the bundled queries, each with a form that runs it on the
+endpoint, and the endpoint's own page, a form with the results of the query as a table.
+
+The forms offer the formats of :mod:`treatykg.rdf.formats` that suit the query's form: the
+SPARQL results formats for SELECT and ASK, the documents' RDF formats for CONSTRUCT and
+DESCRIBE. Only the menu's order and the name of the HTML table are this page's own.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import URIRef
+from rdflib.namespace import RDF, XSD
+
+from treatykg.errors import TreatykgError
+from treatykg.namespaces import qname
+from treatykg.rdf.formats import BY_KEY, DOCUMENT_FORMATS, Format
+from treatykg.sparql import guard
+from treatykg.sparql.catalogue import Query
+from treatykg.web import urls
+from treatykg.web.pages.links import Links, Value, external
+
+#: Result rows shown in the HTML table of the endpoint; the other formats give every row.
+MAX_RESULT_ROWS = 1000
+
+#: Names the menu gives formats where the format table's label would not do.
+_MENU_LABELS = {"html": "HTML table"}
+
+#: A menu: each option's ``format`` value, with what the menu shows.
+Menu = tuple[tuple[str, str], ...]
+
+
+def _parameter(fmt: Format) -> str:
+    """The ``format`` value that asks the endpoint for ``fmt``: our key where the endpoint
+    takes it (``turtle``, ``csv``), else the first name it takes (``json``, ``xml``)."""
+    return fmt.key if fmt.key in fmt.names else fmt.names[0]
+
+
+def _menu(formats: Sequence[Format]) -> Menu:
+    return tuple((_parameter(f), _MENU_LABELS.get(f.key, f.label)) for f in formats)
+
+
+#: ``format`` values of the query forms for SELECT and ASK, with what the menu shows: the
+#: HTML table first, then the SPARQL results formats, the most used first.
+RESULT_FORMATS: Menu = _menu(
+    [BY_KEY[key] for key in ("html", "sparql-json", "csv", "tsv", "sparql-xml")]
+)
+#: ``format`` values of the query forms for CONSTRUCT and DESCRIBE: a document's RDF formats.
+GRAPH_FORMATS: Menu = _menu([f for f in DOCUMENT_FORMATS if f.kind != "page"])
+
+#: The query the endpoint's form starts with.
+_STARTER_QUERY = """PREFIX tkg: <https://w3id.org/treatykg/def#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+
+SELECT ?treaty ?name WHERE {
+  ?treaty a/rdfs:subClassOf* tkg:Treaty ;
+          rdfs:label ?name .
+  FILTER(lang(?name) = "en")
+}
+ORDER BY ?treaty
+"""
+
+#: Groups of format options, each with its heading ("" for none).
+FormatGroups = list[tuple[str, list[tuple[str, str]]]]
+
+
+@dataclass(slots=True)
+class QueryView:
+    #: The element id of the query's section.
+    id: str
+    name: str
+    title: str
+    question: str
+    parameters: str
+    columns: str
+    text: str
+    #: Lines of the text area.
+    rows: int
+    formats: FormatGroups
+    #: Why the endpoint refuses the query as it stands, if it does.
+    refused: str | None
+
+
+@dataclass(slots=True)
+class QueriesView:
+    queries: list[QueryView]
+    #: Where the forms send the queries, or None without an endpoint.
+    action: str | None
+
+
+@dataclass(slots=True)
+class ResultsView:
+    query: str | None
+    text: str
+    error: str | None
+    action: str
+    formats: FormatGroups
+    queries_href: str
+    boolean: bool | None = None
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Value | None]] = field(default_factory=list)
+    total: int = 0
+    more: int = 0
+    #: The whole result as CSV, when the table shows only part of it.
+    csv_href: str | None = None
+
+
+def format_groups(form: str | None) -> FormatGroups:
+    """The format options for a query of ``form``, or for any query (``None``)."""
+    if form in ("construct", "describe"):
+        return [("", list(GRAPH_FORMATS))]
+    if form in ("select", "ask"):
+        return [("", list(RESULT_FORMATS))]
+    return [
+        ("SELECT and ASK", list(RESULT_FORMATS)),
+        ("CONSTRUCT and DESCRIBE", list(GRAPH_FORMATS)),
+    ]
+
+
+def queries_view(links: Links, doc: str, queries: Sequence[Query]) -> QueriesView:
+    """The queries page at ``doc``: each query with a form for its own form's formats, and
+    why the endpoint would refuse it, if it would."""
+    views = []
+    for item in queries:
+        try:
+            form: str | None = guard.form(item.text)
+        except TreatykgError:
+            form = "select"
+        try:
+            guard.check(item.text)
+            refused = None
+        except TreatykgError as error:
+            refused = str(error)
+        views.append(
+            QueryView(
+                id="q-" + re.sub(r"[^A-Za-z0-9_-]+", "-", item.name),
+                name=item.name,
+                title=item.title or item.name,
+                question=item.question,
+                parameters="" if item.parameters.lower() == "none" else item.parameters,
+                columns=item.columns,
+                text=item.text,
+                rows=min(max(item.text.count("\n") + 2, 4), 30),
+                formats=format_groups(form),
+                refused=refused,
+            )
+        )
+    return QueriesView(views, links.endpoint_href(doc))
+
+
+def results_view(
+    links: Links, query: str | None, results: Mapping[str, Any] | None, error: str | None
+) -> ResultsView:
+    """The endpoint's page: the form, then the results (SPARQL 1.1 JSON results, parsed, with
+    ``total``, the count of all rows, when only a page's worth is sent) or the error."""
+    doc = links.endpoint_doc
+    view = ResultsView(
+        query=query,
+        text=query if query is not None else _STARTER_QUERY,
+        error=error,
+        action=links.endpoint_href(doc) or posixpath.basename(doc),
+        formats=format_groups(None),
+        queries_href=urls.relative(doc, "/queries.html"),
+    )
+    if results is None or error is not None:
+        return view
+    if "boolean" in results:
+        view.boolean = bool(results["boolean"])
+        return view
+    columns = list(results.get("head", {}).get("vars", []))
+    bindings = results.get("results", {}).get("bindings", [])[:MAX_RESULT_ROWS]
+    total = int(results.get("total", len(bindings)))
+    view.columns = columns
+    view.total = total
+    view.more = max(total - len(bindings), 0)
+    view.rows = [[_binding(links, doc, row.get(name)) for name in columns] for row in bindings]
+    if view.more and query is not None:
+        whole = urllib.parse.urlencode({"query": query, "format": "csv"})
+        view.csv_href = f"{view.action}?{whole}"
+    return view
+
+
+def _binding(links: Links, doc: str, term: Mapping[str, Any] | None) -> Value | None:
+    """One cell of a SPARQL JSON result: our IRIs link to their pages."""
+    if term is None:
+        return None
+    kind = term.get("type")
+    value = str(term.get("value", ""))
+    if kind == "uri":
+        if urls.path_of(value) is not None:
+            return Value(links.short(URIRef(value)), href=links.href(doc, value), code=True)
+        return Value(value, href=external(value), external=True, code=True)
+    if kind in ("literal", "typed-literal"):
+        lang = term.get("xml:lang")
+        datatype = term.get("datatype")
+        if lang:
+            tag: str | None = "@" + lang
+        elif datatype and datatype not in (str(XSD.string), str(RDF.langString)):
+            tag = qname(datatype)
+        else:
+            tag = None
+        return Value(value, lang=lang or None, tag=tag)
+    if kind == "bnode":
+        return Value("_:" + value, code=True)
+    if kind == "triple":
+        parts = term.get("value", {})
+        inner = [_binding(links, doc, parts.get(k)) for k in ("subject", "predicate", "object")]
+        return Value("<< " + " ".join(v.text for v in inner if v) + " >>", code=True)
+    return Value(value)

@@ -1,0 +1,255 @@
+"""Rendering: the Jinja2 environment, the navigation and footer every page shares, and
+:class:`Pages`, which renders each page of the site from its view.
+
+Every page is a template in ``templates/`` rendered with ``autoescape=True``: labels,
+literals and paths come from data anyone can edit (or from a URL anyone can type), so
+nothing reaches the page unescaped. The one exception is the JSON-LD block, which
+:func:`~.schema_org.script_json` escapes for its ``<script>`` element itself.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import rdflib
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from rdflib import URIRef
+from rdflib.namespace import DCTERMS, OWL
+
+from treatykg.namespaces import DCAT
+from treatykg.sparql.catalogue import Query
+from treatykg.web import urls
+from treatykg.web.pages.graph_index import GraphIndex
+from treatykg.web.pages.home import home_view
+from treatykg.web.pages.links import Alternate, Links, SiteLinks, Value, external
+from treatykg.web.pages.ontology import ontology_view
+from treatykg.web.pages.queries import queries_view, results_view
+from treatykg.web.pages.resource import alternates, resource_view
+from treatykg.web.pages.schema_org import SchemaOrg, script_json
+from treatykg.web.pages.shapes import shapes_view
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_TEMPLATES = Path(__file__).parent / "templates"
+
+#: Paths longer than this get no "did you mean" suggestions on the 404 page.
+_MAX_GUESSED_PATH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Footer:
+    """What the footer of every page says: the licence, the rights, the release."""
+
+    licence: Value | None
+    rights: Value | None
+    version: Value | None
+    #: Where the page links for the dataset description (relative, so per page).
+    dataset: str | None = None
+
+
+@dataclass(slots=True)
+class NotFoundView:
+    path: str
+    suggestions: list[Value]
+    links: SiteLinks
+
+
+def _context(view: DataclassInstance) -> dict[str, Any]:
+    """A view's fields as template variables."""
+    return {f.name: getattr(view, f.name) for f in fields(view)}
+
+
+class Pages:
+    """Renders every HTML page of the site from one graph.
+
+    ``graph`` is everything the site describes: ``treatykg.ttl`` + ``void.ttl`` +
+    ``validation-report.ttl`` of a build, merged. ``queries`` are listed on the queries page;
+    ``endpoint`` is where the SPARQL endpoint is, relative to the site root (``"sparql"``) or
+    as an absolute URL, or None for a static site without one. ``shapes`` is the build's
+    ``shapes.ttl``, for the shapes page.
+    """
+
+    def __init__(
+        self,
+        graph: rdflib.Graph,
+        *,
+        queries: Sequence[Query] = (),
+        endpoint: str | None = "sparql",
+        shapes: rdflib.Graph | None = None,
+    ) -> None:
+        self._queries = tuple(sorted(queries, key=lambda query: query.name))
+        self._shapes = shapes
+        self._index = GraphIndex(graph)
+        self._links = Links(self._index, endpoint)
+        self._schema = SchemaOrg(self._index)
+        self._env = Environment(
+            loader=FileSystemLoader(str(_TEMPLATES)),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,  # templates ship with the package; no stat() per page
+        )
+        self._footer = self._footer_view()
+
+    # --- the interface ----------------------------------------------------------------------
+
+    def resource_iris(self) -> list[str]:
+        """Every IRI that has a resource page (sorted): the IRIs under the site's namespace that
+        are a subject or an object in the graph, except those whose document is another page
+        (the root, ``def``, ``shapes``) or a download file."""
+        return sorted(self._index.pages)
+
+    def resource(self, iri: str) -> str:
+        """The page of ``iri``, at ``urls.document(urls.path_of(iri), "html")``.
+
+        Hash IRIs and the root land on the page that holds them (``def#Treaty`` on the
+        ontology page). Raises :class:`KeyError` for an IRI the graph does not mention, so
+        that a server answers 404 (with :meth:`not_found`) instead of an empty page.
+        """
+        path = urls.path_of(iri)
+        if path is None:
+            raise KeyError(iri)
+        special = {"/": self.index, "/def": self.ontology, "/shapes": self.shapes}
+        if path in special:
+            return special[path]()
+        base = iri.split("#", 1)[0]
+        if base not in self._index.pages:
+            raise KeyError(iri)
+        node = URIRef(base)
+        doc = urls.document(path, "html")
+        view = resource_view(self._links, doc, node)
+        return self._render(
+            "resource.html",
+            doc,
+            view.heading.text,
+            _context(view),
+            alternates=alternates(doc, path),
+            jsonld=script_json(self._schema.embedding(node)),
+        )
+
+    def index(self) -> str:
+        """``/index.html``: the treaty with its articles, obligations and timeline, and the
+        downloads."""
+        doc = "/index.html"
+        view = home_view(self._links, doc)
+        dataset = self._index.dataset
+        title = view.dataset_title.text if view.dataset_title else "treatykg"
+        jsonld = script_json(self._schema.embedding(dataset)) if dataset is not None else None
+        return self._render("index.html", doc, title, _context(view), jsonld=jsonld)
+
+    def ontology(self) -> str:
+        """``/def.html``: the vocabulary, each term with the element id of its local name."""
+        doc = "/def.html"
+        view = ontology_view(self._links, doc)
+        title = view.heading.text if view.heading else "treatykg ontology"
+        return self._render(
+            "ontology.html",
+            doc,
+            title,
+            _context(view),
+            alternates=self._links.file_alternates(doc, ("ontology.ttl", "ontology.jsonld")),
+        )
+
+    def shapes(self) -> str:
+        """``/shapes.html``: the SHACL shapes with their targets, messages and severities."""
+        doc = "/shapes.html"
+        view = shapes_view(self._links, doc, self._shapes)
+        return self._render(
+            "shapes.html",
+            doc,
+            "SHACL shapes",
+            _context(view),
+            alternates=self._links.file_alternates(doc, ("shapes.ttl", "shapes.jsonld")),
+        )
+
+    def queries(self) -> str:
+        """``/queries.html``: every bundled query, with a form that runs it on the endpoint."""
+        doc = "/queries.html"
+        view = queries_view(self._links, doc, self._queries)
+        return self._render("queries.html", doc, "Queries", _context(view))
+
+    def results(
+        self, query: str | None, results: Mapping[str, Any] | None, error: str | None
+    ) -> str:
+        """The page at ``/sparql`` for browsers: the query in a form, then its results (SPARQL
+        1.1 JSON results, parsed) or the error; the form alone when there is no query."""
+        view = results_view(self._links, query, results, error)
+        title = "SPARQL query results" if query is not None else "SPARQL endpoint"
+        return self._render("results.html", self._links.endpoint_doc, title, _context(view))
+
+    def not_found(self, path: str) -> str:
+        """A friendly 404 page for ``path`` (shown escaped), with links that work from it."""
+        doc = path if path.startswith("/") else "/" + path
+        wanted = doc.removesuffix(".html")
+        close = []
+        if len(wanted) <= _MAX_GUESSED_PATH:  # difflib is quadratic: no guesses for huge paths
+            known = sorted(urls.path_of(iri) or "" for iri in self._index.pages)
+            close = difflib.get_close_matches(wanted, known, n=5, cutoff=0.75)
+        view = NotFoundView(
+            path=path,
+            suggestions=[self._links.link(doc, URIRef(urls.iri_of(found))) for found in close],
+            links=self._links.site_links(doc),
+        )
+        return self._render("not_found.html", doc, "Not found", _context(view))
+
+    # --- rendering --------------------------------------------------------------------------
+
+    def _render(
+        self,
+        template: str,
+        doc: str,
+        title: str,
+        context: Mapping[str, Any],
+        *,
+        alternates: Sequence[Alternate] = (),
+        jsonld: Markup | None = None,
+    ) -> str:
+        return self._env.get_template(template).render(
+            title=title,
+            nav=self._nav(doc),
+            footer=replace(self._footer, dataset=self._links.dataset_href(doc)),
+            alternates=alternates,
+            jsonld=jsonld,
+            **context,
+        )
+
+    def _nav(self, doc: str) -> list[Value]:
+        """The site's navigation, as links from ``doc``."""
+        nav = [
+            Value("Home", href=urls.relative(doc, "/index.html")),
+            Value("Ontology", href=urls.relative(doc, "/def.html")),
+            Value("Shapes", href=urls.relative(doc, "/shapes.html")),
+            Value("Queries", href=urls.relative(doc, "/queries.html")),
+        ]
+        endpoint = self._links.endpoint_href(doc)
+        if endpoint is not None:
+            nav.append(Value("SPARQL", href=endpoint))
+        dataset = self._links.dataset_href(doc)
+        if dataset is not None:
+            nav.append(Value("Dataset", href=dataset))
+        nav.append(Value("Downloads", href=urls.relative(doc, "/index.html") + "#downloads"))
+        return nav
+
+    def _footer_view(self) -> Footer:
+        ix, links = self._index, self._links
+        dataset = ix.dataset
+        licence = ix.value(dataset, DCTERMS.license)
+        licence_value = None
+        if isinstance(licence, URIRef):
+            label = ix.label(licence)
+            licence_value = Value(
+                label[0] if label else str(licence), href=external(str(licence)), external=True
+            )
+        return Footer(
+            licence=licence_value,
+            rights=links.text(dataset, DCTERMS.rights),
+            version=links.text(dataset, DCAT.version) or links.text(dataset, OWL.versionInfo),
+        )

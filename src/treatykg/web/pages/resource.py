@@ -1,0 +1,230 @@
+"""The view of one resource's page: its names, its properties, what links to it, the claims
+about it with their ranks, its sources, and (for an article, a norm or a treaty) the norms,
+obligations and treaty it is part of.
+
+Labels, the type, sources and the description have sections of their own; every other
+property is a row of the property table. Lists longer than :data:`~.links.MAX_LISTED` are
+cut with a link to the query that lists them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rdflib import URIRef
+from rdflib.namespace import DCTERMS, RDF
+from rdflib.term import Node
+
+from treatykg.namespaces import TKG
+from treatykg.rdf.formats import DOCUMENT_FORMATS
+from treatykg.web import urls
+from treatykg.web.pages.graph_index import LABELS
+from treatykg.web.pages.links import Alternate, Links, Listing, Value, external, literal
+from treatykg.web.pages.treaty import (
+    NormView,
+    ObligationView,
+    TreatyView,
+    has_articles,
+    norm_views,
+    obligation_views,
+    treaty_view,
+)
+
+#: Statements a resource page shows in sections of their own, not in the property table.
+_SECTIONED = frozenset({RDF.type, DCTERMS.source, DCTERMS.description, *LABELS})
+#: The other documents of a resource a page links to, in the order they are offered: every
+#: document format but the page's own.
+_ALTERNATES = tuple(f for f in DOCUMENT_FORMATS if f.kind != "page")
+
+_RANKS: dict[Node, str] = {
+    TKG.PreferredRank: "preferred",
+    TKG.NormalRank: "normal",
+    TKG.DeprecatedRank: "deprecated",
+}
+_RANK_ORDER = {"preferred": 0, "normal": 1, "deprecated": 2, "": 3}
+_QUALIFIERS: tuple[tuple[URIRef, str], ...] = (
+    (TKG.qualifierStartDate, "from"),
+    (TKG.qualifierEndDate, "until"),
+    (TKG.qualifierPlace, "at"),
+)
+
+
+@dataclass(slots=True)
+class NameView:
+    property: Value
+    value: Value
+
+
+@dataclass(slots=True)
+class PropertyView:
+    property: Value
+    values: Listing[Value]
+
+
+@dataclass(slots=True)
+class IncomingView:
+    subject: Value
+    property: Value
+
+
+@dataclass(slots=True)
+class SourceView:
+    link: Value
+    title: Value | None
+    publishers: list[Value]
+    issued: Value | None
+    language: Value | None
+    url: Value | None
+    citation: Value | None
+
+
+@dataclass(slots=True)
+class ClaimView:
+    link: Value
+    property: Value | None
+    value: Value
+    asserted_by: list[Value]
+    asserted_on: Value | None
+    #: "preferred", "normal", "deprecated" or "" (unranked).
+    rank: str
+    reason: Value | None
+    texts: list[Value]
+    qualifiers: list[tuple[str, Value]]
+    sources: list[Value]
+
+
+@dataclass(slots=True)
+class ResourceView:
+    iri: str
+    heading: Value
+    types: list[Value]
+    names: list[NameView]
+    descriptions: list[Value]
+    properties: list[PropertyView]
+    incoming: Listing[IncomingView]
+    sources: list[SourceView]
+    claims: list[ClaimView]
+    norms: list[NormView]
+    obligations: list[ObligationView]
+    treaty: TreatyView | None
+
+
+def alternates(doc: str, path: str) -> list[Alternate]:
+    """The resource's documents in the other formats, for ``<link rel=alternate>``."""
+    return [
+        Alternate(f.media_type, urls.relative(doc, urls.document(path, f.extension)), f.label)
+        for f in _ALTERNATES
+    ]
+
+
+def resource_view(links: Links, doc: str, node: URIRef) -> ResourceView:
+    """The page of ``node`` at ``doc``."""
+    ix = links.index
+    props = ix.out.get(node, {})
+    names = [
+        NameView(property=links.term_link(doc, predicate), value=literal(value))
+        for predicate in LABELS
+        for value in ix.literals(node, predicate)
+    ]
+    names.sort(key=lambda n: (n.value.lang or "", n.property.text, n.value.text))
+    properties = [
+        PropertyView(
+            property=links.term_link(doc, predicate),
+            values=links.cut(links.links(doc, props[predicate]), doc, node, predicate),
+        )
+        for predicate in sorted(props, key=lambda p: (links.name(p).casefold(), str(p)))
+        if predicate not in _SECTIONED
+    ]
+    incoming = [
+        IncomingView(subject=links.link(doc, s), property=links.term_link(doc, p))
+        for p, s in ix.incoming.get(node, ())
+        if p != TKG.claimSubject
+    ]
+    incoming.sort(
+        key=lambda r: (r.property.text.casefold(), r.subject.text.casefold(), r.subject.href or "")
+    )
+    label = ix.label(node)
+    return ResourceView(
+        iri=str(node),
+        heading=Value(label[0], lang=label[1] or None)
+        if label is not None
+        else Value(links.short(node)),
+        types=links.links(doc, props.get(RDF.type, ())),
+        names=names,
+        descriptions=[literal(v) for v in ix.literals(node, DCTERMS.description)],
+        properties=properties,
+        incoming=links.cut(incoming, doc, node, None),
+        sources=_sources(links, doc, props.get(DCTERMS.source, ())),
+        claims=_claims(links, doc, node),
+        norms=norm_views(links, doc, ix.subjects(TKG.expressedBy, node)),
+        obligations=obligation_views(links, doc, ix.subjects(TKG.derivedFrom, node)),
+        treaty=treaty_view(links, doc, node) if has_articles(links, node) else None,
+    )
+
+
+def _sources(links: Links, doc: str, sources: Iterable[Node]) -> list[SourceView]:
+    ix = links.index
+    views = []
+    for source in sources:
+        url = ix.value(source, TKG.url)
+        views.append(
+            SourceView(
+                link=links.link(doc, source),
+                title=links.text(source, DCTERMS.title),
+                publishers=links.links(doc, ix.values(source, DCTERMS.publisher)),
+                issued=links.text(source, DCTERMS.issued),
+                language=links.text(source, DCTERMS.language),
+                url=Value(str(url), href=external(str(url)), external=True)
+                if isinstance(url, URIRef)
+                else None,
+                citation=links.text(source, DCTERMS.bibliographicCitation),
+            )
+        )
+    views.sort(key=lambda v: (v.link.text.casefold(), v.link.href or ""))
+    return views
+
+
+def _claims(links: Links, doc: str, node: Node) -> list[ClaimView]:
+    ix = links.index
+    views = []
+    for claim in ix.subjects(TKG.claimSubject, node):
+        rank = ix.value(claim, TKG.rank)
+        prop = ix.value(claim, TKG.claimProperty)
+        views.append(
+            ClaimView(
+                link=links.link(doc, claim),
+                property=links.term_link(doc, prop) if prop is not None else None,
+                value=_claimed(links, doc, claim),
+                asserted_by=links.links(doc, ix.values(claim, TKG.assertedBy)),
+                asserted_on=links.text(claim, TKG.assertedOn),
+                rank=_RANKS.get(rank, "") if rank is not None else "",
+                reason=links.text(claim, TKG.rankReason),
+                texts=[literal(t) for t in ix.literals(claim, TKG.claimText)],
+                qualifiers=[
+                    (name, links.link(doc, qualifier))
+                    for predicate, name in _QUALIFIERS
+                    for qualifier in ix.values(claim, predicate)
+                ],
+                sources=links.links(doc, ix.values(claim, DCTERMS.source)),
+            )
+        )
+    views.sort(key=lambda v: (_RANK_ORDER[v.rank], v.link.text.casefold(), v.link.href or ""))
+    return views
+
+
+def _claimed(links: Links, doc: str, claim: Node) -> Value:
+    """The value a claim gives: a term, or the bounds of a range."""
+    ix = links.index
+    value = ix.value(claim, TKG.claimValue)
+    if value is not None:
+        return links.link(doc, value)
+    low = ix.value(claim, TKG.lowerBound)
+    high = ix.value(claim, TKG.upperBound)
+    if low is not None and high is not None:
+        return Value(f"between {low} and {high}")
+    if low is not None:
+        return Value(f"at least {low}")
+    if high is not None:
+        return Value(f"at most {high}")
+    return Value("(no value)")

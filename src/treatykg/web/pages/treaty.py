@@ -1,0 +1,316 @@
+"""The view of a treaty: its names, dates, signings, language versions, articles, norms and
+directed obligations, as the home page and the treaty's own page show it.
+
+These are walks over the :class:`~.graph_index.GraphIndex`, not the bundled queries
+(``queries/articles.rq``, ``obligations.rq``, ``signatories.rq``) that ask similar questions:
+the queries need English labels, offices and exact types, while a page shows every part,
+obligation and signatory of any treaty, labelled or not, sub-classes counted (the package's
+docstring lists the differences).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from treatykg.namespaces import ELI, TKG
+from treatykg.rdf.terms import term_key
+from treatykg.web.pages.graph_index import lang_rank
+from treatykg.web.pages.links import Links, Value, literal, local_name
+
+#: The dates and facts of a treaty, in the order shown, with their names.
+_FACTS: tuple[tuple[URIRef, str], ...] = (
+    (ELI.date_document, "signed"),
+    (ELI.first_date_entry_in_force, "in force from"),
+    (ELI.date_no_longer_in_force, "no longer in force from"),
+    (TKG.indefiniteDuration, "of indefinite duration"),
+    (TKG.articleCount, "number of articles"),
+)
+
+
+@dataclass(slots=True)
+class ConditionView:
+    link: Value
+    wording: list[Value]
+
+
+@dataclass(slots=True)
+class ObligationView:
+    link: Value
+    article: Value | None
+    order: tuple[int, str]
+    bearers: list[Value]
+    beneficiaries: list[Value]
+    type: list[Value]
+    action: Value | None
+    conditions: list[ConditionView]
+    legal_basis: list[Value]
+
+
+@dataclass(slots=True)
+class NormView:
+    link: Value
+    type: list[Value]
+    reciprocal: Value | None
+    action: Value | None
+    conditions: list[ConditionView]
+    legal_basis: list[Value]
+    wording: list[Value]
+    obligations: list[ObligationView]
+
+
+@dataclass(slots=True)
+class SignatoryView:
+    person: Value
+    offices: list[Value]
+
+
+@dataclass(slots=True)
+class SigningView:
+    link: Value
+    date: Value | None
+    places: list[Value]
+    signatories: list[SignatoryView]
+    #: Whether claims give the signing more than one date.
+    contested: bool
+
+
+@dataclass(slots=True)
+class VersionView:
+    link: Value
+    language: list[str]
+    titles: list[Value]
+    authentic: Value | None
+
+
+@dataclass(slots=True)
+class DivisionView:
+    number: str
+    link: Value
+    summary: Value | None
+    status: Value | None
+    #: False when the content is stated to be unknown.
+    known: bool
+    basis: list[Value]
+    norms: list[Value]
+
+
+@dataclass(slots=True)
+class TreatyView:
+    link: Value
+    names: list[Value]
+    description: Value | None
+    parties: list[Value]
+    dates: list[tuple[str, Value]]
+    signings: list[SigningView]
+    versions: list[VersionView]
+    replaces: list[Value]
+    cites: list[Value]
+    divisions: list[DivisionView]
+    article_count: int
+    norms: list[NormView]
+    obligations: list[ObligationView]
+
+
+def article_order(number: Node | None) -> tuple[int, str]:
+    """Sort key of an article number: numeric when it is one ("2" before "10")."""
+    text = str(number) if number is not None else ""
+    match = re.match(r"\d+", text)
+    return (int(match.group()) if match else 1 << 30, text)
+
+
+def treaties(links: Links) -> list[Node]:
+    """The treaties that have articles, sorted."""
+    ix = links.index
+    return [t for t in ix.instances(TKG.Treaty) if has_articles(links, t)]
+
+
+def has_articles(links: Links, node: Node) -> bool:
+    """Whether ``node`` has a part that is an article: such a node gets the treaty view."""
+    ix = links.index
+    return any(ix.is_a(part, TKG.Article) for part in ix.subjects(ELI.is_part_of, node))
+
+
+def treaty_view(links: Links, doc: str, treaty: Node) -> TreatyView:
+    """The treaty as ``doc`` shows it: the preamble and other parts first, then the articles
+    by number, with the norms they state and the obligations derived from those."""
+    ix = links.index
+    names = [
+        literal(v)
+        for predicate in (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
+        for v in ix.literals(treaty, predicate)
+    ]
+    names.sort(key=lambda v: (lang_rank(v.lang), v.lang or "", v.text))
+    parts = ix.subjects(ELI.is_part_of, treaty)
+    articles = sorted(
+        (p for p in parts if ix.is_a(p, TKG.Article)),
+        key=lambda a: (article_order(ix.value(a, ELI.number)), term_key(a)),
+    )
+    others = sorted((p for p in parts if not ix.is_a(p, TKG.Article)), key=term_key)
+    norms = [n for a in articles for n in ix.subjects(TKG.expressedBy, a)]
+    obligations = [o for n in norms for o in ix.subjects(TKG.derivedFrom, n)]
+    dates = []
+    for predicate, name in _FACTS:
+        value = links.text(treaty, predicate)
+        if value is not None:
+            dates.append((name, value))
+    return TreatyView(
+        link=links.link(doc, treaty),
+        names=names,
+        description=links.text(treaty, DCTERMS.description),
+        parties=links.links(doc, ix.values(treaty, TKG.party)),
+        dates=dates,
+        signings=_signings(links, doc, treaty),
+        versions=[
+            VersionView(
+                link=links.link(doc, version),
+                language=[local_name(str(code)) for code in ix.values(version, ELI.language)],
+                titles=[literal(t) for t in ix.literals(version, ELI.title)],
+                authentic=links.text(version, TKG.isAuthentic),
+            )
+            for version in sorted(ix.subjects(ELI.realizes, treaty), key=term_key)
+        ],
+        replaces=links.links(doc, ix.values(treaty, TKG.replaces)),
+        cites=links.links(doc, ix.values(treaty, TKG.cites)),
+        divisions=[_division(links, doc, d) for d in others]
+        + [_division(links, doc, a) for a in articles],
+        article_count=len(articles),
+        norms=norm_views(links, doc, norms),
+        obligations=obligation_views(links, doc, obligations),
+    )
+
+
+def _signings(links: Links, doc: str, treaty: Node) -> list[SigningView]:
+    ix = links.index
+    signings = []
+    for event in ix.subjects(TKG.concerns, treaty):
+        if not ix.is_a(event, TKG.Signing):
+            continue
+        date = ix.value(event, TKG.date)
+        signatories = [
+            SignatoryView(
+                person=links.link(doc, person),
+                offices=_offices(links, doc, person, str(date) if date else None),
+            )
+            for person in ix.values(event, TKG.signatory)
+        ]
+        signatories.sort(key=lambda s: s.person.text.casefold())
+        dated = {
+            str(ix.value(c, TKG.claimValue))
+            for c in ix.subjects(TKG.claimSubject, event)
+            if ix.value(c, TKG.claimProperty) == TKG.date
+        }
+        signings.append(
+            SigningView(
+                link=links.link(doc, event),
+                date=literal(date) if isinstance(date, Literal) else None,
+                places=links.links(doc, ix.values(event, TKG.place)),
+                signatories=signatories,
+                contested=len(dated) > 1,
+            )
+        )
+    signings.sort(key=lambda s: (s.date.text if s.date else "", s.link.href or ""))
+    return signings
+
+
+def _offices(links: Links, doc: str, person: Node, date: str | None) -> list[Value]:
+    """Offices ``person`` held on ``date`` by a tenure whose attested (or stated) bounds
+    include it."""
+    ix = links.index
+    offices = []
+    for tenure in ix.subjects(TKG.holder, person):
+        start = ix.value(tenure, TKG.startDate) or ix.value(tenure, TKG.attestedFrom)
+        end = ix.value(tenure, TKG.endDate) or ix.value(tenure, TKG.attestedUntil)
+        if date is not None and start is not None and str(start) > date:
+            continue
+        if date is not None and end is not None and str(end) < date:
+            continue
+        offices.extend(ix.values(tenure, TKG.office))
+    return links.links(doc, set(offices))
+
+
+def _division(links: Links, doc: str, part: Node) -> DivisionView:
+    ix = links.index
+    status = ix.value(part, TKG.contentStatus)
+    number = str(ix.value(part, ELI.number) or "")
+    if number:
+        text = f"Article {number}"
+    else:
+        kinds = ix.values(part, RDF.type)
+        text = links.name(kinds[0]).capitalize() if kinds else links.name(part)
+    return DivisionView(
+        number=number,
+        link=Value(text, href=links.href(doc, str(part)), title=links.name(part)),
+        summary=links.text(part, DCTERMS.description),
+        status=links.link(doc, status) if status is not None else None,
+        known=status != TKG.ContentUnknown,
+        basis=links.links(doc, ix.values(part, TKG.numberingBasis)),
+        norms=links.links(doc, ix.subjects(TKG.expressedBy, part)),
+    )
+
+
+def norm_views(links: Links, doc: str, norms: Iterable[Node]) -> list[NormView]:
+    """The norms (as an article states them), each with the obligations derived from it."""
+    ix = links.index
+    return [
+        NormView(
+            link=links.link(doc, norm),
+            type=links.links(doc, ix.values(norm, TKG.normType)),
+            reciprocal=links.text(norm, TKG.reciprocal),
+            action=links.text(norm, TKG.action),
+            conditions=_conditions(links, doc, norm),
+            legal_basis=links.links(doc, ix.values(norm, TKG.legalBasis)),
+            wording=[literal(w) for w in ix.literals(norm, TKG.wording)],
+            obligations=obligation_views(links, doc, ix.subjects(TKG.derivedFrom, norm)),
+        )
+        for norm in sorted(norms, key=term_key)
+    ]
+
+
+def _conditions(links: Links, doc: str, node: Node) -> list[ConditionView]:
+    ix = links.index
+    return [
+        ConditionView(
+            link=links.link(doc, condition),
+            wording=[
+                literal(w)
+                for w in ix.literals(condition, TKG.wording)
+                if (w.language or "en") == "en"
+            ],
+        )
+        for condition in ix.values(node, TKG.condition)
+    ]
+
+
+def obligation_views(links: Links, doc: str, obligations: Iterable[Node]) -> list[ObligationView]:
+    """Directed obligations, by article number, then bearers."""
+    ix = links.index
+    views = []
+    for obligation in obligations:
+        norm = ix.value(obligation, TKG.derivedFrom)
+        article = ix.value(norm, TKG.expressedBy) if norm is not None else None
+        number = ix.value(article, ELI.number) if article is not None else None
+        if article is not None and number is not None:
+            article_link: Value | None = Value(f"Art. {number}", href=links.href(doc, str(article)))
+        else:
+            article_link = links.link(doc, article) if article is not None else None
+        views.append(
+            ObligationView(
+                link=links.link(doc, obligation),
+                article=article_link,
+                order=article_order(number),
+                bearers=links.links(doc, ix.values(obligation, TKG.bearer)),
+                beneficiaries=links.links(doc, ix.values(obligation, TKG.beneficiary)),
+                type=links.links(doc, ix.values(obligation, TKG.deonticType)),
+                action=links.text(obligation, TKG.action),
+                conditions=_conditions(links, doc, obligation),
+                legal_basis=links.links(doc, ix.values(obligation, TKG.legalBasis)),
+            )
+        )
+    views.sort(key=lambda v: (v.order, [b.text for b in v.bearers], v.link.href or ""))
+    return views

@@ -1,0 +1,364 @@
+"""``treatykg serve``: a build, served at its IRIs' own paths, as linked data.
+
+The server stands in for ``https://w3id.org/treatykg/`` once w3id redirects there, so the
+rules are the ones the permanent IRIs promise (W3C "Cool URIs for the Semantic Web"):
+
+* a **resource IRI** (``/id/state/prk``) names a thing, not a document, so it answers
+  ``303 See Other`` to a document chosen by ``Accept``: HTML for browsers, Turtle, JSON-LD or
+  N-Triples for machines (:mod:`treatykg.web.negotiate`), always with ``Vary: Accept``. The
+  ``Location`` is relative (``prk.ttl``), so it is right behind any proxy or sub-path and
+  cannot be steered by a forged ``Host`` header;
+* a **document** (``/id/state/prk.ttl``) answers 200 in its own format, with an ``ETag``;
+* the build's files (dumps, ``context.jsonld`` with CORS, ``void.ttl``) are served at the
+  ``dcat:downloadURL`` that ``void.ttl`` gives them, and ``/.well-known/void`` is the VoID,
+  which here also names the SPARQL endpoint (``void:sparqlEndpoint`` and a
+  ``dcat:DataService``): only a running server knows that it has one;
+* ``/sparql`` is the read-only SPARQL endpoint (:mod:`treatykg.web.endpoint`);
+* anything else is a 404 in the format the client asked for.
+
+Only exact paths listed in the build are served: no path is ever joined to a directory, so
+``..`` or its encodings cannot reach a file outside the build. Pages carry a
+``Content-Security-Policy`` that forbids scripts outright, as a second line of defence
+behind the templates' escaping. Starlette routes the requests and uvicorn serves them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import ipaddress
+import logging
+import posixpath
+import re
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, VOID
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from treatykg.errors import UsageError
+from treatykg.namespaces import BASE, DATASET, DCAT, new_graph
+from treatykg.rdf import serialize
+from treatykg.rdf.formats import DOCUMENT_FORMATS, by_key
+from treatykg.rdf.load import parse_file
+from treatykg.web import urls
+from treatykg.web.documents import MEDIA_TYPES, Document, Documents
+from treatykg.web.endpoint import SparqlService
+from treatykg.web.negotiate import BadAccept, choose
+from treatykg.web.pages import MAX_RESULT_ROWS
+
+log = logging.getLogger("treatykg.web.serve")
+
+#: What a resource IRI can be negotiated to: media type -> document suffix, in the server's
+#: order of preference (:data:`~treatykg.rdf.formats.DOCUMENT_FORMATS`, as :data:`urls.SUFFIXES`).
+OFFERED: dict[str, str] = {f.media_type: f.extension for f in DOCUMENT_FORMATS}
+
+#: Pages run no script at all; styles are inline; forms may only go back to this site.
+HTML_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+_HTML = by_key("html").media_type
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How ``treatykg serve`` runs; the defaults are safe for a laptop."""
+
+    build: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    timeout: float = 10.0
+    max_result_bytes: int = 16 * 1024 * 1024
+    max_body_bytes: int = 128 * 1024
+    cache_bytes: int = 32 * 1024 * 1024
+    per_client: int = 1
+    long_after: float = 0.1
+    penalty: float = 30.0
+    access_log: bool = True
+
+
+def create_app(settings: Settings, documents: Documents | None = None) -> Starlette:
+    """The ASGI application: linked-data documents and pages, and the SPARQL endpoint."""
+    documents = documents or Documents(settings.build)
+    dump = settings.build / "treatykg.nt"
+    if not dump.is_file():
+        dump = settings.build / "treatykg.ttl"
+    service = SparqlService(
+        dump,
+        workers=settings.workers,
+        timeout=settings.timeout,
+        max_result_bytes=settings.max_result_bytes,
+        max_body_bytes=settings.max_body_bytes,
+        cache_bytes=settings.cache_bytes,
+        per_client=settings.per_client,
+        grace=settings.long_after,
+        penalty=settings.penalty,
+        html=lambda query, results, error: documents.pages.results(query, results, error),
+        html_rows=MAX_RESULT_ROWS,
+    )
+    handler = _Handler(documents)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await asyncio.to_thread(service.start)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(service.close)
+
+    routes = [
+        Route(
+            "/sparql",
+            service.handle,
+            methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"],
+        ),
+        Route("/{path:path}", handler.handle, methods=["GET", "HEAD"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.documents = documents
+    app.state.service = service
+    return app
+
+
+class _Handler:
+    """Every path but ``/sparql``: resources, documents, pages and build files."""
+
+    def __init__(self, documents: Documents) -> None:
+        self.documents = documents
+        self.files: dict[str, tuple[Path, str]] = {}
+        for name in documents.file_names:
+            path = documents.file(name)
+            assert path is not None
+            media = MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream")
+            self.files[f"/{name}"] = (path, media)
+        self._file_cache: dict[str, Document] = {
+            "/.well-known/void": Document(served_void(documents), MEDIA_TYPES[".ttl"])
+        }
+        self._etags: dict[int, str] = {}
+
+    async def handle(self, request: Request) -> Response:
+        raw = request.scope.get("raw_path") or request.url.path.encode()
+        try:
+            if _BAD_ESCAPE.search(raw):
+                raise ValueError("a % that starts no escape")
+            path = _decode(raw.split(b"?", 1)[0])
+        except ValueError as error:
+            return _plain(400, f"malformed percent-encoding in the path: {error}")
+        if path in ("/", "/index.html"):
+            return self._send(request, self.documents.page("index"))
+        if path in ("/queries", "/queries.html"):
+            return self._send(request, self.documents.page("queries"))
+        if path in self.files or path == "/.well-known/void":
+            return self._send(request, self._file(path), cors=path == "/context.jsonld")
+        stem, dot, suffix = path.rpartition(".")
+        moved = self.documents.successors.get(path) or (
+            dot and suffix in urls.SUFFIXES and self.documents.successors.get(stem)
+        )
+        if moved:
+            return self._moved(
+                path, moved, suffix if dot and path not in self.documents.resources else None
+            )
+        if path in self.documents.resources:
+            return self._see_other(request, path)
+        if dot and suffix in urls.SUFFIXES and stem in self.documents.resources:
+            return self._send(request, self.documents.document(stem, suffix))
+        return self._not_found(request, path, suffix if dot else None)
+
+    def _moved(self, path: str, successor: str, suffix: str | None) -> Response:
+        """A retired identifier (``tkg:replacedBy``) redirects for good to its successor,
+        as a document to the same format of the successor's document."""
+        target = urls.document(successor, suffix) if suffix else successor
+        location = urls.relative(path, target)
+        return Response(
+            f"Moved Permanently: {location}\n",
+            status_code=301,
+            media_type="text/plain",
+            headers={"Location": location, "Cache-Control": "max-age=86400"},
+        )
+
+    def _see_other(self, request: Request, path: str) -> Response:
+        try:
+            media_type = choose(request.headers.get("accept"), list(OFFERED))
+        except BadAccept as error:
+            return _plain(400, f"malformed Accept header: {error}", vary=True)
+        if media_type is None:
+            offered = ", ".join(OFFERED)
+            return _plain(406, f"not acceptable; this resource is offered as {offered}", vary=True)
+        suffix = OFFERED[media_type]
+        location = f"{posixpath.basename(path)}.{suffix}"
+        return Response(
+            f"See Other: {location}\n",
+            status_code=303,
+            media_type="text/plain",
+            headers={"Location": location, "Vary": "Accept", "Cache-Control": "max-age=300"},
+        )
+
+    def _not_found(self, request: Request, path: str, suffix: str | None) -> Response:
+        if suffix not in urls.SUFFIXES:
+            try:
+                media_type = choose(request.headers.get("accept"), list(OFFERED))
+            except BadAccept as error:
+                return _plain(400, f"malformed Accept header: {error}", vary=True)
+            suffix = OFFERED.get(media_type or "", "html")
+            stem = path
+        else:
+            stem = path.rpartition(".")[0]
+        document = self.documents.not_found(stem, suffix)
+        return self._send(request, document, status=404)
+
+    def _file(self, path: str) -> Document:
+        document = self._file_cache.get(path)
+        if document is None:
+            file, media_type = self.files[path]
+            document = Document(file.read_bytes(), media_type)
+            self._file_cache[path] = document
+        return document
+
+    def _send(
+        self, request: Request, document: Document | None, *, status: int = 200, cors: bool = False
+    ) -> Response:
+        assert document is not None
+        headers = {"X-Content-Type-Options": "nosniff"}
+        if document.media_type.startswith(_HTML):
+            headers["Content-Security-Policy"] = HTML_POLICY
+        if cors:
+            headers["Access-Control-Allow-Origin"] = "*"
+        if status == 200:
+            etag = self._etag(document)
+            headers["ETag"] = etag
+            headers["Cache-Control"] = "public, max-age=300"
+            if etag in _etags(request.headers.get("if-none-match")):
+                return Response(status_code=304, headers=headers)
+        body = b"" if request.method == "HEAD" else document.body
+        response = Response(
+            body, status_code=status, media_type=document.media_type, headers=headers
+        )
+        if request.method == "HEAD":
+            response.headers["Content-Length"] = str(len(document.body))
+        return response
+
+    def _etag(self, document: Document) -> str:
+        key = id(document.body)
+        etag = self._etags.get(key)
+        if etag is None:
+            etag = '"' + hashlib.sha256(document.body).hexdigest()[:32] + '"'
+            self._etags[key] = etag
+        return etag
+
+
+#: The SPARQL endpoint's IRI under the namespace, as a server at its root answers it.
+ENDPOINT = f"{BASE}sparql"
+
+
+def served_void(documents: Documents) -> bytes:
+    """The build's VoID/DCAT description plus the endpoint this server runs: the dataset's
+    ``void:sparqlEndpoint``, and a ``dcat:DataService`` that serves it (DCAT 3), conforming to
+    the SPARQL 1.1 Protocol. The build's ``void.ttl`` stays as built (its checksum is in the
+    manifest); only ``/.well-known/void`` says what this server adds."""
+    graph = new_graph()
+    for quad in parse_file(documents.build / "void.ttl", "void.ttl"):
+        graph.add(quad[:3])
+    # The service is named by its endpoint IRI, which dereferences to its SPARQL Service
+    # Description: one IRI for the thing a client can call and read about.
+    endpoint = service = URIRef(ENDPOINT)
+    graph.add((DATASET, VOID.sparqlEndpoint, endpoint))
+    graph.add((service, RDF.type, DCAT.DataService))
+    graph.add((service, DCTERMS.title, Literal("treatykg SPARQL endpoint (read-only)", lang="en")))
+    graph.add((service, DCAT.endpointURL, endpoint))
+    graph.add((service, DCAT.endpointDescription, endpoint))
+    graph.add((service, DCAT.servesDataset, DATASET))
+    graph.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    for licence in graph.objects(DATASET, DCTERMS.license):
+        graph.add((service, DCTERMS.license, licence))
+    return serialize.turtle(graph)
+
+
+def _decode(raw: bytes) -> str:
+    """The path, percent-decoded as UTF-8; invalid UTF-8 or a NUL is an error, not a guess."""
+    decoded = unquote_to_bytes(raw).decode("utf-8")  # raises UnicodeDecodeError (a ValueError)
+    if "\x00" in decoded:
+        raise ValueError("a NUL byte")
+    return decoded
+
+
+def _etags(header: str | None) -> set[str]:
+    if not header:
+        return set()
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
+
+
+def _plain(status: int, message: str, *, vary: bool = False) -> Response:
+    headers = {"X-Content-Type-Options": "nosniff"}
+    if vary:
+        headers["Vary"] = "Accept"
+    return Response(message + "\n", status_code=status, media_type="text/plain", headers=headers)
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket, or a one-line UsageError (port taken, bad address)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(1024)
+    except OSError as error:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is only reachable from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def run(settings: Settings, announce: Callable[[str], Any] = print) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM), then stop the query workers."""
+    # Imported here, to keep the start-up fast where no server runs: create_app serves
+    # tests and other ASGI hosts without uvicorn.
+    import uvicorn
+
+    sock = listen(settings.host, settings.port)  # fail fast: port taken, bad address
+    documents = Documents(settings.build)
+    app = create_app(settings, documents)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    announce(f"serving {settings.build} at http://{shown}:{port}/ (SPARQL: /sparql); Ctrl-C stops")
+    config = uvicorn.Config(
+        app,
+        log_level="info",
+        access_log=settings.access_log,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+
+
+__all__ = ["Settings", "create_app", "is_loopback", "listen", "run"]
