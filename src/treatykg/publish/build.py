@@ -48,6 +48,8 @@ from treatykg.rdf.load import PathLike, Paths, load_ontology, load_quads, load_s
 from treatykg.rdf.terms import TermConverter
 from treatykg.validation.report import Report
 from treatykg.validation.validate import validate_quads
+from treatykg.web.documents import Documents
+from treatykg.web.site import write_into
 
 Progress = Callable[[str], None]
 
@@ -193,10 +195,6 @@ def build(
         with stage("write"):
             (staging / atomic.MARKER).write_bytes(release.manifest(sources.written))
         if site:
-            # The static site is the web stage's; only a build with --site reaches for it.
-            from treatykg.web.documents import Documents
-            from treatykg.web.site import write_into
-
             with stage("site"):
                 (staging / "site").mkdir()
                 write_into(Documents(staging, endpoint=None), staging / "site")

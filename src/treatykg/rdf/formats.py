@@ -197,7 +197,6 @@ BY_KEY: dict[str, Format] = {f.key: f for f in FORMATS}
 #: The format of each suffix. ``.tsv`` is the SPARQL TSV results format and every other
 #: tab-separated table treatykg writes (SSSOM, Mix'n'match): they share one media type.
 BY_SUFFIX: dict[str, Format] = {f.suffix: f for f in FORMATS}
-BY_MEDIA_TYPE: dict[str, Format] = {f.media_type: f for f in FORMATS}
 
 
 def by_key(key: str) -> Format:

@@ -115,7 +115,7 @@ class TermConverter:
     def to_oxigraph(self, term: Node) -> tuple[Any, str]:
         """The pyoxigraph term for the rdflib term ``term``, and its N-Triples form."""
         if isinstance(term, Literal):  # never cached: rdflib equates "a"@EN and "a"@en
-            literal = oxigraph_literal(term)
+            literal = _oxigraph_literal(term)
             return literal, str(literal)
         key = (type(term), str(term))
         found = self._oxigraph.get(key)
@@ -130,7 +130,7 @@ class TermConverter:
         return found
 
 
-def oxigraph_literal(term: Literal) -> ox.Literal:
+def _oxigraph_literal(term: Literal) -> ox.Literal:
     """The pyoxigraph literal for an rdflib literal, lexical form kept."""
     if term.language:
         return ox.Literal(str(term), language=term.language)
@@ -169,14 +169,6 @@ def ntriples_key(term: str) -> tuple[int, str, str, str]:
 
 
 # --- terms written as N-Triples text ------------------------------------------------------
-
-
-def is_iri(term: str) -> bool:
-    return term.startswith("<")
-
-
-def is_literal(term: str) -> bool:
-    return term.startswith('"')
 
 
 def iri_of(term: str) -> str:
@@ -218,11 +210,6 @@ def _unescape(body: str) -> str:
         return _SIMPLE.get(match.group(3), match.group(0))
 
     return _ESCAPE.sub(replace, body)
-
-
-def iri_term(iri: str) -> str:
-    """``<http://x>``: the N-Triples form of an IRI (no escaping: IRIs cannot need it)."""
-    return f"<{iri}>"
 
 
 def literal_term(lexical: str, language: str = "", datatype: str = "") -> str:
