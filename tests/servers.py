@@ -40,11 +40,14 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def treatykg_server(build: Path, *options: str, log: Path | None = None) -> Iterator[str]:
+def treatykg_server(
+    build: Path, *options: str, log: Path | None = None, env: dict[str, str] | None = None
+) -> Iterator[str]:
     """Run ``treatykg serve --build BUILD --port 0`` and yield its base URL (no trailing /).
 
     With ``log``, the server's stderr goes there (and its access log beside it), and a
-    traceback in it fails the test once the server has stopped."""
+    traceback in it fails the test once the server has stopped. ``env`` adds to the server's
+    environment (a benchmark's ``PYTHONPATH``, to serve another checkout's code)."""
     exe = Path(sys.executable).with_name("treatykg")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "treatykg.cli"]
     stderr = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
@@ -52,7 +55,7 @@ def treatykg_server(build: Path, *options: str, log: Path | None = None) -> Iter
         [*command, "serve", "--build", str(build), "--port", "0", *options],
         stdout=subprocess.PIPE,
         stderr=stderr,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     try:
         assert process.stdout is not None

@@ -18,6 +18,7 @@ kept in ``$TREATYKG_ARTIFACTS`` (or pytest's temporary directory) for a human to
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import re
@@ -28,6 +29,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from PIL import Image
 from rdflib import Graph, URIRef
 from selenium import webdriver
 from selenium.common.exceptions import ElementClickInterceptedException
@@ -150,7 +152,12 @@ class Walk:
         """The absolute URLs that the elements matching ``selector`` link to, in page order
         (read in one round trip: one WebDriver call per link takes seconds on the index)."""
         return self.driver.execute_script(
-            "return Array.from(document.querySelectorAll(arguments[0]), e => e.href)", selector
+            # an SVG <a> (a picture's link) has an SVGAnimatedString as its href
+            "return Array.from(document.querySelectorAll(arguments[0]), e =>"
+            " typeof e.href === 'string' ? e.href"
+            " : new URL(e.getAttribute('href') ||"
+            " e.getAttributeNS('http://www.w3.org/1999/xlink', 'href'), document.baseURI).href)",
+            selector,
         )
 
     def links(self) -> list[tuple[str, WebElement]]:
@@ -469,3 +476,123 @@ def _strings(value: object) -> list[str]:
     if isinstance(value, list):
         return [s for item in value for s in _strings(item)]
     return []
+
+
+# --- the pictures ----------------------------------------------------------------------------
+
+DEPLOYMENT = "/id/event/dprk-troop-deployment-to-russia"
+#: The pages the issue asks screenshots of, with the pictures each must show.
+PICTURED = {
+    "/index.html": ("timeline",),
+    f"{ARTICLE_4}.html": ("obligations", "neighbourhood"),
+    f"{DEPLOYMENT}.html": ("neighbourhood",),
+}
+#: The smallest text a picture may show, in CSS pixels, before its frame scrolls instead.
+SMALLEST_TEXT = 10.5
+
+#: Per picture: its box, its frame's box, how big its text is on screen, and the page's width.
+MEASURE = """
+const out = [];
+for (const svg of document.querySelectorAll('figure.picture svg')) {
+  const r = svg.getBoundingClientRect(), f = svg.parentElement.getBoundingClientRect();
+  const scale = r.width / svg.viewBox.baseVal.width;
+  const sizes = Array.from(svg.querySelectorAll('text'), t =>
+    parseFloat(t.getAttribute('font-size') || svg.getAttribute('font-size')) * scale);
+  out.push({id: svg.id, width: r.width, height: r.height, frameRight: f.right,
+            smallest: Math.min(...sizes), texts: sizes.length});
+}
+return [out, window.innerWidth, document.documentElement.scrollWidth];
+"""
+
+
+def _visible_png(driver: WebDriver, element_id: str) -> bytes:
+    """A screenshot of the part of the element that its frame shows (a picture wider than a
+    phone scrolls inside its frame: WebDriver's own element screenshot misses it then)."""
+    x, y, width, height = driver.execute_script(
+        "const e = document.getElementById(arguments[0]), r = e.getBoundingClientRect(),"
+        " f = e.parentElement.getBoundingClientRect();"
+        "const left = Math.max(r.left, f.left), right = Math.min(r.right, f.right);"
+        "return [left, r.top + window.scrollY, right - left, r.height]",
+        element_id,
+    )
+    clip = {"x": x, "y": y, "width": width, "height": height, "scale": 1}
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
+    )
+    return base64.b64decode(shot["data"])
+
+
+def _ink(png: bytes) -> tuple[float, int]:
+    """The share of pixels of a screenshot that are not near-white, and how many distinct
+    grey levels it has: a drawn picture has ink and more than a few levels."""
+    image = Image.open(io.BytesIO(png)).convert("L")
+    histogram = image.histogram()
+    total = sum(histogram)
+    return sum(histogram[:200]) / total, sum(1 for count in histogram if count)
+
+
+@pytest.mark.parametrize(("width", "mobile"), [(1280, False), (390, True)])
+def test_the_pictures_are_drawn_readable_and_fit_the_screen(
+    driver: WebDriver, server: str, artifacts: Path, width: int, mobile: bool
+) -> None:
+    """Each picture at a desktop and at a phone width: visible with ink in it, its text at
+    least :data:`SMALLEST_TEXT` px on screen, and the page never wider than the screen (a
+    picture too wide for a phone scrolls inside its frame)."""
+    metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": mobile}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        walk = Walk(driver, server, artifacts, f"pictures-{width}")
+        for page, kinds in PICTURED.items():
+            driver.get(server + page)
+            walk.screenshot(page.strip("/").replace("/", "-"))
+            shown, inner, scroll = driver.execute_script(MEASURE)
+            assert inner == width and scroll <= inner, (page, inner, scroll)
+            assert sorted(p["id"] for p in shown) == sorted(f"pic-{kind}" for kind in kinds), page
+            for picture in shown:
+                where = (page, picture["id"], width)
+                assert picture["width"] > 200 and picture["height"] > 60, (where, picture)
+                assert picture["frameRight"] <= inner + 0.5, (where, picture)
+                assert picture["texts"] > 3 and picture["smallest"] >= SMALLEST_TEXT, (
+                    where,
+                    picture,
+                )
+                ink, levels = _ink(_visible_png(driver, picture["id"]))
+                assert 0.01 < ink < 0.9 and levels > 10, (where, ink, levels)
+    finally:
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": PHONE_WIDTH, "height": PHONE_HEIGHT, "deviceScaleFactor": 1, "mobile": True},
+        )
+
+
+def test_a_reader_clicks_through_the_pictures(
+    driver: WebDriver, server: str, artifacts: Path
+) -> None:
+    """The timeline's row of the troop deployment leads to its page; there the
+    neighbourhood's box of the acknowledgement that followed leads on; on Article 4 the
+    obligations picture leads to an obligation."""
+    walk = Walk(driver, server, artifacts, "picture-links")
+    driver.get(server + "/index.html")
+    row = driver.find_element(By.CSS_SELECTOR, f"#pic-timeline a[href$='{DEPLOYMENT[1:]}.html']")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", row)
+    row.click()
+    WebDriverWait(driver, WAIT).until(
+        lambda d: urlparse(d.current_url).path == DEPLOYMENT + ".html"
+    )
+    walk.screenshot("deployment")
+    boxes = walk.hrefs("#pic-neighbourhood a")
+    assert boxes and all(href.startswith(server + "/") for href in boxes), boxes
+    driver.get(server + f"{ARTICLE_4}.html")
+    targets = {urlparse(href).path for href in walk.hrefs("#pic-obligations a")}
+    assert {f"{path}.html" for path in OBLIGATIONS_4} <= targets, targets
+    # an arrow is a thin line: click it as the browser's own event, not at a point
+    anchor = driver.find_element(
+        By.CSS_SELECTOR, f"#pic-obligations a[*|href$='{OBLIGATIONS_4[0].rsplit('/', 1)[1]}.html']"
+    )
+    driver.execute_script(
+        "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true}))",
+        anchor,
+    )
+    WebDriverWait(driver, WAIT).until(
+        lambda d: urlparse(d.current_url).path == OBLIGATIONS_4[0] + ".html"
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, TextIO
 
-from treatykg.cli.common import PROG, print_error
+from treatykg.cli.common import PROG, print_error, warn_without_graphviz
 from treatykg.cli.options import (
     add_engine_option,
     add_source_options,
@@ -78,6 +78,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"{PROG}: {stage}…", file=err, flush=True)
 
     show_progress = not args.quiet and err.isatty()
+    if args.site:
+        warn_without_graphviz(err)
     try:
         result = build(
             args.out,

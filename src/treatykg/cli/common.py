@@ -8,6 +8,7 @@ error line; keeping them here keeps them the same for every command.
 from __future__ import annotations
 
 import argparse
+import shutil
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
@@ -62,6 +63,20 @@ def print_report(
             file=err,
         )
     return 0 if report.conforms else 1
+
+
+def warn_without_graphviz(err: TextIO) -> None:
+    """Say once, before pages are made, that their graph pictures will be missing: pages are
+    still written (each says where its picture would be), so this is a warning, not an error."""
+    from treatykg.web.pages.pictures.graphviz import COMMAND  # start-up: pages import Jinja2
+
+    if shutil.which(COMMAND) is None:
+        print(
+            f"{PROG}: warning: Graphviz ({COMMAND}) is not installed, so the pages will lack "
+            "their obligations, neighbourhood and vocabulary pictures; install it (Debian: "
+            "apt install graphviz)",
+            file=err,
+        )
 
 
 def positive_int(text: str) -> int:

@@ -11,7 +11,13 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from treatykg.cli.common import PROG, positive_float, positive_int, print_error
+from treatykg.cli.common import (
+    PROG,
+    positive_float,
+    positive_int,
+    print_error,
+    warn_without_graphviz,
+)
 from treatykg.errors import UsageError
 
 if TYPE_CHECKING:
@@ -133,6 +139,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "treatykg serve has no TLS and no authentication (put a reverse proxy in front)",
             file=err,
         )
+    warn_without_graphviz(err)
     with tempfile.TemporaryDirectory(prefix="treatykg-serve-") as scratch:
         if args.build is not None:
             folder = Path(args.build)

@@ -10,6 +10,8 @@ import argparse
 import time
 from typing import TYPE_CHECKING, TextIO
 
+from treatykg.cli.common import warn_without_graphviz
+
 if TYPE_CHECKING:
     from treatykg.cli.common import Subcommands
 
@@ -52,6 +54,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Write the site and print one summary line on stderr."""
     from treatykg.web.site import write_site
 
+    warn_without_graphviz(err)
     started = time.perf_counter()
     result = write_site(args.build, args.out, site_url=args.site_url)
     if not args.quiet:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["graph", "dataset", "results", "page", "table", "text", "json"]
+Kind = Literal["graph", "dataset", "results", "page", "picture", "table", "text", "json"]
 
 #: W3C's IRIs for formats (https://www.w3.org/ns/formats/), used by SPARQL service descriptions.
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
@@ -38,7 +38,8 @@ class Format:
     suffix: str
     #: The media type, without parameters.
     media_type: str
-    #: graph (triples), dataset (quads), results (SPARQL SELECT/ASK), page, table, text, json.
+    #: graph (triples), dataset (quads), results (SPARQL SELECT/ASK), page, picture, table,
+    #: text, json.
     kind: Kind
     #: Served with ``; charset=utf-8`` (text formats whose media type has no fixed encoding).
     charset: bool = False
@@ -190,6 +191,7 @@ FORMATS: tuple[Format, ...] = (
         names=("tsv",),
     ),
     Format("json", "JSON", ".json", "application/json", "json", eu_file_type="JSON"),
+    Format("svg", "SVG", ".svg", "image/svg+xml", "picture"),
     Format("quickstatements", "QuickStatements", ".qs", "text/plain", "text", charset=True),
 )
 

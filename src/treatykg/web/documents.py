@@ -36,7 +36,7 @@ from rdflib.term import Node
 from treatykg.errors import InputError
 from treatykg.namespaces import ELI, TKG, new_graph
 from treatykg.rdf import serialize
-from treatykg.rdf.formats import FORMATS
+from treatykg.rdf.formats import FORMATS, by_key
 from treatykg.rdf.load import parse_file
 from treatykg.web import urls
 
@@ -58,6 +58,9 @@ MEDIA_TYPES: dict[str, str] = {f.suffix: f.content_type for f in FORMATS}
 
 #: Paths with a document of their own that is a whole build file, not a description.
 WHOLE_FILE_DOCUMENTS: dict[str, str] = {"/def": "ontology", "/shapes": "shapes"}
+
+#: The media type of a picture file (``/id/treaty/x.obligations.svg``).
+SVG = by_key("svg").content_type
 
 #: The build files a site is made from; all must be present.
 REQUIRED_FILES = ("treatykg.ttl", "void.ttl", "ontology.ttl", "shapes.ttl", "context.jsonld")
@@ -177,6 +180,27 @@ class Documents:
             return None
         return self._cached(name, "page", lambda: _html(makers[name]()))
 
+    def picture(self, path: str) -> Document | None:
+        """The picture file at ``path`` (``/id/x.neighbourhood.svg``, ``/index.timeline.svg``),
+        or None if there is no such picture."""
+        # Imported here for the same reason as the pages: the RDF documents need no picture.
+        from treatykg.web.pages.pictures.picture import split_path
+
+        found = split_path(path)
+        if found is None:
+            return None
+        page, kind = found
+        if page != "/index" and page not in self.resources:
+            return None
+        key = (path, "svg")
+        if key not in self._cache:
+            body = self.pages.picture(page, kind)
+            if body is None:
+                return None
+            with self._lock:
+                self._cache.setdefault(key, Document(body, SVG))
+        return self._cache[key]
+
     def not_found(self, path: str, suffix: str) -> Document:
         """A 404 body in the requested format (not cached: it names the path asked for)."""
         if suffix == "html":
@@ -200,19 +224,34 @@ class Documents:
     def everything(
         self, progress: Callable[[int, int], None] | None = None
     ) -> Iterator[tuple[str, Document]]:
-        """Every document with its site path (``/id/state/prk.ttl`` …), in path order."""
+        """Every document with its site path (``/id/state/prk.ttl`` …), in path order, each
+        page followed by its pictures (``/id/state/prk.neighbourhood.svg``)."""
+        # Every page's Graphviz pictures are drawn on the other cores meanwhile, in this order.
+        self.pages.prefetch_pictures([*self.resources, "/index"])
         total = len(self.resources)
         for done, path in enumerate(self.resources, start=1):
             for suffix in urls.SUFFIXES:
                 document = self.document(path, suffix)
                 assert document is not None
                 yield urls.document(path, suffix), document
+            yield from self._pictures(path)
             if progress is not None:
                 progress(done, total)
         for name in ("index", "queries"):
             document = self.page(name)
             assert document is not None
             yield f"/{name}.html", document
+        yield from self._pictures("/index")
+
+    def _pictures(self, page: str) -> Iterator[tuple[str, Document]]:
+        # Imported here like the pages themselves (see ``pages``): start-up stays fast.
+        from treatykg.web.pages.pictures.picture import KINDS, file_path
+
+        for kind in KINDS:
+            path = file_path(page, kind)
+            document = self.picture(path)
+            if document is not None:
+                yield path, document
 
     # --- making documents -----------------------------------------------------------------
 

@@ -69,6 +69,7 @@ HTML_POLICY = (
 )
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _HTML = by_key("html").media_type
+_SVG = by_key("svg").media_type
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,10 @@ class _Handler:
             return self._see_other(request, path)
         if dot and suffix in urls.SUFFIXES and stem in self.documents.resources:
             return self._send(request, self.documents.document(stem, suffix))
+        if dot and suffix == "svg":
+            picture = self.documents.picture(path)
+            if picture is not None:
+                return self._send(request, picture)
         return self._not_found(request, path, suffix if dot else None)
 
     def _moved(self, path: str, successor: str, suffix: str | None) -> Response:
@@ -231,7 +236,8 @@ class _Handler:
     ) -> Response:
         assert document is not None
         headers = {"X-Content-Type-Options": "nosniff"}
-        if document.media_type.startswith(_HTML):
+        if document.media_type.startswith((_HTML, _SVG)):
+            # A picture opened on its own is a document too: the same policy (no script).
             headers["Content-Security-Policy"] = HTML_POLICY
         if cors:
             headers["Access-Control-Allow-Origin"] = "*"

@@ -87,13 +87,22 @@ def _when(links: Links, event: Node) -> tuple[str, str] | None:
     return None
 
 
+def dated_events(links: Links) -> list[Node]:
+    """The events that have a date or bounds, in the order of the home page's timeline."""
+    keyed = []
+    for event in links.index.instances(TKG.Event):
+        when = _when(links, event)
+        if when is not None:
+            keyed.append((when[0], when[1], str(event), event))
+    return [event for *_, event in sorted(keyed)]
+
+
 def _timeline(links: Links, doc: str) -> list[EventView]:
     ix = links.index
     rows = []
-    for event in ix.instances(TKG.Event):
+    for event in dated_events(links):
         when = _when(links, event)
-        if when is None:
-            continue
+        assert when is not None
         rows.append(
             EventView(
                 key=when[0],
@@ -104,7 +113,6 @@ def _timeline(links: Links, doc: str) -> list[EventView]:
                 iri=str(event),
             )
         )
-    rows.sort(key=lambda r: (r.key, r.when, r.iri))
     return rows
 
 

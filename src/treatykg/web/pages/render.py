@@ -10,7 +10,7 @@ nothing reaches the page unescaped. The one exception is the JSON-LD block, whic
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,9 @@ from treatykg.web.pages.graph_index import GraphIndex
 from treatykg.web.pages.home import home_view
 from treatykg.web.pages.links import Alternate, Links, SiteLinks, Value, external
 from treatykg.web.pages.ontology import ontology_view
+from treatykg.web.pages.pictures.graphviz import Graphviz
+from treatykg.web.pages.pictures.painter import Painter
+from treatykg.web.pages.pictures.picture import Picture
 from treatykg.web.pages.queries import queries_view, results_view
 from treatykg.web.pages.resource import alternates, resource_view
 from treatykg.web.pages.schema_org import SchemaOrg, script_json
@@ -82,6 +85,7 @@ class Pages:
         queries: Sequence[Query] = (),
         endpoint: str | None = "sparql",
         shapes: rdflib.Graph | None = None,
+        graphviz: Graphviz | None = None,
     ) -> None:
         self._queries = tuple(sorted(queries, key=lambda query: query.name))
         self._shapes = shapes
@@ -98,6 +102,7 @@ class Pages:
             auto_reload=False,  # templates ship with the package; no stat() per page
         )
         self._footer = self._footer_view()
+        self._painter = Painter(self._links, self._env, graphviz)
 
     # --- the interface ----------------------------------------------------------------------
 
@@ -106,6 +111,25 @@ class Pages:
         are a subject or an object in the graph, except those whose document is another page
         (the root, ``def``, ``shapes``) or a download file."""
         return sorted(self._index.pages)
+
+    def picture(self, page: str, kind: str) -> bytes | None:
+        """The ``kind`` picture of the page at ``page`` (``/index``, ``/def`` or a resource's
+        path) as an SVG file, or None if that page has no such picture."""
+        return self._painter.file(page, kind)
+
+    def prefetch_pictures(self, pages: Iterable[str] | None = None) -> None:
+        """Starts drawing the Graphviz pictures of ``pages`` (paths: ``/index``, ``/def``, a
+        resource's; every page if None) on the other cores, in the order the pages will be
+        rendered: for a static site, which renders every page."""
+        if pages is None:
+            paths = sorted(urls.path_of(iri) or "" for iri in self._index.pages)
+            pages = ["/def", *paths, "/index"]
+        self._painter.prefetch(pages)
+
+    @property
+    def graphviz(self) -> Graphviz:
+        """The Graphviz the pictures are drawn with (``available`` tells if it is installed)."""
+        return self._painter.graphviz
 
     def resource(self, iri: str) -> str:
         """The page of ``iri``, at ``urls.document(urls.path_of(iri), "html")``.
@@ -133,6 +157,7 @@ class Pages:
             _context(view),
             alternates=alternates(doc, path),
             jsonld=script_json(self._schema.embedding(node)),
+            pictures=self._painter.pictures(path),
         )
 
     def index(self) -> str:
@@ -143,7 +168,14 @@ class Pages:
         dataset = self._index.dataset
         title = view.dataset_title.text if view.dataset_title else "treatykg"
         jsonld = script_json(self._schema.embedding(dataset)) if dataset is not None else None
-        return self._render("index.html", doc, title, _context(view), jsonld=jsonld)
+        return self._render(
+            "index.html",
+            doc,
+            title,
+            _context(view),
+            jsonld=jsonld,
+            pictures=self._painter.pictures("/index"),
+        )
 
     def ontology(self) -> str:
         """``/def.html``: the vocabulary, each term with the element id of its local name."""
@@ -156,6 +188,7 @@ class Pages:
             title,
             _context(view),
             alternates=self._links.file_alternates(doc, ("ontology.ttl", "ontology.jsonld")),
+            pictures=self._painter.pictures("/def"),
         )
 
     def shapes(self) -> str:
@@ -211,8 +244,10 @@ class Pages:
         *,
         alternates: Sequence[Alternate] = (),
         jsonld: Markup | None = None,
+        pictures: Mapping[str, Picture] | None = None,
     ) -> str:
         return self._env.get_template(template).render(
+            pictures=pictures or {},
             title=title,
             nav=self._nav(doc),
             footer=replace(self._footer, dataset=self._links.dataset_href(doc)),

@@ -153,7 +153,7 @@ def treaty_view(links: Links, doc: str, treaty: Node) -> TreatyView:
     )
     others = sorted((p for p in parts if not ix.is_a(p, TKG.Article)), key=term_key)
     norms = [n for a in articles for n in ix.subjects(TKG.expressedBy, a)]
-    obligations = [o for n in norms for o in ix.subjects(TKG.derivedFrom, n)]
+    obligations = treaty_obligations(links, treaty)
     dates = []
     for predicate, name in _FACTS:
         value = links.text(treaty, predicate)
@@ -183,6 +183,14 @@ def treaty_view(links: Links, doc: str, treaty: Node) -> TreatyView:
         norms=norm_views(links, doc, norms),
         obligations=obligation_views(links, doc, obligations),
     )
+
+
+def treaty_obligations(links: Links, treaty: Node) -> list[Node]:
+    """The directed obligations derived from the norms of the treaty's articles."""
+    ix = links.index
+    articles = [p for p in ix.subjects(ELI.is_part_of, treaty) if ix.is_a(p, TKG.Article)]
+    norms = [n for a in articles for n in ix.subjects(TKG.expressedBy, a)]
+    return [o for n in norms for o in ix.subjects(TKG.derivedFrom, n)]
 
 
 def _signings(links: Links, doc: str, treaty: Node) -> list[SigningView]:

@@ -1,0 +1,182 @@
+"""Which pictures each page has, drawn once and kept: the one interface of the pictures.
+
+* the index (``/index``): the timeline of the dated events;
+* a treaty's page: its timeline and the obligations between its parties;
+* an article's page: the obligations derived from the norms it states;
+* every resource's page: its neighbourhood;
+* the ontology (``/def``): the vocabulary.
+
+A page asks :meth:`Painter.pictures` for its pictures and shows them beside its tables; a
+server or a static site asks :meth:`Painter.file` for one picture as a file. Both draw the
+same :class:`~.picture.Sketch` once: the Graphviz ones are kept by :class:`~.graphviz.Graphviz`,
+and :meth:`Painter.prefetch` draws every page's Graphviz pictures in a few ``dot`` runs
+before a static site is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from jinja2 import Environment
+from markupsafe import Markup
+from rdflib import URIRef
+from rdflib.term import Node
+
+from treatykg.namespaces import TKG
+from treatykg.web import urls
+from treatykg.web.pages.home import dated_events
+from treatykg.web.pages.links import Links
+from treatykg.web.pages.pictures import graphviz
+from treatykg.web.pages.pictures.graphviz import Graphviz
+from treatykg.web.pages.pictures.neighbourhood import neighbourhood_sketch
+from treatykg.web.pages.pictures.obligations import obligations_sketch
+from treatykg.web.pages.pictures.picture import KINDS, Picture, Sketch, download_href
+from treatykg.web.pages.pictures.timeline import timeline
+from treatykg.web.pages.pictures.vocabulary import vocabulary_sketch
+from treatykg.web.pages.treaty import has_articles, treaty_obligations
+
+#: The index's timeline shows at most this many events (the first by date); each treaty's
+#: page has the timeline of its own events.
+MAX_INDEX_EVENTS = 60
+
+
+def prefix(kind: str) -> str:
+    """The id of a page's ``kind`` picture, and the start of every id inside it."""
+    return f"pic-{kind}"
+
+
+class Painter:
+    """The pictures of every page of one graph."""
+
+    def __init__(self, links: Links, env: Environment, dot: Graphviz | None = None) -> None:
+        self._links = links
+        self._env = env
+        self._dot = dot or Graphviz()
+        #: Each page's sketches and pictures, made once for the page and its files (and,
+        #: for a static site, once more before: see :meth:`prefetch`).
+        self._sketched: dict[str, list[Sketch]] = {}
+        self._drawn: dict[str, dict[str, Picture]] = {}
+
+    @property
+    def graphviz(self) -> Graphviz:
+        return self._dot
+
+    def sketches(self, page: str) -> list[Sketch]:
+        """What the page at ``page`` (``/index``, ``/def``, a resource's path) pictures, in
+        the order of :data:`~.picture.KINDS`."""
+        found = self._sketched.get(page)
+        if found is None:
+            found = self._sketches(page)
+            self._sketched[page] = found
+        return found
+
+    def _sketches(self, page: str) -> list[Sketch]:
+        links, ix = self._links, self._links.index
+        doc = urls.document(page, "html") if page != "/index" else "/index.html"
+        found: list[Sketch | None] = []
+        if page == "/index":
+            found.append(self._timeline(doc, dated_events(links), "the dated events", True))
+        elif page == "/def":
+            found.append(vocabulary_sketch(links, doc, prefix("vocabulary")))
+        else:
+            iri = urls.iri_of(page)
+            if iri not in ix.pages:
+                return []
+            node = URIRef(iri)
+            if has_articles(links, node):
+                events = [e for e in ix.subjects(TKG.concerns, node) if ix.is_a(e, TKG.Event)]
+                found.append(self._timeline(doc, events, links.name(node), False))
+                found.append(
+                    obligations_sketch(
+                        links,
+                        doc,
+                        treaty_obligations(links, node),
+                        links.name(node),
+                        prefix("obligations"),
+                    )
+                )
+            elif ix.is_a(node, TKG.Article):
+                obligations = [
+                    o
+                    for norm in ix.subjects(TKG.expressedBy, node)
+                    for o in ix.subjects(TKG.derivedFrom, norm)
+                ]
+                found.append(
+                    obligations_sketch(
+                        links, doc, obligations, links.name(node), prefix("obligations")
+                    )
+                )
+            found.append(neighbourhood_sketch(links, doc, node, prefix("neighbourhood")))
+        return [s for s in found if s is not None]
+
+    def pictures(self, page: str) -> dict[str, Picture]:
+        """The drawn pictures of the page at ``page``, by kind."""
+        found = self._drawn.get(page)
+        if found is None:
+            doc = urls.document(page, "html") if page != "/index" else "/index.html"
+            found = {s.kind: self._draw(doc, s) for s in self.sketches(page)}
+            self._drawn[page] = found
+        return found
+
+    def file(self, page: str, kind: str) -> bytes | None:
+        """The ``kind`` picture of the page at ``page`` as an SVG file, or None."""
+        if kind not in KINDS:
+            return None
+        picture = self.pictures(page).get(kind)
+        return picture.file() if picture is not None else None
+
+    def prefetch(self, pages: Iterable[str]) -> None:
+        """Starts drawing the Graphviz pictures of all ``pages``, in their order, on the
+        other cores; the pages take them as they are rendered."""
+        sources = [s.dot for page in pages for s in self.sketches(page) if s.dot is not None]
+        self._dot.prefetch(sources)
+
+    def _timeline(self, doc: str, events: list[Node], name: str, capped: bool) -> Sketch | None:
+        total = len(events)
+        if capped and total > MAX_INDEX_EVENTS:
+            events = events[:MAX_INDEX_EVENTS]
+        model = timeline(self._links, doc, events, name, prefix("timeline"))
+        if model is None:
+            return None
+        cap = ""
+        if len(events) < total:
+            cap = (
+                f" It shows the first {len(events)} of {total} dated events; each treaty's"
+                " page has the timeline of its own."
+            )
+        svg = self._env.get_template("pictures/timeline.svg").render(t=model)
+        return Sketch(
+            kind="timeline",
+            title=model.title,
+            desc=model.desc + cap,
+            caption=(
+                "Each mark links to its event. A bar is an event known within bounds, dashed"
+                " where one side is open; a hollow dashed mark is a date of deprecated rank;"
+                " ratification steps have a lane per party." + cap
+            ),
+            svg=svg,
+        )
+
+    def _draw(self, doc: str, sketch: Sketch) -> Picture:
+        download = download_href(doc, sketch.kind)
+        if sketch.svg is not None:
+            svg: str | None = sketch.svg
+        else:
+            assert sketch.dot is not None
+            drawn = self._dot.draw(sketch.dot)
+            svg = None
+            if drawn is not None:
+                svg = graphviz.tidy(
+                    drawn, prefix=prefix(sketch.kind), title=sketch.title, desc=sketch.desc
+                ).svg
+        return Picture(
+            kind=sketch.kind,
+            title=sketch.title,
+            svg=Markup(svg) if svg is not None else None,  # escaped by dot or by Jinja2
+            caption=sketch.caption,
+            download=download,
+            missing="" if svg is not None else graphviz.MISSING,
+        )
+
+
+__all__ = ["MAX_INDEX_EVENTS", "Painter", "prefix"]

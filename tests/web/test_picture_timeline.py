@@ -1,0 +1,183 @@
+"""The timeline picture of the index and of the treaty's page: what the issue asks it to show.
+
+* an event known only within bounds is drawn as the interval it is (the troop deployment,
+  known only "not after 26 April 2025", is a dashed bar open to the left, not a point);
+* ratification steps have a lane per party, headed by how long the steps took;
+* the signing's deprecated 18 June is visible as such, beside the preferred 19 June;
+* the axis is broken, so the 2022 invasion does not squash the 2024–2025 story;
+* every row links to its event's page.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS
+
+from treatykg.namespaces import BASE, TKG
+from treatykg.sparql.catalogue import bundled
+from treatykg.web import urls
+from treatykg.web.pages import Pages
+from treatykg.web.pages.pictures import timeline as layout
+
+SVG = "{http://www.w3.org/2000/svg}"
+TREATY = f"{BASE}eli/treaty/2024/csp"
+DEPLOYMENT = f"{BASE}id/event/dprk-troop-deployment-to-russia"
+SIGNING = f"{BASE}id/event/2024-06-19-signing"
+INVASION_YEAR = "2022"
+
+
+@pytest.fixture(scope="module")
+def pages(graph: Graph) -> Pages:
+    return Pages(graph, queries=bundled())
+
+
+def doc_of(iri: str) -> str:
+    return urls.document(urls.path_of(iri) or "", "html")
+
+
+def timeline_of(page: str) -> ET.Element:
+    found = re.search(r'<svg\b[^>]*id="pic-timeline".*?</svg>', page, re.S)
+    assert found is not None
+    return ET.fromstring(found.group())
+
+
+@pytest.fixture(scope="module", params=["index", "treaty"])
+def drawn(request: pytest.FixtureRequest, pages: Pages) -> tuple[str, ET.Element]:
+    if request.param == "index":
+        return "/index.html", timeline_of(pages.index())
+    return doc_of(TREATY), timeline_of(pages.resource(TREATY))
+
+
+def rows_to(svg: ET.Element, doc: str, iri: str) -> list[ET.Element]:
+    """The rows (links) of the picture that lead to ``iri``'s page."""
+    wanted = urls.relative(doc, doc_of(iri))
+    return [a for a in svg.iter(f"{SVG}a") if a.attrib["href"] == wanted]
+
+
+def text_of(element: ET.Element) -> str:
+    return "".join(t.text or "" for t in element.iter(f"{SVG}text"))
+
+
+def test_an_event_known_only_by_a_bound_is_an_open_interval(drawn: tuple[str, ET.Element]) -> None:
+    doc, svg = drawn
+    (row,) = rows_to(svg, doc, DEPLOYMENT)
+    bar = row.find(f"{SVG}rect[@class='interval open']")
+    assert bar is not None, ET.tostring(row)
+    left, width = float(bar.attrib["x"]), float(bar.attrib["width"])
+    assert "stroke-dasharray" in bar.attrib
+    # open to the left: it runs from the start of the axis to the known bound, far wider
+    # than a point's mark
+    assert left < 20 and width > 300, (left, width)
+    assert "not after 26 Apr 2025" in text_of(row)
+    assert "not after 26 April 2025" in (row.find(f"{SVG}title").text or "")  # type: ignore[union-attr]
+
+
+def test_the_deprecated_signing_date_is_visible_as_such(drawn: tuple[str, ET.Element]) -> None:
+    doc, svg = drawn
+    (row,) = rows_to(svg, doc, SIGNING)
+    marks = [c for c in row.iter(f"{SVG}circle")]
+    deprecated = [c for c in marks if c.attrib.get("class") == "deprecated"]
+    preferred = [c for c in marks if c.attrib.get("class") != "deprecated"]
+    assert len(deprecated) == 1 and len(preferred) == 1
+    assert "stroke-dasharray" in deprecated[0].attrib and deprecated[0].attrib["fill"] == "#ffffff"
+    # 18 June lies left of 19 June
+    assert float(deprecated[0].attrib["cx"]) < float(preferred[0].attrib["cx"])
+    assert "18 Jun per Wikipedia (deprecated)" in text_of(row)
+    title = row.find(f"{SVG}title")
+    assert title is not None and "18 June 2024 is of deprecated rank" in (title.text or "")
+
+
+def test_ratification_steps_have_a_lane_per_party(
+    drawn: tuple[str, ET.Element], graph: Graph
+) -> None:
+    doc, svg = drawn
+    lanes = {}
+    for lane in svg.iter(f"{SVG}g"):
+        if lane.attrib.get("class") == "lane":
+            rect, name = lane.find(f"{SVG}rect"), lane.find(f"{SVG}text")
+            assert rect is not None and name is not None
+            top = float(rect.attrib["y"])
+            lanes[name.text] = (top, top + float(rect.attrib["height"]), lane)
+    assert {"Ratification: Russia", "Ratification: North Korea", "Events"} <= set(lanes)
+    for party, name in (("rus", "Russia"), ("prk", "North Korea")):
+        steps = {
+            e
+            for cls in (TKG.RatificationStep, TKG.Ratification)
+            for e in graph.subjects(RDF.type, cls)
+            if (e, TKG.forParty, URIRef(f"{BASE}id/state/{party}")) in graph
+        }
+        assert steps
+        low, high, _ = lanes[f"Ratification: {name}"]
+        for step in steps:
+            (row,) = rows_to(svg, doc, str(step))
+            (mark,) = [m for m in row if m.tag in (f"{SVG}rect", f"{SVG}path")][:1]
+            y = float(mark.attrib.get("y") or re.findall(r"[\d.]+", mark.attrib["d"])[1])
+            assert low < y < high, (party, step, y, low, high)
+    # how long each side took: the Russian steps ran from 14 October to 9 November 2024
+    assert "14 October 2024 – 9 November 2024: 26 days" in text_of(lanes["Ratification: Russia"][2])
+
+
+def test_the_axis_is_broken_so_the_2024_story_has_room(drawn: tuple[str, ET.Element]) -> None:
+    doc, svg = drawn
+    breaks = [p for p in svg.iter(f"{SVG}path") if p.attrib.get("class") == "break"]
+    assert breaks
+    ticks = [t.text for g in svg.iter(f"{SVG}g") if g.attrib.get("class") == "ticks" for t in g]
+    if doc == "/index.html":  # the invasion of 2022 is on the index, not among the treaty's
+        assert INVASION_YEAR in ticks, ticks
+    width = float(svg.attrib["width"])
+
+    def x_of(iri: str) -> float:
+        (row,) = rows_to(svg, doc, iri)
+        shape = next(m for m in row if m.tag in (f"{SVG}circle", f"{SVG}rect"))
+        return float(shape.attrib.get("cx") or shape.attrib["x"])
+
+    entry = f"{BASE}id/event/2024-12-04-entry-into-force"
+    assert x_of(entry) - x_of(SIGNING) > 0.4 * width
+
+
+def test_every_row_links_to_its_event(drawn: tuple[str, ET.Element], graph: Graph) -> None:
+    doc, svg = drawn
+    rows = list(svg.iter(f"{SVG}a"))
+    assert len(rows) >= 10
+    linked = {a.attrib["href"] for a in rows}
+    assert len(linked) == len(rows)  # one row per event
+    assert all(a.find(f"{SVG}title") is not None and text_of(a) for a in rows)
+    if doc == "/index.html":  # every dated event of the data, as SPARQL finds them
+        dated = {
+            str(row[0])  # type: ignore[index]
+            for row in graph.query(
+                "SELECT DISTINCT ?e WHERE { ?e a/rdfs:subClassOf* tkg:Event ."
+                " ?e tkg:date|tkg:startDate|tkg:notBefore|tkg:notAfter ?d }",
+                initNs={"tkg": TKG, "rdfs": RDFS},
+            )
+        }
+        assert len(dated) > 25
+        assert linked == {urls.relative(doc, doc_of(e)) for e in dated}
+
+
+def test_the_timeline_is_deterministic_and_escapes_the_data(graph: Graph) -> None:
+    hostile = Graph()
+    for triple in graph:
+        hostile.add(triple)
+    label = '<script>alert(1)</script>"&amp;'
+    hostile.set((URIRef(DEPLOYMENT), RDFS.label, Literal(label)))
+    first = Pages(hostile, queries=bundled()).index()
+    assert first == Pages(hostile, queries=bundled()).index()
+    svg = timeline_of(first)
+    assert "<script>" not in ET.tostring(svg, encoding="unicode")
+    titles = [t.text or "" for t in svg.iter(f"{SVG}title")]
+    assert any(t.startswith(label) for t in titles), titles
+
+
+def test_a_narrow_stretch_shows_its_year_and_labels_are_cut_to_fit() -> None:
+    assert layout._fit("x" * 200, 100).endswith("…")
+    assert len(layout._fit("x" * 200, 100)) < 20
+    assert layout._range(*map(layout.date.fromisoformat, ("2024-06-18", "2024-06-19"))) == (
+        "18–19 Jun 2024"
+    )
+    assert layout._common("English Wikipedia, French Wikipedia") == "Wikipedia"
+    assert layout._common("KCNA") == "KCNA"
