@@ -22,12 +22,14 @@ from treatykg.sparql.catalogue import bundled
 from treatykg.web import urls
 from treatykg.web.pages import Pages
 from treatykg.web.pages.pictures import timeline as layout
+from treatykg.web.pages.pictures.painter import MAX_INDEX_EVENTS
 
 SVG = "{http://www.w3.org/2000/svg}"
 TREATY = f"{BASE}eli/treaty/2024/csp"
 DEPLOYMENT = f"{BASE}id/event/dprk-troop-deployment-to-russia"
 SIGNING = f"{BASE}id/event/2024-06-19-signing"
 INVASION_YEAR = "2022"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +183,22 @@ def test_a_narrow_stretch_shows_its_year_and_labels_are_cut_to_fit() -> None:
     )
     assert layout._common("English Wikipedia, French Wikipedia") == "Wikipedia"
     assert layout._common("KCNA") == "KCNA"
+
+
+def test_the_index_timeline_of_a_large_corpus_is_capped_and_says_so() -> None:
+    graph = Graph()
+    for n in range(MAX_INDEX_EVENTS + 40):
+        event = URIRef(f"{BASE}id/event/e{n:03d}")
+        graph.add((event, RDF.type, TKG.Signing))
+        graph.add((event, RDFS.label, Literal(f"Event {n}", lang="en")))
+        day = f"20{10 + n // 12:02d}-{n % 12 + 1:02d}-01"
+        graph.add((event, TKG.date, Literal(day, datatype=URIRef(f"{XSD}date"))))
+    graph.add((TKG.Signing, RDFS.subClassOf, TKG.Event))
+    svg = timeline_of(Pages(graph).index())
+    rows = list(svg.iter(f"{SVG}a"))
+    assert len(rows) == MAX_INDEX_EVENTS
+    desc = svg.find(f"{SVG}desc")
+    assert desc is not None
+    assert f"first {MAX_INDEX_EVENTS} of {MAX_INDEX_EVENTS + 40} dated events" in (desc.text or "")
+    # the first by date are kept
+    assert text_of(rows[0]).startswith("Event 0")

@@ -144,11 +144,12 @@ class Painter:
                 f" It shows the first {len(events)} of {total} dated events; each treaty's"
                 " page has the timeline of its own."
             )
+        model.desc += cap  # the picture's own <desc> says so too
         svg = self._env.get_template("pictures/timeline.svg").render(t=model)
         return Sketch(
             kind="timeline",
             title=model.title,
-            desc=model.desc + cap,
+            desc=model.desc,
             caption=(
                 "Each mark links to its event. A bar is an event known within bounds, dashed"
                 " where one side is open; a hollow dashed mark is a date of deprecated rank;"
