@@ -60,7 +60,7 @@ MIN_KINDS = 3
 #: The README's section whose ``mermaid`` block :func:`mermaid` writes.
 README_SECTION = "## The model"
 #: How to rewrite that block (what the drift test tells).
-COMMAND = "python -m treatykg.web.pages.pictures.vocabulary README.md"
+COMMAND = "python -m treatykg.web.pages.pictures README.md"
 
 
 @dataclass(frozen=True, slots=True)
@@ -493,6 +493,3 @@ def main(argv: Sequence[str]) -> int:
             print(f"{name}: model diagram already up to date")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
