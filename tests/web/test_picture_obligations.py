@@ -54,14 +54,6 @@ needs_dot = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def graph(release: Path) -> Graph:
-    graph = Graph()
-    for name in ("treatykg.ttl", "void.ttl", "validation-report.ttl"):
-        graph.parse(release / name)
-    return graph
-
-
-@pytest.fixture(scope="module")
 def pages(graph: Graph) -> Pages:
     return Pages(graph, endpoint=None)
 

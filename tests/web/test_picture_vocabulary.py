@@ -61,16 +61,8 @@ def ontology() -> Graph:
 
 
 @pytest.fixture(scope="module")
-def published(release: Path) -> Graph:
-    graph = Graph()
-    for name in ("treatykg.ttl", "void.ttl", "validation-report.ttl"):
-        graph.parse(release / name)
-    return graph
-
-
-@pytest.fixture(scope="module")
-def pages(published: Graph) -> Pages:
-    return Pages(published, queries=bundled())
+def pages(graph: Graph) -> Pages:
+    return Pages(graph, queries=bundled())
 
 
 @pytest.fixture(scope="module")
@@ -355,9 +347,9 @@ def test_the_downloadable_picture_is_the_inline_one(pages: Pages, page: str) -> 
 
 @needs_dot
 def test_the_picture_is_the_same_bytes_from_a_graph_read_in_another_order(
-    published: Graph, pages: Pages
+    graph: Graph, pages: Pages
 ) -> None:
-    triples = list(published)
+    triples = list(graph)
     random.Random(16).shuffle(triples)
     shuffled = Graph()
     for triple in triples:
