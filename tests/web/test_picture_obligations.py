@@ -80,7 +80,7 @@ def draw(links: Links, doc: str, obligations: list[URIRef], name: str = "x") -> 
     assert sketch is not None and sketch.dot is not None
     drawn = Graphviz().draw(sketch.dot)
     assert drawn is not None
-    svg = tidy(drawn, prefix="pic-obligations", title=sketch.title, desc=sketch.desc).svg
+    svg = tidy(drawn, prefix="pic-obligations", title=sketch.title, desc=sketch.desc)
     return ET.fromstring(svg)
 
 

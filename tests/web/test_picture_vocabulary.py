@@ -483,7 +483,7 @@ def test_hostile_labels_are_text_and_unsafe_links_are_not_links() -> None:
     drawn_svg = Graphviz().draw(sketch.dot)
     assert drawn_svg is not None
     root = ET.fromstring(
-        tidy(drawn_svg, prefix="pic-vocabulary", title=sketch.title, desc=sketch.desc).svg
+        tidy(drawn_svg, prefix="pic-vocabulary", title=sketch.title, desc=sketch.desc)
     )
     assert not root.findall(f".//{SVG}script") and not root.findall(f".//{SVG}b")
     nodes = [n for n in root.iter(f"{SVG}g") if n.attrib.get("class") == "node"]

@@ -185,12 +185,18 @@ def treaty_view(links: Links, doc: str, treaty: Node) -> TreatyView:
     )
 
 
+def article_obligations(links: Links, article: Node) -> list[Node]:
+    """The directed obligations derived from the norms the article states."""
+    ix = links.index
+    norms = ix.subjects(TKG.expressedBy, article)
+    return [o for n in norms for o in ix.subjects(TKG.derivedFrom, n)]
+
+
 def treaty_obligations(links: Links, treaty: Node) -> list[Node]:
     """The directed obligations derived from the norms of the treaty's articles."""
     ix = links.index
     articles = [p for p in ix.subjects(ELI.is_part_of, treaty) if ix.is_a(p, TKG.Article)]
-    norms = [n for a in articles for n in ix.subjects(TKG.expressedBy, a)]
-    return [o for n in norms for o in ix.subjects(TKG.derivedFrom, n)]
+    return [o for a in articles for o in article_obligations(links, a)]
 
 
 def _signings(links: Links, doc: str, treaty: Node) -> list[SigningView]:

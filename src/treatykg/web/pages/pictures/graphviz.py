@@ -363,16 +363,7 @@ def _lean_folder(command: str | None) -> Path | None:
     return lean
 
 
-@dataclass(frozen=True, slots=True)
-class Drawn:
-    """A tidied ``<svg>`` element and its natural size in CSS pixels."""
-
-    svg: str
-    width: float
-    height: float
-
-
-def tidy(svg: str, *, prefix: str, title: str, desc: str) -> Drawn:
+def tidy(svg: str, *, prefix: str, title: str, desc: str) -> str:
     """``dot``'s SVG as an element for a page and a file: no prologue or comments, sized in
     pixels, scaling with its frame (down to :data:`MIN_SCALE`), titled and described for
     screen readers (``<title>``, ``<desc>``, ``aria-labelledby``)."""
@@ -394,14 +385,13 @@ def tidy(svg: str, *, prefix: str, title: str, desc: str) -> Drawn:
         f'<title id="{prefix}-title">{escape(title)}</title>\n'
         f'<desc id="{prefix}-desc">{escape(desc)}</desc>\n'
     )
-    return Drawn(body[: root.start()] + opening + body[root.end() :].lstrip("\n"), width, height)
+    return body[: root.start()] + opening + body[root.end() :].lstrip("\n")
 
 
 __all__ = [
     "COMMAND",
     "MISSING",
     "DotGraph",
-    "Drawn",
     "Graphviz",
     "GraphvizError",
     "needs_own_run",

@@ -9,7 +9,7 @@
 A page asks :meth:`Painter.pictures` for its pictures and shows them beside its tables; a
 server or a static site asks :meth:`Painter.file` for one picture as a file. Both draw the
 same :class:`~.picture.Sketch` once: the Graphviz ones are kept by :class:`~.graphviz.Graphviz`,
-and :meth:`Painter.prefetch` draws every page's Graphviz pictures in a few ``dot`` runs
+and :meth:`Painter.prefetch` starts every page's Graphviz pictures on the other cores
 before a static site is written.
 """
 
@@ -30,10 +30,10 @@ from treatykg.web.pages.pictures import graphviz
 from treatykg.web.pages.pictures.graphviz import Graphviz
 from treatykg.web.pages.pictures.neighbourhood import neighbourhood_sketch
 from treatykg.web.pages.pictures.obligations import obligations_sketch
-from treatykg.web.pages.pictures.picture import KINDS, Picture, Sketch, download_href
+from treatykg.web.pages.pictures.picture import Picture, Sketch, download_href
 from treatykg.web.pages.pictures.timeline import timeline
 from treatykg.web.pages.pictures.vocabulary import vocabulary_sketch
-from treatykg.web.pages.treaty import has_articles, treaty_obligations
+from treatykg.web.pages.treaty import article_obligations, has_articles, treaty_obligations
 
 #: The index's timeline shows at most this many events (the first by date); each treaty's
 #: page has the timeline of its own events.
@@ -72,7 +72,7 @@ class Painter:
 
     def _sketches(self, page: str) -> list[Sketch]:
         links, ix = self._links, self._links.index
-        doc = urls.document(page, "html") if page != "/index" else "/index.html"
+        doc = urls.document(page, "html")
         found: list[Sketch | None] = []
         if page == "/index":
             found.append(self._timeline(doc, dated_events(links), "the dated events", True))
@@ -96,14 +96,13 @@ class Painter:
                     )
                 )
             elif ix.is_a(node, TKG.Article):
-                obligations = [
-                    o
-                    for norm in ix.subjects(TKG.expressedBy, node)
-                    for o in ix.subjects(TKG.derivedFrom, norm)
-                ]
                 found.append(
                     obligations_sketch(
-                        links, doc, obligations, links.name(node), prefix("obligations")
+                        links,
+                        doc,
+                        article_obligations(links, node),
+                        links.name(node),
+                        prefix("obligations"),
                     )
                 )
             found.append(neighbourhood_sketch(links, doc, node, prefix("neighbourhood")))
@@ -113,15 +112,13 @@ class Painter:
         """The drawn pictures of the page at ``page``, by kind."""
         found = self._drawn.get(page)
         if found is None:
-            doc = urls.document(page, "html") if page != "/index" else "/index.html"
+            doc = urls.document(page, "html")
             found = {s.kind: self._draw(doc, s) for s in self.sketches(page)}
             self._drawn[page] = found
         return found
 
     def file(self, page: str, kind: str) -> bytes | None:
         """The ``kind`` picture of the page at ``page`` as an SVG file, or None."""
-        if kind not in KINDS:
-            return None
         picture = self.pictures(page).get(kind)
         return picture.file() if picture is not None else None
 
@@ -169,7 +166,7 @@ class Painter:
             if drawn is not None:
                 svg = graphviz.tidy(
                     drawn, prefix=prefix(sketch.kind), title=sketch.title, desc=sketch.desc
-                ).svg
+                )
         return Picture(
             kind=sketch.kind,
             title=sketch.title,

@@ -492,4 +492,3 @@ def main(argv: Sequence[str]) -> int:
         else:
             print(f"{name}: model diagram already up to date")
     return 0
-
