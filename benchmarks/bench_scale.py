@@ -1,54 +1,79 @@
-"""Benchmark `treatykg build` on the synthetic corpus at growing sizes, next to the naive peer.
+"""Benchmark `treatykg build` on the synthetic corpus at growing sizes, against issue 17's targets.
 
 Usage::
 
     python benchmarks/bench_scale.py                         # 10k, 100k and 1M triples
     python benchmarks/bench_scale.py --sizes 2k,10k --peer-timeout 60
-    python benchmarks/bench_scale.py --no-peer --markdown scale.md
+    python benchmarks/bench_scale.py --sizes 100k,1M,3M,10M --no-peer --corpora /work/corpora \\
+        --reference-commit HEAD --markdown scale.md
 
-For each size (in triples: ``10k``, ``100k``, ``1M`` or a plain number) it writes a corpus
-with ``benchmarks/gen_corpus.py`` (44 treaties per 10k triples, ~227 triples each) and then
+For each size (in triples: ``100k``, ``1M``, ``3M``, ``10M`` or a plain number) it takes the
+corpus ``DIR/t<treaties>`` of ``--corpora DIR`` when there is one (so that 10M, 690 MB of
+Turtle, is not written again every run), else writes it with ``benchmarks/gen_corpus.py``
+(44 treaties per 10k triples, ~227 triples each: 10M is ``--treaties 44000``). Then it
 measures, each in a fresh child process so that peak memory is that size's alone:
 
-* **treatykg**: ``treatykg.publish.build.build(out, data=[corpus], progress=...)`` with the bundled
-  ontology and shapes: wall time per stage (the build's own ``BuildResult.timings``, in the
-  order it reports them, whatever the stages are called) and peak RSS per stage; then the
-  bundled queries (``queries/**/*.rq`` except ``federated/``) on the embedded pyoxigraph
-  store over the published dump (``treatykg.nq``, else ``treatykg.nt``), loaded once, each
-  query run once with its parameters bound to the first synthetic treaty;
-* **the naive peer**: the same job done the obvious way: rdflib ``Graph.parse`` of every
-  corpus, ontology and shapes file, pySHACL with ``inference="rdfs"``, ``advanced=True`` and
-  the ontology as ``ont_graph``, rdflib ``serialize`` to Turtle, N-Triples and JSON-LD, and
-  writing the files. It is killed at ``--peer-timeout`` (default 600 s) and reported as cut
-  off in the stage it was in;
+* **treatykg**: ``treatykg.publish.build.build(out, data=[corpus], progress=...)`` with the
+  bundled ontology and shapes: wall time end to end and per stage (the build's own
+  ``BuildResult.timings``, in the order it reports them, whatever the stages are called) and
+  peak RSS per stage and of the whole build; then the bundled queries (``queries/**/*.rq``
+  except ``federated/``) on the embedded pyoxigraph store over the published dump
+  (``treatykg.nq``, else ``treatykg.nt``), loaded once, each query run once with its
+  parameters bound to the first synthetic treaty;
+* **the reference** (``--reference-commit SHA`` and/or ``--reference-dirs DIR``): the release
+  files of another version of the code for the same corpus, compared with treatykg's byte for
+  byte, every file (identical, differing, only on one side). With ``--reference-commit`` the
+  commit is checked out with ``git worktree add`` into a temporary folder and built by the
+  same child with ``PYTHONPATH=<worktree>/src`` (its time and peak are reported next to
+  treatykg's), at sizes up to ``--reference-max`` (default 1M: the code before issue 17
+  needs 1.7–2.6 GB per million triples, so 10M would not fit in memory). Where the commit is
+  not built, ``--reference-dirs DIR`` compares with the existing build ``DIR/t<treaties>``
+  (e.g. ``/work/corpora/ref/t13200``);
+* **the naive peer** (sizes up to ``--peer-max``, default 1M; ``--no-peer`` skips it): the
+  same job done the obvious way: rdflib ``Graph.parse`` of every corpus, ontology and shapes
+  file, pySHACL with ``inference="rdfs"``, ``advanced=True`` and the ontology as
+  ``ont_graph``, rdflib ``serialize`` to Turtle, N-Triples and JSON-LD, and writing the
+  files. It is killed at ``--peer-timeout`` (default 600 s) and reported as cut off in the
+  stage it was in;
 * **validation agreement** (by default for sizes up to 100k): the same corpus with the
-  defects of ``gen_corpus.py --inject``, validated by
-  ``treatykg.validation.validate.validate`` (default
-  engine) and by pySHACL called exactly as treatykg calls it with ``engine="pyshacl"``
+  defects of ``gen_corpus.py --inject``, validated by ``treatykg.validation.validate.validate``
+  (default engine) and by pySHACL called exactly as treatykg calls it with ``engine="pyshacl"``
   (``inference="none"``, ``advanced=True``, ontology as ``ont_graph``); treatykg's results
   (focus node, path, constraint component, source shape) are compared with pySHACL's, and
   (focus node, source shape, constraint component) with ``injected.tsv``. Capped at
   ``--peer-timeout`` too.
 
-Peak memory: the parent samples the child's RSS (``/proc/PID/statm``) every 5 ms, and the
-child, at every stage switch, reads its exact high-water mark (``VmHWM``) and resets it
-(``/proc/self/clear_refs``), so a stage's peak is exact where the kernel allows that and
-sampled otherwise. MB are MiB. Times exclude interpreter start-up and imports (both children
-import their libraries before the clock starts).
+Peak memory is resident set size (RSS) of the whole process tree: the parent samples, every
+5 ms, the RSS (``/proc/PID/statm``) of the child and of every process below it (found through
+``/proc/PID/task/TID/children`` every 50 ms) and sums them, so a build that starts worker
+processes or an external sort is measured with them. The child, at every stage switch, also
+reads its own exact high-water mark (``VmHWM``) and resets it (``/proc/self/clear_refs``).
+A stage's peak is the higher of the two, so it is exact for a single process and sampled for
+several (shared pages of forked workers then count once per process, and a spike shorter
+than 5 ms may be missed). The build's peak is the highest of its stages' peaks. MB are MiB.
+Times exclude interpreter start-up and imports (every child imports its libraries before the
+clock starts; the start-up time is reported apart).
 
-Output: a Markdown table per size, a summary table, and the scaling exponent
-``b = ln(t2/t1) / ln(n2/n1)`` between the two largest sizes (end to end and per stage), with
-PASS/FAIL against issue 7's targets: 1M triples built in <= 60 s and <= 4096 MB peak,
-validation results identical to pySHACL's, b <= 1.1. Linux only (``/proc``). Nothing here is
-a test: the numbers go into benchmarks/README.md.
+Output: a Markdown table per size, a summary table (per size: triples, time, peak, the
+targets, the reference and its byte identity), the exponents ``b`` of time and of peak memory
+(``y ∝ n^b``, n the data triples; fitted by least squares of ln y on ln n over the sizes
+from ``--fit-min``, default 100k, and between each consecutive pair) and per stage, and
+PASS/FAIL against issue 17's targets: 1M triples built in ≤ 25 s with peak RSS ≤ 1536 MB,
+10M in ≤ 360 s with ≤ 6144 MB, time exponent ≤ 1.1, memory exponent < 1, validation results
+identical to pySHACL's, every release file byte-identical to the reference's. The report is
+rewritten to ``--markdown`` after every size, so a long run leaves its finished sizes behind.
+Linux only (``/proc``). Nothing here is a test: the numbers go into benchmarks/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
+import functools
 import importlib.util
+import itertools
 import json
 import math
 import os
@@ -62,20 +87,28 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 #: gen_corpus.py writes ~227 triples per treaty: 44 treaties make ~10k triples.
 TREATIES_PER_10K = 44
 SAMPLE_EVERY = 0.005  # seconds between RSS samples
+TREE_EVERY = 10  # samples between two looks for the processes the child started
 STARTUP_LIMIT = 120.0  # seconds a child may take to import its libraries, beyond its timeout
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MIB = 1024 * 1024
-TARGET_SECONDS = 60.0
-TARGET_MB = 4096.0
-TARGET_EXPONENT = 1.1
+#: Issue 17: requested size in triples -> (end-to-end seconds, peak MiB) at most.
+TARGETS: dict[int, tuple[float, float]] = {
+    1_000_000: (25.0, 1536.0),
+    10_000_000: (360.0, 6144.0),
+}
+TARGET_TIME_EXPONENT = 1.1  # at most
+TARGET_MEMORY_EXPONENT = 1.0  # strictly below: memory grows sublinearly
+COMPARE_CHUNK = 1 << 20  # bytes read at a time when comparing release files
 
 
 def _gen_corpus() -> ModuleType:
@@ -141,30 +174,39 @@ def _write_result(work: Path, result: dict[str, Any]) -> None:
     temporary.replace(work / "result.json")
 
 
-def _child_treatykg(corpus: Path, work: Path) -> None:
-    for name in (  # imports are not what we measure: the bench_build warm-up does the same
-        "pyoxigraph",
-        "rdflib",
-        "pyshacl",
-        "pyshacl_turbo",
-        "treatykg.validation.engine",
-        "treatykg.publish.build",
-        "treatykg.validation.validate",
-        "treatykg.rdf.serialize",
-        "treatykg.publish.jsonld",
-        "treatykg.link.mappings",
-        "treatykg.link.wikidata_view",
-        "treatykg.publish.void",
-        "treatykg.sparql.catalogue",
-        "treatykg.sparql.guard",
-        "treatykg.sparql.execute",
-    ):
+#: Imported before the clock starts: imports are not what we measure (the bench_build warm-up
+#: does the same). A module the code being measured does not have is skipped.
+WARM_UP = (
+    "pyoxigraph",
+    "rdflib",
+    "pyshacl",
+    "pyshacl_turbo",
+    "treatykg.validation.engine",
+    "treatykg.publish.build",
+    "treatykg.validation.validate",
+    "treatykg.rdf.serialize",
+    "treatykg.publish.jsonld",
+    "treatykg.link.mappings",
+    "treatykg.link.wikidata_view",
+    "treatykg.publish.void",
+    "treatykg.sparql.catalogue",
+    "treatykg.sparql.guard",
+    "treatykg.sparql.execute",
+)
+
+
+def _child_build(corpus: Path, work: Path, *, queries: bool) -> None:
+    """Build ``corpus`` into ``work/dist``; then, if ``queries``, run the bundled queries.
+
+    The reference code runs this too (``queries=False``: only its build is compared), so it
+    uses nothing but ``build()``'s long-standing signature, and records which treatykg it
+    imported so that the parent can check that ``PYTHONPATH`` took effect.
+    """
+    for name in WARM_UP:
         with contextlib.suppress(ImportError):
             __import__(name)
-    import pyoxigraph as ox
-
+    import treatykg
     from treatykg.publish.build import build
-    from treatykg.sparql import catalogue, execute, guard
 
     events = _Events(work / "events.tsv")
     out = work / "dist"
@@ -179,9 +221,22 @@ def _child_treatykg(corpus: Path, work: Path) -> None:
         "conforms": built.report.conforms,
         "engine": getattr(built.report, "engine", "?"),
         "violations": len(built.report.results),
+        "code": str(Path(treatykg.__file__).resolve().parent),
     }
+    if queries:
+        _run_queries(corpus, out, events, result)
+    events.close()
+    result["build_peak_kb"] = build_peak_kb
+    result["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    _write_result(work, result)
 
-    # The bundled queries on the embedded store over the published dump.
+
+def _run_queries(corpus: Path, out: Path, events: _Events, result: dict[str, Any]) -> None:
+    """The bundled queries on the embedded store over the published dump, once each."""
+    import pyoxigraph as ox
+
+    from treatykg.sparql import catalogue, execute, guard
+
     dump = next(p for p in (out / "treatykg.nq", out / "treatykg.nt") if p.is_file())
     events("store load")
     mark = time.perf_counter()
@@ -214,10 +269,6 @@ def _child_treatykg(corpus: Path, work: Path) -> None:
         per_query.append([name, time.perf_counter() - one, rows])
     result["queries"] = time.perf_counter() - mark
     result["per_query"] = per_query
-    events.close()
-    result["build_peak_kb"] = build_peak_kb
-    result["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    _write_result(work, result)
 
 
 def _child_peer(corpus: Path, work: Path) -> None:
@@ -354,7 +405,12 @@ def _child_check(corpus: Path, work: Path) -> None:
     _write_result(work, result)
 
 
-CHILDREN = {"treatykg": _child_treatykg, "peer": _child_peer, "check": _child_check}
+CHILDREN: dict[str, Callable[[Path, Path], None]] = {
+    "treatykg": functools.partial(_child_build, queries=True),
+    "reference": functools.partial(_child_build, queries=False),
+    "peer": _child_peer,
+    "check": _child_check,
+}
 
 
 ###################################################################################
@@ -372,6 +428,8 @@ class Run:
         self.baseline = 0.0  # MB after imports, before the first stage
         self.peak = 0.0  # MB, the whole measured run
         self.build_peak = 0.0  # MB, up to the end of the build (before the queries)
+        self.processes = 0  # the most processes of the child's tree seen alive at once
+        self.startup: float | None = None  # seconds from launch to the first stage
         self.cut_off: str | None = None  # the stage it was in when killed
         self.limit = 0.0
         self.error: str | None = None
@@ -382,9 +440,50 @@ class Run:
         return self.cut_off is None and self.error is None and "wall" in self.result
 
 
-def run_child(kind: str, corpus: Path, work: Path, timeout: float) -> Run:
-    """Run ``kind`` in a fresh process on ``corpus``, sampling its RSS; kill it ``timeout``
-    seconds (0: never) after its first stage started (start-up and imports not counted)."""
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it.
+
+    Read from ``/proc/PID/task/TID/children`` (Linux ≥ 3.5), every thread's own list, since
+    a worker pool may be started from any thread. A process that ends meanwhile is skipped.
+    """
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{current}/task"):
+                todo += _children(f"/proc/{current}/task/{task}/children")
+    return found
+
+
+def _children(path: str) -> list[int]:
+    """The process ids in one ``children`` file; none if the thread has ended."""
+    try:
+        with open(path, encoding="ascii") as handle:
+            return [int(child) for child in handle.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _tree_rss(pids: list[int]) -> tuple[int, int]:
+    """The summed RSS in bytes of ``pids`` and how many of them are still alive."""
+    total = alive = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as handle:
+                total += int(handle.read().split()[1]) * PAGE
+            alive += 1
+        except (OSError, ValueError, IndexError):
+            pass
+    return total, alive
+
+
+def run_child(
+    kind: str, corpus: Path, work: Path, timeout: float, env: dict[str, str] | None = None
+) -> Run:
+    """Run ``kind`` in a fresh process on ``corpus``, sampling the RSS of its process tree;
+    kill it ``timeout`` seconds (0: never) after its first stage started (start-up and imports
+    not counted). ``env`` replaces the environment (the reference's ``PYTHONPATH``)."""
     work.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, str(Path(__file__).resolve()), "--child", kind]
     command += ["--corpus", str(corpus), "--work", str(work)]
@@ -394,22 +493,24 @@ def run_child(kind: str, corpus: Path, work: Path, timeout: float) -> Run:
     events = work / "events.tsv"
     with (work / "stdout.txt").open("wb") as out, (work / "stderr.txt").open("wb") as err:
         launched = time.monotonic()
-        child = subprocess.Popen(command, stdout=out, stderr=err, start_new_session=True)
-        statm = f"/proc/{child.pid}/statm"
+        child = subprocess.Popen(command, stdout=out, stderr=err, start_new_session=True, env=env)
         exact_peak_kb = -1
         started: float | None = None  # when the child's first stage started
+        tree, tick = [child.pid], 0
         while child.poll() is None:
+            if tick % TREE_EVERY == 0:
+                tree = _process_tree(child.pid)
+            tick += 1
             now = time.monotonic()
-            try:
-                with open(statm, "rb") as handle:
-                    pages = int(handle.read().split()[1])
-                samples.append((now, pages * PAGE))
-            except (OSError, ValueError, IndexError):
-                pass
+            rss, alive = _tree_rss(tree)
+            if alive:
+                samples.append((now, rss))
+                run.processes = max(run.processes, alive)
             if started is None and events.is_file():
                 first = events.read_text(encoding="utf-8").partition("\n")
                 if first[1]:
                     started = float(first[0].split("\t")[0])
+                    run.startup = started - launched
             late = (
                 now - started > timeout
                 if started is not None
@@ -479,6 +580,132 @@ def _attribute(
 
 
 ###################################################################################
+# The reference: another commit's code, or existing builds, compared byte for byte
+###################################################################################
+
+
+@contextlib.contextmanager
+def worktree(commit: str) -> Iterator[tuple[str, Path]]:
+    """The full SHA of ``commit`` and the ``src`` folder of a temporary ``git worktree`` of it.
+
+    A worktree, not this checkout: the code being measured is usually uncommitted changes in
+    this checkout, and the reference is what the commit before them writes.
+    """
+    sha = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--verify", f"{commit}^{{commit}}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="bench_scale-reference-") as folder:
+        tree = Path(folder) / "tree"
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", "-f", str(tree), sha],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            # Compiled now, as this checkout's code already is: a lazy import inside a stage
+            # must not compile its module on the reference's clock only.
+            subprocess.run(
+                [sys.executable, "-m", "compileall", "-q", str(tree / "src")],
+                check=True,
+                capture_output=True,
+            )
+            yield sha, tree / "src"
+        finally:
+            subprocess.run(
+                ["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)],
+                check=False,
+                capture_output=True,
+            )
+
+
+def _with_pythonpath(src: Path) -> dict[str, str]:
+    """This environment with ``src`` first on ``PYTHONPATH`` (before the editable install)."""
+    rest = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), *([rest] if rest else [])])}
+
+
+@dataclasses.dataclass
+class Comparison:
+    """The release files of treatykg's build against the reference's, by relative path."""
+
+    reference: str  # what the report calls it
+    identical: list[str]
+    differing: list[str]
+    only_ours: list[str]
+    only_reference: list[str]
+
+    @property
+    def same(self) -> bool:
+        return bool(self.identical) and not (
+            self.differing or self.only_ours or self.only_reference
+        )
+
+    def text(self, *, files: int = 4) -> str:
+        """``17/17 identical`` or what differs, the first ``files`` names of each kind."""
+
+        def names(found: list[str]) -> str:
+            more = f" and {len(found) - files} more" if len(found) > files else ""
+            return ", ".join(found[:files]) + more
+
+        total = len(self.identical) + len(self.differing) + len(self.only_ours)
+        text = f"{len(self.identical)}/{total} identical"
+        for label, found in (
+            ("differ", self.differing),
+            ("only in treatykg's", self.only_ours),
+            ("only in the reference", self.only_reference),
+        ):
+            if found:
+                text += f"; {label}: {names(found)}"
+        return text
+
+
+def _files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def same_bytes(a: Path, b: Path) -> bool:
+    """Whether two files hold the same bytes (what ``cmp`` says), reading a chunk at a time."""
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    with a.open("rb") as one, b.open("rb") as other:
+        while True:
+            chunk = one.read(COMPARE_CHUNK)
+            if chunk != other.read(COMPARE_CHUNK):
+                return False
+            if not chunk:
+                return True
+
+
+def compare_releases(ours: Path, reference: Path, name: str) -> Comparison:
+    """Every file under ``ours`` against the same path under ``reference`` (called ``name``),
+    and the files only one of them has (a file the new code stops or starts writing is a
+    difference too)."""
+    mine, theirs = _files(ours), _files(reference)
+    both = sorted(mine & theirs)
+    identical = [name for name in both if same_bytes(ours / name, reference / name)]
+    return Comparison(
+        name,
+        identical,
+        [name for name in both if name not in set(identical)],
+        sorted(mine - theirs),
+        sorted(theirs - mine),
+    )
+
+
+def existing_reference(directories: list[Path], treaties: int) -> Path | None:
+    """The first ``DIR/t<treaties>`` (or ``DIR`` itself when so named) that exists."""
+    name = f"t{treaties}"
+    for directory in directories:
+        for candidate in (directory / name, directory):
+            if candidate.name == name and candidate.is_dir():
+                return candidate
+    return None
+
+
+###################################################################################
 # Report
 ###################################################################################
 
@@ -510,6 +737,10 @@ def _mb(value: float | None) -> str:
     return "–" if not value else f"{value:,.0f}"
 
 
+def _b(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
 def _total(run: Run) -> str:
     if run.cut_off:
         return f"cut off at {run.limit:.0f} s in stage {run.cut_off}"
@@ -523,59 +754,66 @@ def _total(run: Run) -> str:
 class Size:
     """Everything measured for one corpus size."""
 
-    def __init__(self, label: str, treaties: int, triples: int) -> None:
-        self.label, self.treaties, self.triples = label, treaties, triples
+    def __init__(self, target: int, treaties: int, corpus: Path, triples: int) -> None:
+        self.target, self.label = target, size_label(target)  # the size asked for
+        self.treaties, self.corpus, self.triples = treaties, corpus, triples
+        self.reused = False  # the corpus came from --corpora
         self.ours = Run()
+        self.reference: Run | None = None  # the reference commit's build, when it ran here
+        self.comparison: Comparison | None = None
         self.peer: Run | None = None
         self.check: Run | None = None
         self.expected: set[tuple[str, str, str]] = set()
 
+    def runs(self) -> list[tuple[str, Run]]:
+        """The builds measured at this size, treatykg's first."""
+        named = [("treatykg", self.ours), ("reference", self.reference), ("peer", self.peer)]
+        return [(name, run) for name, run in named if run is not None]
+
 
 def size_table(size: Size) -> list[str]:
-    ours, peer = size.ours, size.peer
+    runs = size.runs()
+    ours = size.ours
     lines = [
         f"### {size.label}: {size.treaties} treaties, {size.triples:,} data triples"
         + (f" ({ours.result['statements']:,} published with the ontology)" if ours.ok else ""),
         "",
-        "| stage | treatykg s | treatykg peak MB | peer s | peer peak MB |",
-        "|---|---|---|---|---|",
+        "| stage | " + " | ".join(f"{name} s | {name} peak MB" for name, _ in runs) + " |",
+        "|---|" + "---|---|" * len(runs),
     ]
-    peer_stages = peer.stages if peer else {}
-    names = [n for n in ours.stages] + [n for n in peer_stages if n not in ours.stages]
-    for name in names:
-        mine = ours.stages.get(name)
-        theirs = peer_stages.get(name)
-        if peer is not None and peer.cut_off == name:
-            theirs_text = f"≥ {_s(theirs)} (cut off)"
-        else:
-            theirs_text = _s(theirs)
-        lines.append(
-            f"| {name} | {_s(mine)} | {_mb(ours.peaks.get(name))} | {theirs_text} | "
-            f"{_mb(peer.peaks.get(name) if peer else None)} |"
-        )
+    for name in dict.fromkeys(stage for _, run in runs for stage in run.stages):
+        cells = []
+        for _, run in runs:
+            seconds = run.stages.get(name)
+            cut = run.cut_off == name
+            cells += [
+                f"≥ {_s(seconds)} (cut off)" if cut else _s(seconds),
+                _mb(run.peaks.get(name)),
+            ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    outside = [run.result["wall"] - sum(run.stages.values()) if run.ok else None for _, run in runs]
+    if any(value is not None and value >= 0.0005 for value in outside):
+        cells = [f"{_s(value)} | –" if value is not None else "– | –" for value in outside]
+        lines.append("| (between stages) | " + " | ".join(cells) + " |")
+    cells = [f"**{_total(run)}** | **{_mb(run.build_peak)}**" for _, run in runs]
+    lines.append("| **build, end to end** | " + " | ".join(cells) + " |")
     if ours.ok:
-        outside = ours.result["wall"] - sum(ours.stages.values())
-        if outside >= 0.0005:
-            lines.append(f"| (between stages) | {_s(outside)} | – | – | – |")
-    peer_total = _total(peer) if peer else "not run"
-    peer_peak = _mb(peer.peak) if peer else "–"
-    lines.append(
-        f"| **build, end to end** | **{_total(ours)}** | **{_mb(ours.build_peak)}** | "
-        f"**{peer_total}** | **{peer_peak}** |"
-    )
-    if ours.ok:
-        result = ours.result
-        per_query = result["per_query"]
+        result, rest = ours.result, " | –" * (2 * len(runs) - 2)
         lines.append(
             f"| queries: load {result['dump']} into pyoxigraph | {_s(result['store_load'])} | "
-            f"{_mb(ours.peaks.get('store load'))} | – | – |"
+            f"{_mb(ours.peaks.get('store load'))}{rest} |"
         )
         lines.append(
-            f"| queries: {len(per_query)} bundled, once each | {_s(result['queries'])} | "
-            f"{_mb(ours.peaks.get('queries'))} | – | – |"
+            f"| queries: {len(result['per_query'])} bundled, once each | "
+            f"{_s(result['queries'])} | {_mb(ours.peaks.get('queries'))}{rest} |"
         )
-    lines.append("")
-    notes = []
+    return [*lines, "", *[f"* {note}" for note in size_notes(size)], ""]
+
+
+def size_notes(size: Size) -> list[str]:
+    """The lines under a size's table: corpus, treatykg, reference, peer, validation."""
+    ours, peer = size.ours, size.peer
+    notes = [f"corpus: {size.corpus}" + (" (reused, --corpora)" if size.reused else "")]
     if not ours.ok and ours.stages:
         notes.append(
             f"treatykg {_total(ours)}: its stage times are the intervals between progress "
@@ -586,17 +824,29 @@ def size_table(size: Size) -> list[str]:
         slowest = max(result["per_query"], key=lambda row: row[1])
         notes.append(
             f"treatykg: {'conforms' if result['conforms'] else 'does not conform'} "
-            f"(engine {result['engine']}); memory after imports {_mb(ours.baseline)} MB, "
-            f"whole run incl. queries {_mb(ours.peak)} MB; slowest query {slowest[0]} "
-            f"{_s(slowest[1])} s ({slowest[2]} rows)"
+            f"(engine {result['engine']}); start-up and imports {_s(ours.startup)} s (not "
+            f"counted); memory after imports {_mb(ours.baseline)} MB, whole run incl. queries "
+            f"{_mb(ours.peak)} MB; slowest query {slowest[0]} {_s(slowest[1])} s "
+            f"({slowest[2]} rows)"
+        )
+    for name, run in size.runs():
+        if run.processes > 1:
+            notes.append(
+                f"{name}: up to {run.processes} processes at once; their peaks are the sampled "
+                "sum of the processes' RSS"
+            )
+    if size.reference is not None:
+        notes.append(reference_note(size))
+    if size.comparison is not None:
+        notes.append(
+            f"release files against {size.comparison.reference}: {size.comparison.text(files=20)}"
         )
     if peer is not None and peer.ok:
-        result = peer.result
         notes.append(
-            f"peer: pySHACL with inference='rdfs' reports {result['violations']:,} violations"
-            f" ({'conforms' if result['conforms'] else 'does not conform'}; inferred types "
-            "such as rdfs:Resource break the closed shapes); memory after imports "
-            f"{_mb(peer.baseline)} MB"
+            f"peer: pySHACL with inference='rdfs' reports {peer.result['violations']:,} "
+            f"violations ({'conforms' if peer.result['conforms'] else 'does not conform'}; "
+            "inferred types such as rdfs:Resource break the closed shapes); memory after "
+            f"imports {_mb(peer.baseline)} MB"
         )
     elif peer is not None and peer.cut_off:
         notes.append(
@@ -605,7 +855,25 @@ def size_table(size: Size) -> list[str]:
         )
     if size.check is not None:
         notes.append(check_summary(size))
-    return lines + [f"* {note}" for note in notes] + [""]
+    return notes
+
+
+def reference_note(size: Size) -> str:
+    """The reference commit's build at this size, next to treatykg's."""
+    reference, ours = size.reference, size.ours
+    assert reference is not None
+    if not reference.ok:
+        return f"reference build {_total(reference)}"
+    text = (
+        f"the reference commit's build: end to end {_s(reference.result['wall'])} s, "
+        f"peak {_mb(reference.build_peak)} MB"
+    )
+    if ours.ok:
+        text += (
+            f"; treatykg takes {ours.result['wall'] / reference.result['wall']:.2f}× its time "
+            f"and {ours.build_peak / reference.build_peak:.2f}× its peak"
+        )
+    return text
 
 
 SHORT = (
@@ -678,22 +946,155 @@ def check_summary(size: Size) -> str:
 
 
 def exponent(t1: float, t2: float, n1: int, n2: int) -> float | None:
+    """``b = ln(t2/t1) / ln(n2/n1)``: the exponent between two sizes."""
     if t1 <= 0 or t2 <= 0 or n1 == n2:
         return None
     return math.log(t2 / t1) / math.log(n2 / n1)
 
 
-def summary(sizes: list[Size]) -> list[str]:
+def fit_exponent(points: list[tuple[int, float]]) -> float | None:
+    """The least-squares slope of ln y on ln n over ``(n, y)`` points: ``y ∝ n^b``.
+
+    Over all sizes rather than the two largest, so that one noisy run weighs less."""
+    logs = [(math.log(n), math.log(y)) for n, y in points if n > 0 and y > 0]
+    if len({x for x, _ in logs}) < 2:
+        return None
+    mean_x = sum(x for x, _ in logs) / len(logs)
+    mean_y = sum(y for _, y in logs) / len(logs)
+    spread = sum((x - mean_x) ** 2 for x, _ in logs)
+    return sum((x - mean_x) * (y - mean_y) for x, y in logs) / spread
+
+
+def fitted(sizes: list[Size], fit_min: int) -> tuple[list[Size], list[Size]]:
+    """The sizes to fit exponents over, smallest first, and those in range left out.
+
+    Fitted: the sizes built to the end from ``fit_min`` on (below it start-up costs and the
+    interpreter's own memory flatten the curve), or all built ones if fewer than two reach it.
+    Left out: sizes from ``fit_min`` on that were cut off or failed."""
+    built = sorted((s for s in sizes if s.ours.ok), key=lambda s: s.triples)
+    chosen = [s for s in built if s.target >= fit_min]
+    missing = [s for s in sizes if not s.ours.ok and s.target >= fit_min]
+    return (chosen if len(chosen) >= 2 else built), missing
+
+
+#: What the exponents are fitted for: a name and how to read it off a size built to the end.
+QUANTITIES: tuple[tuple[str, str, Callable[[Size], float]], ...] = (
+    ("build time, end to end", "s", lambda s: s.ours.result["wall"]),
+    ("peak RSS of the build", "MB", lambda s: s.ours.build_peak),
+    ("peak RSS above the imports", "MB", lambda s: s.ours.build_peak - s.ours.baseline),
+)
+
+
+def _pairs(chosen: list[Size]) -> list[tuple[Size, Size]]:
+    return list(itertools.pairwise(chosen))
+
+
+def exponents(sizes: list[Size], fit_min: int) -> list[str]:
+    """The table of time and memory per size with their fitted and pairwise exponents."""
+    chosen, missing = fitted(sizes, fit_min)
+    if len(chosen) < 2:
+        return ["Exponents: need two sizes built to the end.", ""]
+    labels = ", ".join(s.label for s in chosen)
+    pairs = _pairs(chosen)
+    lines = [
+        f"Exponents b (y ∝ n^b, n the data triples; b = 1 is linear): least squares of ln y on "
+        f"ln n over {labels}, and between each consecutive pair"
+        + (f"; not built to the end: {', '.join(s.label for s in missing)}" if missing else "")
+        + ":",
+        "",
+        "| quantity | "
+        + " | ".join(s.label for s in chosen)
+        + " | b, fit | "
+        + " | ".join(f"b, {a.label}→{b.label}" for a, b in pairs)
+        + " |",
+        "|---|" + "---|" * (len(chosen) + 1 + len(pairs)),
+    ]
+    for name, unit, value in QUANTITIES:
+        values = [value(s) for s in chosen]
+        shown = [_s(v) if unit == "s" else _mb(v) for v in values]
+        fit = fit_exponent([(s.triples, v) for s, v in zip(chosen, values, strict=True)])
+        pairwise = [exponent(value(a), value(b), a.triples, b.triples) for a, b in pairs]
+        lines.append(
+            f"| {name} ({unit}) | "
+            + " | ".join(shown)
+            + f" | **{_b(fit)}** | "
+            + " | ".join(_b(e) for e in pairwise)
+            + " |"
+        )
+    return [*lines, "", *stage_scaling(chosen)]
+
+
+def stage_scaling(chosen: list[Size]) -> list[str]:
+    """Per stage: seconds and peak MB at each fitted size, with the fitted exponents."""
+    names = dict.fromkeys(n for s in reversed(chosen) for n in s.ours.stages)
+    lines = [
+        "Per stage (b fitted as above, over the sizes where the stage ran):",
+        "",
+        "| stage | "
+        + " | ".join(f"{s.label} s" for s in chosen)
+        + " | b, time | "
+        + " | ".join(f"{s.label} MB" for s in chosen)
+        + " | b, peak |",
+        "|---|" + "---|" * (2 * len(chosen) + 2),
+    ]
+    for name in names:
+        seconds = [s.ours.stages.get(name) for s in chosen]
+        peaks = [s.ours.peaks.get(name) for s in chosen]
+        b_time = fit_exponent([(s.triples, t) for s, t in zip(chosen, seconds, strict=True) if t])
+        b_peak = fit_exponent([(s.triples, p) for s, p in zip(chosen, peaks, strict=True) if p])
+        lines.append(
+            f"| {name} | "
+            + " | ".join(_s(t) for t in seconds)
+            + f" | {_b(b_time)} | "
+            + " | ".join(_mb(p) for p in peaks)
+            + f" | {_b(b_peak)} |"
+        )
+    return [*lines, ""]
+
+
+def size_verdicts(size: Size) -> list[tuple[str, str, str]]:
+    """(target, PASS / FAIL / not determined, the figure) for a size that has targets."""
+    if size.target not in TARGETS:
+        return []
+    seconds, limit = TARGETS[size.target]
+    ours = size.ours
+    on_time = f"{size.label} built end to end in ≤ {seconds:.0f} s"
+    in_memory = f"{size.label} peak RSS of the build ≤ {limit:.0f} MB"
+    if ours.ok:
+        wall = ours.result["wall"]
+        return [
+            (on_time, "PASS" if wall <= seconds else "FAIL", f"{_s(wall)} s"),
+            (
+                in_memory,
+                "PASS" if ours.build_peak <= limit else "FAIL",
+                f"{_mb(ours.build_peak)} MB",
+            ),
+        ]
+    # Cut off or failed: not built end to end; its memory fails only if it already went over.
+    over = ours.build_peak > limit
+    return [
+        (on_time, "FAIL", _total(ours)),
+        (
+            in_memory,
+            "FAIL" if over else "not determined",
+            f"{_mb(ours.build_peak)} MB before it stopped",
+        ),
+    ]
+
+
+def summary(sizes: list[Size], fit_min: int) -> list[str]:
     lines = [
         "### Summary",
         "",
-        "| size | data triples | treatykg build s | treatykg peak MB | queries s | "
-        "peer total s | peer peak MB | speed-up |",
-        "|---|---|---|---|---|---|---|---|",
+        "| size | data triples | build s | peak MB | targets | reference s | reference peak MB"
+        " | release files = reference | queries s | peer total s | peer peak MB | speed-up |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for size in sizes:
-        ours, peer = size.ours, size.peer
+        ours, peer, reference = size.ours, size.peer, size.reference
         queries = _s(ours.result["store_load"] + ours.result["queries"]) if ours.ok else "–"
+        verdicts = [verdict for _, verdict, _ in size_verdicts(size)]  # time, memory
+        judged = f"time {verdicts[0]}, memory {verdicts[1]}" if verdicts else "–"
         if peer is None:
             peer_text, peer_peak, ratio = "not run", "–", "–"
         else:
@@ -705,125 +1106,123 @@ def summary(sizes: list[Size]) -> list[str]:
             else:
                 ratio = "–"
         lines.append(
-            f"| {size.label} | {size.triples:,} | {_total(ours)} | {_mb(ours.build_peak)} | "
-            f"{queries} | {peer_text} | {peer_peak} | {ratio} |"
+            f"| {size.label} | {size.triples:,} | {_total(ours)} | {_mb(ours.build_peak)}"
+            f"{f' ({ours.processes} processes)' if ours.processes > 1 else ''} | "
+            f"{judged} | {_total(reference) if reference else '–'} | "
+            f"{_mb(reference.build_peak) if reference else '–'} | "
+            f"{size.comparison.text() if size.comparison else '–'} | {queries} | "
+            f"{peer_text} | {peer_peak} | {ratio} |"
         )
-    lines.append("")
-    lines += scaling(sizes)
-    lines += targets(sizes)
+    return [*lines, "", *exponents(sizes, fit_min), *targets(sizes, fit_min)]
+
+
+def targets(sizes: list[Size], fit_min: int) -> list[str]:
+    lines = ["Targets (issue 17):", ""]
+    for target, (seconds, limit) in TARGETS.items():
+        size = next((s for s in sizes if s.target == target), None)
+        if size is None:
+            label = size_label(target)
+            lines.append(
+                f"* {label} in ≤ {seconds:.0f} s and ≤ {limit:.0f} MB: not measured "
+                f"(no {label} in this run)"
+            )
+            continue
+        lines += [
+            f"* {what}: {verdict} ({figure})" for what, verdict, figure in size_verdicts(size)
+        ]
+    lines += exponent_verdicts(sizes, fit_min)
+    lines.append(validation_verdict(sizes))
+    lines.append(identity_verdict(sizes))
+    return [*lines, ""]
+
+
+def exponent_verdicts(sizes: list[Size], fit_min: int) -> list[str]:
+    """Time exponent ≤ 1.1 and memory exponent < 1, fitted over the sizes built."""
+    chosen, missing = fitted(sizes, fit_min)
+    over = ", ".join(s.label for s in chosen)
+    lines = []
+    for what, value, passes in (
+        (
+            f"time exponent ≤ {TARGET_TIME_EXPONENT}",
+            QUANTITIES[0][2],
+            lambda b: b <= TARGET_TIME_EXPONENT,
+        ),
+        (
+            f"memory exponent < {TARGET_MEMORY_EXPONENT:.0f}",
+            QUANTITIES[1][2],
+            lambda b: b < TARGET_MEMORY_EXPONENT,
+        ),
+    ):
+        b = fit_exponent([(s.triples, value(s)) for s in chosen]) if len(chosen) >= 2 else None
+        if b is None:
+            lines.append(f"* {what}: not measured (needs two sizes built to the end)")
+        elif missing:
+            left_out = ", ".join(s.label for s in missing)
+            lines.append(
+                f"* {what}: not determined ({left_out} not built to the end; b = {b:.3f} "
+                f"over {over})"
+            )
+        else:
+            lines.append(
+                f"* {what}: {'PASS' if passes(b) else 'FAIL'} (b = {b:.3f}, fit over {over})"
+            )
     return lines
 
 
-def _pair(sizes: list[Size]) -> tuple[Size, Size, float, bool] | None:
-    """The two largest sizes to fit the exponent on, b, and whether b is only a lower bound
-    (the larger build was cut off: its time is at least the limit)."""
-    ranked = sorted((s for s in sizes if s.ours.ok or s.ours.cut_off), key=lambda s: s.triples)
-    if len(ranked) < 2:
-        return None
-    large = ranked[-1]
-    smaller = [s for s in ranked[:-1] if s.ours.ok]
-    if not smaller:
-        return None
-    small = smaller[-1]
-    t1 = small.ours.result["wall"]
-    t2 = large.ours.result["wall"] if large.ours.ok else large.ours.limit
-    b = exponent(t1, t2, small.triples, large.triples)
-    return None if b is None else (small, large, b, not large.ours.ok)
-
-
-def scaling(sizes: list[Size]) -> list[str]:
-    pair = _pair(sizes)
-    if pair is None:
-        return ["Scaling exponent: needs two sizes built to the end.", ""]
-    small, large, b, bound = pair
-    n1, n2 = small.triples, large.triples
-    if bound:
-        return [
-            f"Scaling exponent between {small.label} and {large.label}: b ≥ {b:.2f} "
-            f"({large.label} {_total(large.ours)}; b = ln(t2/t1) / ln(n2/n1) with t2 the "
-            "limit)",
-            "",
-        ]
-    lines = [
-        f"Scaling exponent b = ln(t2/t1) / ln(n2/n1) between {small.label} and {large.label} "
-        f"({n1:,} → {n2:,} data triples; b = 1 is linear):",
-        "",
-        f"| stage | {small.label} s | {large.label} s | b |",
-        "|---|---|---|---|",
-    ]
-    rows = [(n, small.ours.stages.get(n), large.ours.stages.get(n)) for n in large.ours.stages]
-    rows.append(("**build, end to end**", small.ours.result["wall"], large.ours.result["wall"]))
-    for name, t1, t2 in rows:
-        e = exponent(t1 or 0.0, t2 or 0.0, n1, n2)
-        lines.append(f"| {name} | {_s(t1)} | {_s(t2)} | {'–' if e is None else f'{e:.2f}'} |")
-    return [*lines, ""]
-
-
-def targets(sizes: list[Size]) -> list[str]:
-    lines = ["Targets (issue 7):", ""]
-    big = [s for s in sizes if s.triples >= 950_000]
-    if big:
-        size = big[-1]
-        if size.ours.ok:
-            wall, peak = size.ours.result["wall"], size.ours.build_peak
-            ok_time, ok_mem = wall <= TARGET_SECONDS, peak <= TARGET_MB
-            lines.append(
-                f"* {size.label} built end to end in ≤ {TARGET_SECONDS:.0f} s: "
-                f"{'PASS' if ok_time else 'FAIL'} ({_s(wall)} s)"
-            )
-            lines.append(
-                f"* {size.label} peak memory ≤ {TARGET_MB:.0f} MB: "
-                f"{'PASS' if ok_mem else 'FAIL'} ({_mb(peak)} MB)"
-            )
-        elif size.ours.cut_off:
-            lines.append(
-                f"* {size.label} end to end ≤ 60 s and ≤ 4096 MB: FAIL ({_total(size.ours)})"
-            )
-        else:
-            lines.append(
-                f"* {size.label} end to end ≤ 60 s and ≤ 4096 MB: not measured, the build "
-                f"{_total(size.ours)}"
-            )
-    else:
-        lines.append(
-            "* 1M triples in ≤ 60 s and ≤ 4096 MB: not measured (no size ≥ 1M in this run)"
-        )
+def validation_verdict(sizes: list[Size]) -> str:
+    """treatykg's validation results against pySHACL's, over the sizes checked."""
     checked = [s for s in sizes if s.check is not None]
-    if checked:
-        verdicts = [  # treatykg against pySHACL; None where pySHACL did not finish
-            ok
-            for s in checked
-            for text, ok in check_verdicts(s)
-            if ok is None or text.startswith(("treatykg = pySHACL", "treatykg ≠ pySHACL"))
-        ]
-        if False in verdicts:
-            state = "FAIL"
-        elif None not in verdicts:
-            state = "PASS"
-        elif True in verdicts:
-            state = "PASS where compared (pySHACL cut off for some sizes)"
-        else:
-            state = "not determined (pySHACL cut off)"
-        labels = ", ".join(s.label for s in checked)
-        lines.append(f"* validation results identical to pySHACL's ({labels}): {state}")
+    if not checked:
+        return "* validation results identical to pySHACL's: not checked in this run"
+    verdicts = [  # treatykg against pySHACL; None where pySHACL did not finish
+        ok
+        for s in checked
+        for text, ok in check_verdicts(s)
+        if ok is None or text.startswith(("treatykg = pySHACL", "treatykg ≠ pySHACL"))
+    ]
+    if False in verdicts:
+        state = "FAIL"
+    elif None not in verdicts:
+        state = "PASS"
+    elif True in verdicts:
+        state = "PASS where compared (pySHACL cut off for some sizes)"
     else:
-        lines.append("* validation results identical to pySHACL's: not checked in this run")
-    pair = _pair(sizes)
-    if pair is None:
-        lines.append("* scaling exponent ≤ 1.1: not measured (needs two sizes built)")
-    else:
-        small, large, b, bound = pair
-        if not bound:
-            verdict, value = ("PASS" if b <= TARGET_EXPONENT else "FAIL"), f"b = {b:.3f}"
-        else:
-            verdict = "FAIL" if b > TARGET_EXPONENT else "not determined"
-            value = f"b ≥ {b:.3f}, {large.label} cut off"
-        lines.append(
-            f"* scaling exponent ≤ {TARGET_EXPONENT} between {small.label} and "
-            f"{large.label}: {verdict} ({value})"
-            + ("" if large.triples >= 950_000 else "; the target is between 100k and 1M")
+        state = "not determined (pySHACL cut off)"
+    labels = ", ".join(s.label for s in checked)
+    return f"* validation results identical to pySHACL's ({labels}): {state}"
+
+
+def identity_verdict(sizes: list[Size]) -> str:
+    """Every release file byte-identical to the reference's, over the sizes compared."""
+    compared = [s for s in sizes if s.comparison is not None]
+    unbuilt_text = "".join(
+        f"; {s.label}: reference build {_total(s.reference)}"
+        for s in sizes
+        if s.reference is not None and not s.reference.ok
+    )
+    if not compared:
+        return f"* release files byte-identical to the reference: not checked{unbuilt_text}"
+    labels = ", ".join(s.label for s in compared)
+    bad = [s for s in compared if s.comparison is not None and not s.comparison.same]
+    details = "; ".join(f"{s.label}: {s.comparison.text()}" for s in compared if s.comparison)
+    return (
+        f"* every release file byte-identical to the reference ({labels}): "
+        f"{'FAIL' if bad else 'PASS'} ({details}{unbuilt_text})"
+    )
+
+
+def code_version() -> str:
+    """``git describe`` of this checkout, ``-dirty`` when it has uncommitted changes."""
+    try:
+        described = subprocess.run(
+            ["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+            check=True,
+            capture_output=True,
+            text=True,
         )
-    return [*lines, ""]
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return described.stdout.strip()
 
 
 def machine() -> str:
@@ -844,26 +1243,66 @@ def machine() -> str:
 ###################################################################################
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument(
         "--sizes",
         default="10k,100k,1M",
-        help="comma-separated corpus sizes in triples (default 10k,100k,1M)",
+        help="comma-separated corpus sizes in triples (default 10k,100k,1M; issue 17: "
+        "100k,1M,3M,10M)",
     )
     parser.add_argument("--seed", type=int, default=0, help="gen_corpus seed (default 0)")
+    parser.add_argument(
+        "--corpora",
+        type=Path,
+        metavar="DIR",
+        help="use the corpus DIR/t<treaties> where it exists (e.g. /work/corpora/t44000 for "
+        "10M) instead of generating it",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=0.0,
+        help="kill the treatykg build (and the reference's) after this many seconds "
+        "(default: never)",
+    )
+    parser.add_argument(
+        "--reference-commit",
+        metavar="SHA",
+        help="also build each size with this commit's code (a temporary git worktree) and "
+        "compare every release file byte for byte",
+    )
+    parser.add_argument(
+        "--reference-max",
+        default="1M",
+        metavar="SIZE",
+        help="build with --reference-commit only up to this size (default 1M)",
+    )
+    parser.add_argument(
+        "--reference-dirs",
+        default="",
+        metavar="DIR[,DIR...]",
+        help="existing reference builds: DIR/t<treaties> (or a DIR so named) is compared "
+        "where the reference commit is not built",
+    )
+    parser.add_argument(
+        "--fit-min",
+        default="100k",
+        metavar="SIZE",
+        help="fit the exponents over the sizes from this one on (default 100k)",
+    )
+    parser.add_argument("--no-peer", action="store_true", help="do not run the naive peer")
+    parser.add_argument(
+        "--peer-max",
+        default="1M",
+        metavar="SIZE",
+        help="run the naive peer only up to this size (default 1M)",
+    )
     parser.add_argument(
         "--peer-timeout",
         type=float,
         default=600.0,
         help="kill the naive peer (and the validation check) after this many seconds (default 600)",
-    )
-    parser.add_argument("--no-peer", action="store_true", help="do not run the naive peer")
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=0.0,
-        help="kill the treatykg build after this many seconds (default: never)",
     )
     parser.add_argument(
         "--check-validation",
@@ -872,71 +1311,202 @@ def main(argv: list[str] | None = None) -> int:
         help="compare validation results on the corpus with injected defects "
         "(default: for sizes up to 100k)",
     )
-    parser.add_argument("--keep", type=Path, metavar="DIR", help="keep corpora and outputs in DIR")
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="keep corpora, builds and logs in DIR"
+    )
     parser.add_argument(
         "--markdown", type=Path, metavar="FILE", help="also write the report to FILE"
     )
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    return parser
+
+
+@dataclasses.dataclass
+class Settings:
+    """The parsed command line of a measuring run."""
+
+    sizes: list[int]
+    seed: int
+    corpora: Path | None
+    timeout: float
+    reference: tuple[str, Path] | None  # the reference commit's SHA and its src folder
+    reference_max: int
+    reference_dirs: list[Path]
+    fit_min: int
+    peer: bool
+    peer_max: int
+    peer_timeout: float
+    check_validation: bool | None
+    keep: bool
+
+
+def measure(settings: Settings, gen: ModuleType, root: Path, target: int) -> Size:
+    """Build one size with treatykg, the reference, the peer and the validation check."""
+    label = size_label(target)
+    treaties = max(1, round(target * TREATIES_PER_10K / 10_000))
+    base = root / label
+    if base.exists():
+        shutil.rmtree(base)
+    reusable = settings.corpora / f"t{treaties}" if settings.corpora else None
+    if reusable is not None and reusable.is_dir():
+        corpus = reusable
+    else:
+        corpus = base / "corpus"
+        gen.generate(treaties, settings.seed, corpus)
+    _say(f"{label}: {treaties} treaties in {corpus}; counting triples…")
+    size = Size(target, treaties, corpus, gen.count_triples(corpus))
+    size.reused = corpus == reusable
+    _say(f"{label}: {size.triples:,} triples; treatykg build…")
+    size.ours = run_child("treatykg", corpus, base / "treatykg", settings.timeout)
+    _say(f"{label}: treatykg {_brief(size.ours)}")
+    reference = reference_release(settings, size, base)
+    if reference is not None and size.ours.ok:
+        _say(f"{label}: comparing the release files with {reference}…")
+        built = size.reference is not None and size.reference.ok
+        name = "the reference commit's build" if built else str(reference)
+        size.comparison = compare_releases(base / "treatykg" / "dist", reference, name)
+        _say(f"{label}: {size.comparison.text()}")
+    if not settings.keep:  # 10M writes gigabytes: only the corpora outlive a size
+        for name in ("treatykg", "reference"):
+            shutil.rmtree(base / name / "dist", ignore_errors=True)
+    if settings.peer and target <= settings.peer_max:
+        _say(f"{label}: naive peer (limit {settings.peer_timeout:.0f} s)…")
+        size.peer = run_child("peer", corpus, base / "peer", settings.peer_timeout)
+        _say(f"{label}: peer {_total(size.peer)}")
+    check = settings.check_validation
+    if check or (check is None and target <= 100_000):
+        injected = base / "injected"
+        size.expected = set(gen.generate(treaties, settings.seed, injected, inject=True))
+        _say(f"{label}: validation agreement (limit {settings.peer_timeout:.0f} s)…")
+        size.check = run_child("check", injected, base / "check", settings.peer_timeout)
+    return size
+
+
+def reference_release(settings: Settings, size: Size, base: Path) -> Path | None:
+    """Where the reference's release files for this size are: a build made now by the
+    reference commit (up to ``--reference-max``: it also gives the reference's time and
+    peak), else an existing build from ``--reference-dirs``, else None."""
+    existing = existing_reference(settings.reference_dirs, size.treaties)
+    if settings.reference is None or size.target > settings.reference_max:
+        return existing
+    sha, src = settings.reference
+    _say(f"{size.label}: reference build (commit {sha[:10]})…")
+    env = _with_pythonpath(src)
+    size.reference = run = run_child(
+        "reference", size.corpus, base / "reference", settings.timeout, env
+    )
+    _say(f"{size.label}: reference {_brief(run)}")
+    if run.ok and not Path(run.result["code"]).is_relative_to(src.resolve()):
+        run.error = f"imported treatykg from {run.result['code']}, not from {src}"
+    return base / "reference" / "dist" if run.ok else existing
+
+
+def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Settings:
+    """The command line checked; ``reference`` is filled in once the worktree exists."""
+    try:
+        sizes = [parse_size(part) for part in args.sizes.split(",") if part.strip()]
+        limits = [parse_size(v) for v in (args.reference_max, args.fit_min, args.peer_max)]
+    except argparse.ArgumentTypeError as error:
+        parser.error(str(error))
+    if not sizes:
+        parser.error("--sizes is empty")
+    directories = [Path(part) for part in args.reference_dirs.split(",") if part.strip()]
+    for directory in [*directories, *([args.corpora] if args.corpora else [])]:
+        if not directory.is_dir():
+            parser.error(f"not a directory: {directory}")
+    return Settings(
+        sizes=sizes,
+        seed=args.seed,
+        corpora=args.corpora,
+        timeout=args.timeout,
+        reference=None,
+        reference_max=limits[0],
+        reference_dirs=directories,
+        fit_min=limits[1],
+        peer=not args.no_peer,
+        peer_max=limits[2],
+        peer_timeout=args.peer_timeout,
+        check_validation=args.check_validation,
+        keep=args.keep is not None,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.child:
         CHILDREN[args.child](args.corpus, args.work)
         return 0
-    try:
-        targets_ = [parse_size(part) for part in args.sizes.split(",") if part.strip()]
-    except argparse.ArgumentTypeError as error:
-        parser.error(str(error))
-    if not targets_:
-        parser.error("--sizes is empty")
+    settings = _settings(parser, args)
+    with contextlib.ExitStack() as stack:
+        if args.reference_commit:
+            try:
+                settings.reference = stack.enter_context(worktree(args.reference_commit))
+            except subprocess.CalledProcessError as error:
+                parser.error(
+                    f"--reference-commit {args.reference_commit}: "
+                    f"{(error.stderr or b'').decode(errors='replace').strip()}"
+                )
+        root = args.keep or Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="bench_scale-"))
+        )
+        report = header(settings, argv)
+        print("\n".join(report), flush=True)
+        sizes: list[Size] = []
+        gen = _gen_corpus()
+        for target in settings.sizes:
+            sizes.append(measure(settings, gen, root, target))
+            lines = size_table(sizes[-1])
+            print("\n".join(lines), flush=True)
+            report += lines
+            if args.markdown:  # a long run leaves its finished sizes behind
+                write(args.markdown, [*report, *summary(sizes, settings.fit_min)])
+        lines = summary(sizes, settings.fit_min)
+        print("\n".join(lines), flush=True)
+        if args.markdown:
+            write(args.markdown, [*report, *lines])
+    return 0
 
-    gen = _gen_corpus()
-    root = args.keep or Path(tempfile.mkdtemp(prefix="bench_scale-"))
-    report = [
-        f"bench_scale {dt.date.today().isoformat()}: `python benchmarks/bench_scale.py "
-        f"{' '.join(argv if argv is not None else sys.argv[1:])}`",
+
+def header(settings: Settings, argv: list[str] | None) -> list[str]:
+    """The command, the machine, and which code is measured against which reference."""
+    import treatykg
+
+    arguments = " ".join(argv if argv is not None else sys.argv[1:])
+    code = Path(treatykg.__file__).resolve().parent
+    if settings.reference is not None:
+        reference = (
+            f"commit {settings.reference[0]} (a git worktree) up to "
+            f"{size_label(settings.reference_max)}"
+        )
+        if settings.reference_dirs:
+            reference += f", then the builds in {', '.join(map(str, settings.reference_dirs))}"
+    elif settings.reference_dirs:
+        reference = f"the builds in {', '.join(map(str, settings.reference_dirs))}"
+    else:
+        reference = "none"
+    return [
+        f"bench_scale {dt.date.today().isoformat()}: "
+        f"`python benchmarks/bench_scale.py {arguments}`",
         "",
         f"machine: {machine()}",
         "",
+        f"code: treatykg from {code}, git {code_version()}; reference: {reference}",
+        "",
     ]
-    print("\n".join(report), flush=True)
-    sizes: list[Size] = []
-    try:
-        for target in targets_:
-            label = size_label(target)
-            treaties = max(1, round(target * TREATIES_PER_10K / 10_000))
-            base = root / label
-            if base.exists():
-                shutil.rmtree(base)
-            corpus = base / "corpus"
-            gen.generate(treaties, args.seed, corpus)
-            size = Size(label, treaties, gen.count_triples(corpus))
-            sizes.append(size)
-            _say(f"{label}: {treaties} treaties, {size.triples:,} triples; treatykg build…")
-            size.ours = run_child("treatykg", corpus, base / "treatykg", args.timeout)
-            _say(f"{label}: treatykg {_total(size.ours)}")
-            if not args.no_peer:
-                _say(f"{label}: naive peer (limit {args.peer_timeout:.0f} s)…")
-                size.peer = run_child("peer", corpus, base / "peer", args.peer_timeout)
-                _say(f"{label}: peer {_total(size.peer)}")
-            check = args.check_validation
-            if check or (check is None and target <= 100_000):
-                injected = base / "injected"
-                size.expected = set(gen.generate(treaties, args.seed, injected, inject=True))
-                _say(f"{label}: validation agreement (limit {args.peer_timeout:.0f} s)…")
-                size.check = run_child("check", injected, base / "check", args.peer_timeout)
-            lines = size_table(size)
-            print("\n".join(lines), flush=True)
-            report += lines
-        lines = summary(sizes)
-        print("\n".join(lines), flush=True)
-        report += lines
-    finally:
-        if args.keep is None:
-            shutil.rmtree(root, ignore_errors=True)
-    if args.markdown:
-        args.markdown.write_text("\n".join(report) + "\n", encoding="utf-8")
-    return 0
+
+
+def write(path: Path, lines: list[str]) -> None:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _brief(run: Run) -> str:
+    """A build's time and peak for the progress lines."""
+    if not run.ok:
+        return _total(run)
+    return f"{_total(run)} s, peak {_mb(run.build_peak)} MB"
 
 
 def _say(text: str) -> None:

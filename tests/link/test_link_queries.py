@@ -51,3 +51,9 @@ def test_the_namespaces_filtered_on_are_ours() -> None:
     assert f'"{WD}"' in links
     mappings = catalogue.internal("treatykg.link", "wikidata-mappings")
     assert all(f'"{namespace}"' in mappings for namespace in (BASE, WD, WDT))
+    entities = catalogue.internal("treatykg.link", "entity-values", PROPERTY="<x:p>", VALUES="true")
+    assert all(f'"{BASE}{kind}/"' in entities for kind in ("id", "eli"))
+    subjects = catalogue.internal(
+        "treatykg.link", "view-subjects", PROPERTIES="<x:p>", TREATIES="<x:t>"
+    )
+    assert f'"{WD}"' in subjects

@@ -23,11 +23,13 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, RDF, SH
 
+from generated_corpus import generate
 from locations import ROOT
 from treatykg import resources
 from treatykg.cli import main
 from treatykg.errors import InputError, UsageError
 from treatykg.publish.build import InvalidDataError, build
+from treatykg.rdf import sorted_lines
 from treatykg.rdf.load import load, load_ontology, load_shapes, parse_file
 
 EXAMPLES = ROOT / "shapes" / "examples"
@@ -208,6 +210,31 @@ def test_builds_are_byte_identical_across_hash_seeds(tmp_path: Path, release: Pa
         outs.append(tree(out))
     assert outs[0] == outs[1]
     assert outs[0] == tree(release), "the in-process build differs from the CLI build"
+
+
+def test_a_build_that_sorts_on_disk_writes_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A corpus past the sorter's memory budget is sorted in runs on disk (as ten million
+    statements are): the release is byte-identical to the one sorted in memory, and the runs
+    are gone from it."""
+    corpus = generate(tmp_path / "corpus", treaties=6)
+    in_memory = build(tmp_path / "in-memory", data=corpus)
+    spilled: list[bool] = []
+    real_finish = sorted_lines.LineSorter.finish
+
+    def finish(self: sorted_lines.LineSorter) -> sorted_lines.SortedLines:
+        result = real_finish(self)
+        spilled.append(result.on_disk)
+        return result
+
+    monkeypatch.setattr(sorted_lines, "BUDGET", 20_000)
+    monkeypatch.setattr(sorted_lines.LineSorter, "finish", finish)
+    on_disk = build(tmp_path / "on-disk", data=corpus)
+    assert spilled and spilled[0], "the small budget should have made the sorter spill"
+    assert tree(tmp_path / "on-disk") == tree(tmp_path / "in-memory")
+    assert on_disk.statements == in_memory.statements
+    assert not list((tmp_path / "on-disk").rglob("run-*"))
 
 
 # --- atomicity and errors ------------------------------------------------------------------

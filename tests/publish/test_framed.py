@@ -6,10 +6,15 @@ processor, to frame the same subgraph. The two must give the same bytes: on the 
 on a generated corpus, and on a small graph made of the odd cases the direct writer models
 (values that do not fit their term, keys without a term, embedded nodes that are not on the
 frame's path, ties between article numbers, escapes).
+
+:func:`treatykg.publish.jsonld.write_framed` writes the same bytes a batch of treaties at a
+time: with batches of one treaty, on a graph whose treaties embed each other's nodes; and it
+falls back on the whole subgraph, rewinding its file, for what the batches do not model.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -19,7 +24,7 @@ import pytest
 from rdflib import Graph
 
 from generated_corpus import generate, published
-from treatykg.publish.jsonld import build_context, framed, framed_by_pyld
+from treatykg.publish.jsonld import build_context, framed, framed_by_pyld, write_framed
 from treatykg.publish.jsonld import framing as jsonld_context
 from treatykg.rdf import serialize
 from treatykg.rdf.load import load_ontology
@@ -39,6 +44,22 @@ def _direct_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(jsonld_context, "framed_by_pyld", refuse)
 
 
+def _batches_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on write_framed() must not fall back on the whole subgraph either."""
+    _direct_only(monkeypatch)
+
+    def refuse(*args: object) -> bytes:
+        raise AssertionError("write_framed() fell back on the whole subgraph")
+
+    monkeypatch.setattr(jsonld_context, "_framed_whole", refuse)
+
+
+def _written(data: ox.Store, context: dict[str, Any], batch_size: int) -> bytes:
+    out = io.BytesIO()
+    write_framed(data, context, out, batch_size=batch_size)
+    return out.getvalue()
+
+
 def _store(graph: Graph) -> ox.Store:
     store = ox.Store()
     store.load(serialize.ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
@@ -50,7 +71,7 @@ def test_bundled_data_gives_pyld_s_bytes(
 ) -> None:
     graph, store = published()
     expected = framed_by_pyld(graph, context)
-    _direct_only(monkeypatch)
+    _batches_only(monkeypatch)
     assert framed(store, context) == expected
     assert framed(graph, context) == expected
     treaties = json.loads(expected)["@graph"]
@@ -62,8 +83,9 @@ def test_generated_corpus_gives_pyld_s_bytes(
 ) -> None:
     graph, store = published(generate(tmp_path, treaties=5))
     expected = framed_by_pyld(graph, context)
-    _direct_only(monkeypatch)
+    _batches_only(monkeypatch)
     assert framed(store, context) == expected
+    assert _written(store, context, batch_size=2) == expected
     document = json.loads(expected)
     assert len(document["@graph"]) == 5
     obligation = document["@graph"][0]["articles"][0]["norms"][0]["obligations"][0]
@@ -152,3 +174,93 @@ def test_blank_nodes_are_framed_by_pyld(context: dict[str, Any]) -> None:
     graph = Graph().parse(data=data, format="turtle")
     assert framed(_store(graph), context) == framed_by_pyld(graph, context)
     assert b"anonymous" in framed(_store(graph), context)
+
+
+CROSSED = r"""
+@prefix tkg: <https://w3id.org/treatykg/def#> .
+@prefix eli: <http://data.europa.eu/eli/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix t: <https://w3id.org/treatykg/eli/treaty/2090/> .
+@prefix id: <https://w3id.org/treatykg/id/> .
+
+t:one a tkg:Treaty ; rdfs:label "One"@en ; tkg:party id:state-x ; tkg:cites t:three ;
+    tkg:replaces t:two ; skos:note id:state-y .
+t:one\/preamble a tkg:Preamble ; eli:is_part_of t:one ; rdfs:label "Preamble"@en .
+t:one\/art_1 a tkg:Article ; eli:is_part_of t:one ; eli:number "1" ; tkg:cites t:two\/art_1 .
+t:two a tkg:BilateralTreaty ; rdfs:label "Two"@en ; tkg:party id:state-x , id:state-y .
+t:two\/art_1 a tkg:Article ; eli:is_part_of t:two ; eli:number "1" .
+t:two\/art_2 a tkg:Article ; eli:is_part_of t:two , t:one ; eli:number "2" .
+t:three a tkg:Treaty ; rdfs:label "Three, without articles"@en ; tkg:party id:state-z .
+id:norm-1 a tkg:Norm ; tkg:expressedBy t:one\/art_1 , t:two\/art_1 ; tkg:cites t:two ;
+    tkg:legalBasis id:charter .
+id:obligation-1 a tkg:DirectedObligation ; tkg:derivedFrom id:norm-1 ; tkg:bearer id:state-x ;
+    tkg:condition id:condition-1 .
+id:condition-1 a tkg:Condition ; rdfs:label "if attacked"@en ; tkg:bearer id:state-y .
+id:norm-2 a tkg:Norm ; tkg:expressedBy t:two\/art_2 ; skos:note id:condition-1 , id:obligation-1 .
+id:state-x rdfs:label "X"@en .
+id:state-y rdfs:label "Y"@en .
+id:state-z rdfs:label "Z"@en .
+id:charter rdfs:label "Charter"@en .
+"""
+"""Two treaties that embed each other's nodes: a treaty, an article, a norm and an obligation
+of one are values in the other; an article is part of both; a condition and a state are reached
+from the other treaty by a property that does not link (``skos:note``), so whether they show
+in full, with their labels or as IDs depends on the other treaty's tree; a treaty without
+articles is linked (labels only); a preamble is a part that is not an article."""
+
+
+def test_batches_of_one_treaty_write_the_whole_document(
+    context: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graph = Graph().parse(data=CROSSED, format="turtle")
+    expected = framed_by_pyld(graph, context)
+    _batches_only(monkeypatch)
+    store = _store(graph)
+    assert [_written(store, context, size) for size in (1, 2)] == [expected, expected]
+    treaties = json.loads(expected)["@graph"]
+    assert [treaty["replaces"]["id"] for treaty in treaties if "replaces" in treaty] == [
+        treaties[1]["id"]  # the other batch's treaty, in full
+    ]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        "t:two eli:is_part_of t:one .",  # a treaty with articles that is part of one
+        "id:condition-1 eli:is_part_of t:one .",  # a condition that is part of a treaty
+        "id:norm-1 a tkg:Treaty .",  # a frame match without articles
+        # a blank node, in the second treaty's tree only: the first batch was written
+        "id:norm-3 tkg:expressedBy t:two\\/art_1 . id:obligation-3 tkg:derivedFrom id:norm-3 ;"
+        ' tkg:condition [ rdfs:label "anonymous"@en ] .',
+    ],
+)
+def test_what_batches_do_not_model_is_framed_whole_from_where_the_file_was(
+    context: dict[str, Any], monkeypatch: pytest.MonkeyPatch, odd: str
+) -> None:
+    graph = Graph().parse(data=CROSSED + odd, format="turtle")
+    expected = framed_by_pyld(graph, context)
+    whole: list[bool] = []
+    framed_whole = jsonld_context._framed_whole
+
+    def spy(*args: Any) -> bytes:
+        whole.append(True)
+        return framed_whole(*args)
+
+    monkeypatch.setattr(jsonld_context, "_framed_whole", spy)
+    out = io.BytesIO(b"before ")
+    out.seek(0, io.SEEK_END)
+    write_framed(_store(graph), context, out, batch_size=1)
+    assert out.getvalue() == b"before " + expected
+    assert whole == [True]
+
+
+def test_a_file_that_cannot_seek_gets_the_same_bytes(context: dict[str, Any]) -> None:
+    class Pipe(io.BytesIO):
+        def seekable(self) -> bool:
+            return False
+
+    graph = Graph().parse(data=CROSSED, format="turtle")
+    out = Pipe()
+    write_framed(_store(graph), context, out, batch_size=1)
+    assert out.getvalue() == framed_by_pyld(graph, context)

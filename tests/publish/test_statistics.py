@@ -8,13 +8,16 @@ independently, a Store loaded with every XSD datatype renamed to one no Store in
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
 import pytest
 
+from treatykg.publish.ingest import ingest
 from treatykg.publish.statistics import statistics, store_statistics
 from treatykg.rdf import serialize
 from treatykg.rdf import store as graphstore
-from treatykg.rdf.load import load_quads, parse_bytes
+from treatykg.rdf.load import QuadFiles, load_quads, parse_bytes
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 ID = "https://w3id.org/treatykg/id/claim/"
@@ -58,6 +61,8 @@ def test_counts_on_the_one_store_are_the_counts_as_written(tmp_path, sources) ->
     store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
     merges = graphstore.merges(lines)
     assert merges.objects > 0 and merges.triples, "the example must make the Store merge"
+    # The build learns the same from what its Store changed, file by file.
+    assert ingest(QuadFiles(paths), [], tmp_path / "sort").merges() == merges
     counted = store_statistics(store, merges=merges)
     as_written = statistics(set(parse_bytes(b"\n".join(lines) + b"\n")))
     assert counted == as_written
@@ -75,8 +80,10 @@ def test_a_literal_that_only_looks_typed_is_not_counted() -> None:
     assert graphstore.merges(lines) == graphstore.Merges()
 
 
-def test_the_bundled_data_has_literals_a_store_merges() -> None:
+def test_the_bundled_data_has_literals_a_store_merges(tmp_path: Path) -> None:
     """The bundled claims hold "10000" as an xsd:integer and as an xsd:nonNegativeInteger:
     two objects in the dumps, one in a Store."""
     dumps = serialize.sort_statements(load_quads().quads(), named_graphs=False)
-    assert graphstore.merges(dumps.lines()).objects >= 1
+    merges = graphstore.merges(dumps.lines())
+    assert merges.objects >= 1
+    assert ingest(QuadFiles(None), [], tmp_path / "sort").merges() == merges

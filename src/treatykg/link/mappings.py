@@ -16,11 +16,14 @@ graph always gives byte-identical output:
   people who want to find or create the matching Wikidata items by hand (Mix'n'match).
 
 The graph is the published default graph as a pyoxigraph Store (an rdflib Graph is loaded
-into one). What the exports need is read with a few SPARQL queries over the whole graph
-(``link/queries/*.rq``, read by :class:`_Reader`): the verified links, the typed entities
-with their English labels and descriptions, and, for QuickStatements, the few triples about
-verified items and their sources. :func:`exports` writes all four files from one reading;
-the single-file functions are the same code.
+into one). What the exports need is read with SPARQL queries (``link/queries/*.rq``, read by
+:class:`_Reader`): the verified links and the ontology's classes (a few rows), for
+QuickStatements the few triples about verified items and their sources, and for the two
+tables of unmatched entities every class, English label and English description, read as
+they come and sorted by IRI in bounded memory (:class:`treatykg.link.spill.SortedLines`), so
+that the tables are written entity by entity and their memory does not grow with the
+dataset. :func:`write_exports` writes all four files; :func:`exports` and the single-file
+functions are the same code, in memory.
 
 Nothing here looks anything up on Wikidata: a QID we do not already hold is never guessed.
 """
@@ -28,15 +31,23 @@ Nothing here looks anything up on Wikidata: a QID we do not already hold is neve
 from __future__ import annotations
 
 import functools
+import io
+import itertools
 import re
+import tempfile
+from collections import abc
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
+from treatykg.link import spill
 from treatykg.namespaces import BASE, TKG, WD, WDT
 from treatykg.rdf import store as graphstore
 from treatykg.rdf import terms
@@ -49,6 +60,7 @@ __all__ = [
     "quickstatements",
     "sssom_table",
     "unmatched",
+    "write_exports",
 ]
 
 MAPPING_SET_ID = "https://w3id.org/treatykg/mappings/wikidata.sssom.tsv"
@@ -153,20 +165,22 @@ def _query(name: str, **values: str) -> str:
 
 _WIKIDATA_LINKS = _query("wikidata-links")
 _VERSIONS = _query("ontology-versions")
-_TYPES = _query("typed-resources")
+# What a record of :func:`_unmatched_entities` holds after the IRI: a class, an English label,
+# an English description; and the queries that read them.
+_CLASS, _NAME, _DESCRIPTION = "0", "1", "2"
+_ENGLISH = 'LANG(?o) = "en"'
+_ENTITY_VALUES = (
+    (_query("entity-values", PROPERTY=_nt(RDF.type), VALUES="true"), _CLASS),
+    (_query("entity-values", PROPERTY=_nt(RDFS.label), VALUES=_ENGLISH), _NAME),
+    (_query("entity-values", PROPERTY=_nt(DCTERMS.description), VALUES=_ENGLISH), _DESCRIPTION),
+)
 _SUBCLASSES = _query("subclasses")
 _WIKIDATA_MAPPINGS = _query("wikidata-mappings")
 
 
-def _english_query(prop: object, subjects: Iterable[str] | None = None) -> str:
-    """The ``@en`` values of ``prop``: of every resource, or of ``subjects`` (N-Triples)."""
-    if subjects is None:
-        return _query("english-values", PROPERTY=_nt(prop))
-    return _query("english-values-of", SUBJECTS=_values(subjects), PROPERTY=_nt(prop))
-
-
 class _Reader:
-    """What the exports read from the store, each part queried once, when first needed.
+    """What the exports read from the store, each small part queried once, when first needed
+    (the typed entities are read as they come: :func:`_unmatched_entities`).
 
     Terms are N-Triples strings (:func:`treatykg.rdf.store.select`); IRIs compare and sort
     by their text (``iri[1:-1]``), as rdflib sorts ``URIRef`` values.
@@ -174,18 +188,9 @@ class _Reader:
 
     def __init__(self, data: Data) -> None:
         self.store = graphstore.as_store(data)
-        self.prefetched: dict[str, list[list[str]]] = {}
 
     def select(self, query: str) -> Iterator[graphstore.Row]:
-        columns = self.prefetched.pop(query, None)
-        if columns is None:
-            return graphstore.select(self.store, query)
-        return zip(*columns, strict=True) if columns and columns[0] else iter(())
-
-    def prefetch(self, queries: Sequence[str]) -> None:
-        """Run these queries now, two at a time (:func:`treatykg.rdf.store.select_all`)."""
-        for query, columns in zip(queries, graphstore.select_all(self.store, queries), strict=True):
-            self.prefetched[query] = columns
+        return graphstore.select(self.store, query)
 
     @cached_property
     def verified(self) -> dict[str, str]:
@@ -208,47 +213,17 @@ class _Reader:
             return min(found[ontology])
         return None
 
-    @cached_property
-    def types(self) -> dict[str, list[str]]:
-        """Every typed resource under ``id/`` or ``eli/`` → its IRI classes, sorted."""
-        found: dict[str, list[str]] = {}
-        for subject, cls in self.select(_TYPES):
-            if subject.startswith(_ENTITY_TERMS):
-                classes = found.get(subject)
-                if classes is None:
-                    classes = found[subject] = []
-                if cls.startswith("<"):
-                    classes.append(cls)
-        for classes in found.values():
-            if len(classes) > 1:
-                classes.sort(key=terms.ntriples_key)
-        return found
-
-    @cached_property
-    def labels(self) -> dict[str, str]:
-        """Every resource's ``@en`` label (the data rules require exactly one); the smallest
-        if there are more, so the output stays deterministic even for odd input."""
-        return self._english(RDFS.label)
-
-    @cached_property
-    def descriptions(self) -> dict[str, str]:
-        """Every resource's ``@en`` ``dcterms:description`` (the smallest if several)."""
-        return self._english(DCTERMS.description)
-
-    def _english(self, prop: object, subjects: Iterable[str] | None = None) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for subject, value in self.select(_english_query(prop, subjects)):
-            text = terms.lexical_of(value)
-            if subject not in found or text < found[subject]:
-                found[subject] = text
-        return found
-
     def labels_of(self, nodes: Iterable[str]) -> dict[str, str]:
-        """The ``@en`` labels of a few nodes (all labels, if they were read already)."""
-        if "labels" in self.__dict__:
-            return self.labels
-        nodes = list(nodes)
-        return self._english(RDFS.label, nodes) if nodes else {}
+        """The ``@en`` labels of a few nodes (the data rules require exactly one; the
+        smallest if there are more, so the output stays deterministic even for odd input)."""
+        subjects = _values(nodes)
+        if not subjects:
+            return {}
+        query = _query("english-values-of", SUBJECTS=subjects, PROPERTY=_nt(RDFS.label))
+        found: dict[str, str] = {}
+        for subject, value in self.select(query):
+            _keep_smallest(found, subject, terms.lexical_of(value))
+        return found
 
     @cached_property
     def wikidata_links(self) -> dict[str, str]:
@@ -277,7 +252,7 @@ class _Reader:
         nodes = _values(subjects)
         if not nodes:
             return _Triples([])
-        props = " ".join(_nt(p) for p in predicates)
+        props = ", ".join(_nt(p) for p in predicates)
         return _Triples(self.select(_query("triples-of", SUBJECTS=nodes, PROPERTIES=props)))
 
 
@@ -298,37 +273,39 @@ class _Triples:
 
 _BASE_TERM = f"<{BASE}"
 _TKG_TERM = f"<{TKG}"
-_ENTITY_TERMS = (f"<{BASE}id/", f"<{BASE}eli/")
 
 
 def _reader(data: Data | _Reader) -> _Reader:
     return data if isinstance(data, _Reader) else _Reader(data)
 
 
+def _keep_smallest(found: dict[str, str], subject: str, text: str) -> None:
+    if subject not in found or text < found[subject]:
+        found[subject] = text
+
+
+#: The four files :func:`write_exports` writes.
+TABLES = ("mappings.sssom.tsv", "wikidata.qs", "wikidata-unmatched.tsv", "mixnmatch.tsv")
+
+
 def exports(data: Data) -> dict[str, str]:
-    """All four exports from one reading of the store: ``mappings.sssom.tsv``,
-    ``wikidata.qs``, ``wikidata-unmatched.tsv`` and ``mixnmatch.tsv`` by file name. The
-    unmatched list and the catalogue share their queries (the typed entities and their
-    labels), which are most of the cost at a million triples."""
+    """All four exports (:func:`write_exports`), in memory, by file name."""
+    outs = {name: io.BytesIO() for name in TABLES}
+    write_exports(data, outs)
+    return {name: out.getvalue().decode("utf-8") for name, out in outs.items()}
+
+
+def write_exports(data: Data, outs: abc.Mapping[str, BinaryIO]) -> None:
+    """Write the four exports to ``outs`` (by file name: ``mappings.sssom.tsv``,
+    ``wikidata.qs``, ``wikidata-unmatched.tsv``, ``mixnmatch.tsv``), from one reading of the
+    store. The unmatched list and the catalogue share their reading (the typed entities and
+    their labels, most of the cost at a million triples), and are written as they are read,
+    their rows sorted in bounded memory."""
     reader = _Reader(data)
     with graphstore.no_gc():
-        # The largest reads first, two at a time: the store works without the GIL.
-        reader.prefetch(
-            [
-                _TYPES,
-                _english_query(RDFS.label),
-                _english_query(DCTERMS.description),
-                _WIKIDATA_LINKS,
-                _SUBCLASSES,
-                _VERSIONS,
-            ]
-        )
-        return {
-            "mappings.sssom.tsv": sssom_table(reader),
-            "wikidata.qs": quickstatements(reader),
-            "wikidata-unmatched.tsv": unmatched(reader),
-            "mixnmatch.tsv": mixnmatch_catalogue(reader),
-        }
+        outs["mappings.sssom.tsv"].write(sssom_table(reader).encode("utf-8"))
+        outs["wikidata.qs"].write(quickstatements(reader).encode("utf-8"))
+        _write_entity_tables(reader, outs["wikidata-unmatched.tsv"], outs["mixnmatch.tsv"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -577,43 +554,166 @@ def _kind(iri: str) -> str:
     return rest.split("/")[1] if rest.count("/") >= 2 else rest
 
 
-def _unmatched(reader: _Reader) -> list[str]:
-    """The IRIs (N-Triples form) of :func:`unmatched_entities`, sorted."""
+@dataclass(frozen=True, slots=True)
+class _Entity:
+    """One typed resource under ``id/`` or ``eli/`` without a verified QID, as the unmatched
+    list and the catalogue describe it."""
+
+    iri: str
+    #: Its IRI classes (N-Triples), sorted.
+    classes: list[str]
+    label: str | None
+    description: str | None
+
+
+def _unmatched_entities(reader: _Reader) -> Iterator[_Entity]:
+    """Every typed resource under ``id/`` or ``eli/`` without a verified QID, in IRI order.
+
+    A sort-merge: every class, English label and English description of our entities is
+    read (three queries, each written as TSV to a temporary file by a worker thread while
+    this one reads the previous file) as a line "IRI, tab, what, tab, value", the lines are
+    sorted (on disk past a budget), and each IRI's lines, next to each other, make its
+    entity. A tab sorts before any character of an IRI, so lines sort by IRI first.
+    """
+    store = reader.store
+    with (
+        tempfile.TemporaryDirectory(prefix="treatykg-link-") as scratch,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="treatykg-sparql") as pool,
+        spill.SortedLines() as records,
+    ):
+        written = [
+            (pool.submit(_write_tsv, store, query, Path(scratch, what)), what)
+            for query, what in _ENTITY_VALUES
+        ]
+        for future, what in written:
+            path = future.result()
+            for lines in _tsv_lines(path):
+                records.extend(_records(lines, what))
+            path.unlink()
+        yield from _entities(reader, records.merged())
+
+
+def _write_tsv(store: ox.Store, query: str, path: Path) -> Path:
+    """Write a SELECT's results at ``path`` as TSV (pyoxigraph does it without the GIL)."""
+    results = store.query(query)
+    if not isinstance(results, ox.QuerySolutions):
+        raise TypeError("the entity tables read SELECT queries")
+    results.serialize(output=path, format=ox.QueryResultsFormat.TSV)
+    return path
+
+
+def _tsv_lines(path: Path) -> Iterator[str]:
+    """The rows of a TSV file of ``?s ?o`` (``?s`` an IRI), some thousands at a time, each a
+    string of whole lines; the header left out."""
+    with path.open(encoding="utf-8", newline="\n") as tsv:
+        tsv.readline()
+        while lines := tsv.readlines(_READ_CHARS):
+            yield "".join(lines)
+
+
+_READ_CHARS = 1 << 22
+
+
+def _records(lines: str, what: str) -> list[str]:
+    """Records of TSV rows "<IRI>, tab, value": "IRI, tab, what, tab, value". In bulk: a row's
+    only tab is the one after the IRI (TSV escapes a tab in a literal), and "<" starts it."""
+    records = ("\n" + lines).replace("\n<", "\n").replace(">\t", f"\t{what}\t").split("\n")
+    return [record + "\n" for record in records[1:-1]]
+
+
+def _entities(reader: _Reader, records: Iterator[str]) -> Iterator[_Entity]:
+    """The entities of sorted records (:func:`_unmatched_entities`): an IRI with a class.
+    Values are as TSV writes them (terms in Turtle syntax, numbers bare): a class that is
+    not an IRI is left out, and a label is read for its lexical form."""
     verified = reader.verified
-    return sorted((s for s in reader.types if s not in verified), key=lambda term: term[1:-1])
+    iri = ""
+    classes: list[str] = []
+    labels: list[str] = []
+    descriptions: list[str] = []
+    for record in itertools.chain(records, ["\t\t\n"]):  # the end: an IRI no record has
+        subject, what, term = record[:-1].split("\t", 2)
+        if subject != iri:
+            if classes and f"<{iri}>" not in verified:
+                iris = [c for c in classes if c.startswith("<")]
+                if len(iris) > 1:
+                    iris.sort(key=terms.ntriples_key)
+                yield _Entity(iri, iris, min(labels, default=None), min(descriptions, default=None))
+            iri, classes, labels, descriptions = subject, [], [], []
+        if what == _CLASS:
+            classes.append(term)
+        elif what == _NAME:
+            labels.append(terms.lexical_of(term))
+        else:
+            descriptions.append(terms.lexical_of(term))
+
+
+def _write_entity_tables(
+    reader: _Reader, unmatched_out: BinaryIO | None, catalogue_out: BinaryIO | None
+) -> None:
+    """Write the unmatched list and the Mix'n'match catalogue (either may be None), entity
+    by entity in IRI order (the catalogue's ids are the IRIs' paths under our base, which
+    every entity's IRI starts with, so they are in the same order)."""
+    unmatched = ["\t".join(UNMATCHED_COLUMNS) + "\n"]
+    listed = ["\t".join(MIXNMATCH_COLUMNS) + "\n"]
+    for entity in _unmatched_entities(reader):
+        row, catalogued = _rows(reader, entity)
+        unmatched.append(row)
+        if catalogued:
+            listed.append(catalogued)
+        if len(unmatched) >= _WRITE_ROWS:
+            _flush(unmatched, unmatched_out)
+            _flush(listed, catalogue_out)
+    _flush(unmatched, unmatched_out)
+    _flush(listed, catalogue_out)
+
+
+_WRITE_ROWS = 8192
+
+
+def _flush(rows: list[str], out: BinaryIO | None) -> None:
+    """Write the rows held and forget them."""
+    if out is not None:
+        out.write("".join(rows).encode("utf-8"))
+    rows.clear()
+
+
+def _rows(reader: _Reader, entity: _Entity) -> tuple[str, str]:
+    """The entity's row of the unmatched list, and of the catalogue if it is of a
+    :data:`MATCHABLE_KINDS` kind (else ""). Only labels and descriptions need :func:`_cell`:
+    IRIs, CURIEs, QIDs and reasons hold no tab, newline or surrounding space."""
+    iri = entity.iri
+    kind = _kind(iri)
+    label = _cell(entity.label or "")
+    types = " ".join(_curie(t[1:-1]) for t in entity.classes)
+    unmatched = f"{iri}\t{types}\t{label}\t{_REASONS.get(kind, _DEFAULT_REASON)}\n"
+    if kind not in MATCHABLE_KINDS:
+        return unmatched, ""
+    local = iri[len(BASE) :]
+    name = label if entity.label else local
+    qid = _class_qid(reader, entity)
+    return unmatched, f"{local}\t{name}\t{_description(entity)}\t{qid}\t{iri}\n"
 
 
 def unmatched_entities(data: Data | _Reader) -> list[URIRef]:
     """Typed resources under ``id/`` or ``eli/`` with no ``skos:exactMatch`` to a Wikidata item."""
-    return [URIRef(term[1:-1]) for term in _unmatched(_reader(data))]
+    return [URIRef(entity.iri) for entity in _unmatched_entities(_reader(data))]
 
 
 def unmatched(data: Data | _Reader) -> str:
     """TSV of :func:`unmatched_entities`: IRI, class, English label and why there is no QID, so
     the gaps in our linking are visible and can be worked through."""
-    reader = _reader(data)
-    types, labels = reader.types, reader.labels
-    rows = []
-    for node in _unmatched(reader):
-        iri = node[1:-1]
-        rows.append(
-            (
-                iri,
-                " ".join(_curie(t[1:-1]) for t in types[node]),
-                labels.get(node, ""),
-                _REASONS.get(_kind(iri), _DEFAULT_REASON),
-            )
-        )
-    return _tsv(UNMATCHED_COLUMNS, rows)
+    out = io.BytesIO()
+    _write_entity_tables(_reader(data), out, None)
+    return out.getvalue().decode("utf-8")
 
 
-def _class_qid(reader: _Reader, node: str) -> str:
-    """The Wikidata class of ``node``: the QID its most specific class is ``skos:exactMatch``ed
+def _class_qid(reader: _Reader, entity: _Entity) -> str:
+    """The Wikidata class of ``entity``: the QID its most specific class is ``skos:exactMatch``ed
     to (tkg:BilateralTreaty → Q9557810 rather than tkg:Treaty → Q131569), else empty. Classes
     are only ever linked to verified QIDs (alignments.ttl), so no unverified type slips in; an
     unlinked class (tkg:Person: Q5 is not in the verified list) leaves the type empty."""
     items = reader.class_items
-    linked = {c: items[c] for c in reader.types[node] if c in items}
+    linked = {c: items[c] for c in entity.classes if c in items}
     if not linked:
         return ""
     subclasses = reader.subclasses
@@ -623,12 +723,11 @@ def _class_qid(reader: _Reader, node: str) -> str:
     return min((linked[c] for c in specific), key=lambda q: int(q[1:]), default="")
 
 
-def _description(reader: _Reader, node: str) -> str:
+def _description(entity: _Entity) -> str:
     """Type plus the English description if any, cut to one line of at most 250 characters."""
-    text = ", ".join(t[1:-1].rsplit("#", 1)[-1] for t in reader.types[node])
-    description = reader.descriptions.get(node)
-    if description is not None:
-        text = f"{text}: {description}"
+    text = ", ".join(t[1:-1].rsplit("#", 1)[-1] for t in entity.classes)
+    if entity.description is not None:
+        text = f"{text}: {entity.description}"
     text = _cell(text)
     return text if len(text) <= 250 else text[:249].rstrip() + "…"
 
@@ -643,23 +742,10 @@ MATCHABLE_KINDS = frozenset(
 )
 
 
-def _rows_for_catalogue(reader: _Reader) -> Iterator[tuple[str, str, str, str, str]]:
-    labels = reader.labels
-    for node in _unmatched(reader):
-        iri = node[1:-1]
-        if _kind(iri) not in MATCHABLE_KINDS:
-            continue
-        yield (
-            iri[len(BASE) :],
-            labels.get(node) or iri[len(BASE) :],
-            _description(reader, node),
-            _class_qid(reader, node),
-            iri,
-        )
-
-
 def mixnmatch_catalogue(data: Data | _Reader) -> str:
     """A Mix'n'match import file (TSV with the recognised headers id, name, description, type,
     url) of the :func:`unmatched_entities` of a :data:`MATCHABLE_KINDS` kind, so Wikidata
     editors can match them to existing items."""
-    return _tsv(MIXNMATCH_COLUMNS, _rows_for_catalogue(_reader(data)))
+    out = io.BytesIO()
+    _write_entity_tables(_reader(data), None, out)
+    return out.getvalue().decode("utf-8")

@@ -27,6 +27,17 @@ so that such queries answer without change:
 - Statement and reference nodes are IRIs minted from their content, never blank nodes, so the
   view is byte-identical across runs (:func:`view_ntriples`).
 
+How it is made, in bounded memory (:func:`write_view_ntriples`): the subjects that can have
+statements are read as they come (``link/queries/view-subjects.rq``) in batches of
+:data:`BATCH_SIZE`; for each batch two queries read what its statements are made of (the
+subjects' triples, the claims about them, a treaty's events and versions, then the sources,
+types and labels of the values), and its blocks of lines are written, subject by subject, to
+a :class:`treatykg.link.spill.SortedLines`, which sorts them on disk when there are many. A
+treaty's events are described with the treaty, whose statements copy theirs. What a block
+depends on is all read in the batch that writes it, so a block is the same whichever batch
+writes it; an entity that several batches mention (a state, a person) gets its ``owl:sameAs``
+and labels from each, and its blocks are merged when the runs are (:func:`_write_blocks`).
+
 Only Wikidata items and properties that ``../shared/sources/treaty-facts.md`` marks verified are
 used; items come only from our own ``skos:exactMatch`` links (plus the two language items, see
 :data:`LANGUAGE_ITEMS`). Not modelled: full value nodes (``psv:``/``wikibase:timePrecision``),
@@ -39,16 +50,20 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
+from treatykg.link import spill
 from treatykg.namespaces import BASE, ELI, PQ, PR, PROV, PS, SCHEMA, TKG, WD, WDT, WIKIBASE, P
 from treatykg.rdf import store as graphstore
 from treatykg.rdf import terms
@@ -128,7 +143,6 @@ def _nt(iri: str) -> Term:
 _TYPE = _nt(RDF.type)
 _SOURCE = _nt(DCTERMS.source)
 _LABEL = _nt(RDFS.label)
-_EXACT = _nt(SKOS.exactMatch)
 _SAME_AS = _nt(OWL.sameAs)
 _NAME = _nt(SCHEMA.name)
 _CLAIM = _nt(TKG.Claim)
@@ -149,60 +163,72 @@ _DATE_SUFFIX = f'"^^<{XSD.date}>'
 _TRUE = f'"true"^^<{XSD.boolean}>'
 _OURS = (f"<{BASE}id/", f"<{BASE}eli/")
 
-# The properties the view reads, and those it also looks up by object.
-_READ = (
+# What the view reads of a claim and of a language version (of a subject, and of a treaty's
+# event, it reads every triple: view-batch.rq).
+_CLAIM_READ = (
     RDF.type,
-    SKOS.exactMatch,
     DCTERMS.source,
-    DCTERMS.publisher,
-    DCTERMS.issued,
-    TKG.url,
     TKG.claimSubject,
     TKG.claimProperty,
     TKG.claimValue,
     TKG.rank,
-    TKG.locatedIn,
-    TKG.concerns,
-    TKG.signatory,
-    TKG.forParty,
-    TKG.isAuthentic,
-    ELI.realizes,
-    ELI.language,
-    ELI.date_document,
-    *DIRECT_PROPERTIES,
     *QUALIFIER_PROPERTIES,
 )
+_VERSION_READ = (DCTERMS.source, TKG.isAuthentic, ELI.language, ELI.realizes)
+# The properties the view also looks up by object.
 _BY_OBJECT = frozenset({_nt(TKG.claimSubject), _nt(TKG.concerns), _nt(ELI.realizes)})
-
-
-def _read_query(predicates: Iterable[URIRef]) -> str:
-    """Every triple of these properties (``link/queries/triples-with.rq``)."""
-    values = " ".join(_nt(p) for p in dict.fromkeys(predicates))
-    return catalogue.internal("treatykg.link", "triples-with", PROPERTIES=values)
-
-
-# Read in two parts of about the same size, evaluated side by side (see _View).
-_READ_QUERIES = (
-    _read_query([RDF.type, DCTERMS.source]),
-    _read_query(p for p in _READ if p not in (RDF.type, DCTERMS.source)),
+# The properties whose values the view looks into (their sources, a place's country, the
+# labels of the entities they are: ``view-values.rq``).
+_TO_VALUES = frozenset(
+    _nt(p)
+    for p in (
+        TKG.locatedIn,
+        TKG.signatory,
+        TKG.forParty,
+        TKG.claimValue,
+        *DIRECT_PROPERTIES,
+        *QUALIFIER_PROPERTIES,
+    )
 )
-_LABELS_QUERY = catalogue.internal("treatykg.link", "labels")
-# Only these are iterated property by property; the rest is looked up by subject.
-_PAIRS = frozenset({_TYPE, _EXACT, _nt(TKG.locatedIn), *(_nt(p) for p in DIRECT_PROPERTIES)})
+
+BATCH_SIZE = 250
+"""Subjects per batch. A treaty brings its events, their claims and its language versions
+(about 50 rows, 40 blocks of output), so a batch of treaties holds some tens of MB while it
+is read and described, and the next is read meanwhile; batches this size still make the
+cost of a query (parsing the subjects' IRIs, planning) small beside its rows."""
+
+
+def _query(name: str, **values: str) -> str:
+    """The query ``link/queries/{name}.rq``, placeholders filled."""
+    return catalogue.internal("treatykg.link", name, **values)
+
+
+def _listed(iris: Iterable[URIRef], separator: str) -> str:
+    return separator.join(dict.fromkeys(_nt(iri) for iri in iris))
+
+
+_TREATY_CLASSES = ", ".join(_TREATIES)
+_SUBJECTS_QUERY = _query(
+    "view-subjects",
+    PROPERTIES=_listed([*DIRECT_PROPERTIES, TKG.locatedIn], " "),
+    TREATIES=_TREATY_CLASSES,
+)
+_EXACT_MATCHES = _query("wikidata-links")
 
 
 class _Triples:
-    """The triples of the properties the view reads (:data:`_READ`), read with two queries
-    over the whole graph and indexed by subject and property (and by object for
-    ``tkg:claimSubject``, ``tkg:concerns``, ``eli:realizes``)."""
+    """The triples a batch read (:func:`_fetch`), indexed by subject and property (and by
+    object for ``tkg:claimSubject``, ``tkg:concerns``, ``eli:realizes``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *rows: list[list[Term]]) -> None:
         self.out: dict[Term, dict[Term, list[Term]]] = {}
         self.into: dict[Term, dict[Term, list[Term]]] = {p: {} for p in _BY_OBJECT}
-        self.by_predicate: dict[Term, list[tuple[Term, Term]]] = {}
+        for columns in rows:
+            self.add(columns)
 
     def add(self, columns: list[list[Term]]) -> None:
-        """Index the rows of a query (subject, property and object columns)."""
+        """Index the rows of a query (subject, property and object columns). A triple two
+        queries read (a claim that is also a value) is kept once."""
         subjects, predicates, objects = columns or ([], [], [])
         for s, p, o in zip(subjects, predicates, objects, strict=True):
             props = self.out.get(s)
@@ -211,19 +237,16 @@ class _Triples:
             values = props.get(p)
             if values is None:
                 props[p] = [o]
-            else:
+            elif o not in values:
                 values.append(o)
-            if p in _PAIRS:
-                pairs = self.by_predicate.get(p)
-                if pairs is None:
-                    self.by_predicate[p] = [(s, o)]
-                else:
-                    pairs.append((s, o))
-            elif p in _BY_OBJECT:
+            else:
+                continue
+            if p in _BY_OBJECT:
                 self.into[p].setdefault(o, []).append(s)
 
     def objects(self, subject: Term, prop: Term) -> list[Term]:
-        return self.out.get(subject, {}).get(prop, [])
+        """The values (not to be changed: a missing one is a shared empty list)."""
+        return self.out.get(subject, _NO_PROPERTIES).get(prop, _NO_VALUES)
 
     def value(self, subject: Term, prop: Term) -> Term | None:
         """One value (rdflib's ``Graph.value``): the first in term order if there are more."""
@@ -236,10 +259,125 @@ class _Triples:
         return value in self.objects(subject, prop)
 
     def subjects(self, prop: Term, value: Term) -> list[Term]:
-        return self.into[prop].get(value, [])
+        return self.into[prop].get(value, _NO_VALUES)
 
-    def pairs(self, prop: Term) -> list[tuple[Term, Term]]:
-        return self.by_predicate.get(prop, [])
+
+_NO_PROPERTIES: dict[Term, list[Term]] = {}
+_NO_VALUES: list[Term] = []
+
+
+@dataclass(frozen=True)
+class _Links:
+    """What every batch needs of the whole graph, all of it small: the Wikidata items our
+    entities and our classes are ``skos:exactMatch``-ed to."""
+
+    #: Our data entities → their verified item; of several, the last in term order (as the
+    #: view always took).
+    entities: dict[Term, Term]
+    #: Anything (our classes) → its items, for P31 (instance of).
+    classes: dict[Term, list[Term]]
+
+    @classmethod
+    def read(cls, store: ox.Store) -> _Links:
+        pairs = [
+            (s, o)
+            for s, o in graphstore.select(store, _EXACT_MATCHES)
+            if o.startswith("<") and _QID.match(o[1:-1])
+        ]
+        entities: dict[Term, Term] = {}
+        for s, o in sorted(
+            (pair for pair in pairs if pair[0].startswith(_OURS)),
+            key=lambda pair: (terms.ntriples_key(pair[0]), terms.ntriples_key(pair[1])),
+        ):
+            entities[s] = o
+        classes: dict[Term, list[Term]] = {}
+        for s, o in pairs:
+            classes.setdefault(s, []).append(o)
+        return cls(entities, classes)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """A batch of subjects to describe, with the rows of what their statements are made of
+    (indexed by :class:`_Triples` on the thread that describes them)."""
+
+    subjects: list[Term]
+    #: The subjects that are treaties: their events are described with them.
+    treaties: list[Term]
+    rows: tuple[list[list[Term]], ...]
+
+
+def _batches(store: ox.Store, size: int) -> Iterator[_Batch]:
+    """The subjects of :data:`_SUBJECTS_QUERY` in batches of ``size``, each read in a worker
+    thread while the caller describes the previous one: pyoxigraph evaluates a query without
+    holding the GIL, so the reading takes the build's second core. One thread does all the
+    reading, the subjects' query included: pyoxigraph's query results may only be used by
+    the thread that made them (so the generator is also closed there).
+    """
+    subjects = _subjects(store)
+
+    def next_batch() -> _Batch | None:
+        chunk = list(itertools.islice(subjects, size))
+        return _fetch(store, chunk) if chunk else None
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="treatykg-sparql") as pool:
+        try:
+            pending = pool.submit(next_batch)
+            while (batch := pending.result()) is not None:
+                pending = pool.submit(next_batch)
+                yield batch
+        finally:
+            pool.submit(subjects.close).result()
+
+
+def _subjects(store: ox.Store) -> Generator[tuple[Term, bool], None, None]:
+    """The subjects to describe, each with whether it is a treaty, read as they come (the
+    query is not materialised); blank nodes are left out (no resource in valid data is one)."""
+    results = store.query(_SUBJECTS_QUERY)
+    if not isinstance(results, ox.QuerySolutions):
+        raise TypeError("view-subjects.rq is a SELECT query")
+    for row in results:
+        subject = row[0]
+        if isinstance(subject, ox.NamedNode):
+            yield str(subject), row[1] is not None
+
+
+def _fetch(store: ox.Store, chunk: list[tuple[Term, bool]]) -> _Batch:
+    """Read a batch: the triples of its subjects and of what hangs on them
+    (``view-batch.rq``), then what the view needs of the sources and other values those
+    triples name (``view-values.rq``)."""
+    subjects = [subject for subject, _ in chunk]
+    treaties = [subject for subject, treaty in chunk if treaty]
+    read = graphstore.select_columns(
+        store,
+        _query(
+            "view-batch",
+            SUBJECTS=" ".join(subjects),
+            TREATIES=" ".join(treaties),
+            CLAIM=_listed(_CLAIM_READ, ", "),
+            VERSION=_listed(_VERSION_READ, ", "),
+        ),
+    )
+    if not read or not read[0]:
+        return _Batch(subjects, treaties, ())
+    # A subject's and a treaty's event's triples were read whole.
+    of_treaties = set(treaties)
+    events = (s for s, p, o in zip(*read, strict=True) if p == _CONCERNS and o in of_treaties)
+    whole = {*subjects, *events}
+    sources: set[Term] = set()
+    values: set[Term] = set()
+    for p, o in zip(read[1], read[2], strict=True):
+        if o.startswith("<") and o not in whole:
+            if p == _SOURCE:
+                sources.add(o)
+            elif p in _TO_VALUES:
+                values.add(o)
+    if not sources and not values:
+        return _Batch(subjects, treaties, (read,))
+    query = _query(
+        "view-values", SOURCES=" ".join(sorted(sources)), VALUES=" ".join(sorted(values))
+    )
+    return _Batch(subjects, treaties, (read, graphstore.select_columns(store, query)))
 
 
 @dataclass
@@ -251,22 +389,12 @@ class _Statement:
 
 
 class _View:
-    """Collects statements about our entities, then writes them in Wikidata's model."""
+    """Collects the statements of a batch's subjects, then writes them in Wikidata's model."""
 
-    def __init__(self, store: ox.Store) -> None:
-        # Three queries, two at a time while this thread indexes what has arrived: the
-        # store evaluates a query without holding the GIL.
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="treatykg-sparql") as pool:
-            first, second = (
-                pool.submit(graphstore.select_columns, store, query) for query in _READ_QUERIES
-            )
-            labels = pool.submit(graphstore.select_columns, store, _LABELS_QUERY)
-            self.g = _Triples()
-            self.g.add(first.result())
-            self.g.add(second.result())
-            self.labels = labels.result() or [[], []]
-        self.links = _links(self.g)
-        self.claims = {s for s, o in self.g.pairs(_TYPE) if o == _CLAIM}
+    def __init__(self, links: _Links, g: _Triples) -> None:
+        self.g = g
+        self.links = links.entities
+        self.class_items = links.classes
         self.statements: dict[tuple[Term, str, Term, Qualifiers], _Statement] = {}
         #: (subject, pid) → the keys of its statements, in the order they were added
         self.by_property: dict[tuple[Term, str], list[tuple[Term, str, Term, Qualifiers]]] = {}
@@ -381,19 +509,23 @@ class _View:
 
     # --- output -----------------------------------------------------------------------------
 
-    def ntriples(self) -> bytes:
-        """The view as N-Triples, in the order :func:`treatykg.rdf.serialize.ntriples` writes: by
-        subject, predicate (``rdf:type`` first) and object, each in N-Triples form.
+    def blocks(self, described: set[Term]) -> dict[Term, str]:
+        """The lines of the statements of ``described`` (their subjects' ``p:``/``wdt:``
+        lines, statement and reference nodes) and of every entity the batch names
+        (``owl:sameAs``, labels), as blocks: subject → its lines joined by " .\\x00"
+        (:data:`_LINE_END`), in the order :func:`treatykg.rdf.serialize.ntriples` writes: by
+        predicate (``rdf:type`` first) and object, each in N-Triples form.
 
-        The lines are written subject by subject instead of being sorted all together (a
-        sort of 800k long lines was most of the time at a million triples): a statement
-        node's lines have a fixed predicate order, and only the subjects, and the few lines
-        of each of our entities, are sorted. Subjects are IRIs, which never contain ``>``
-        or a space, so sorting them and then their lines gives the order of whole lines.
+        Lines are written block by block instead of being sorted all together (a sort of
+        800k long lines was most of the time at a million triples): a statement node's
+        lines have a fixed predicate order, and only the subjects (:func:`_write_blocks`),
+        and the few lines of each of our entities, are sorted. Subjects are IRIs, which
+        never contain ``>`` or a space, so sorting them and then their lines gives the order
+        of whole lines.
         """
         best: dict[tuple[Term, str], Term] = {}
         for (subject, pid, _, _), st in self.statements.items():
-            if st.rank != _DEPRECATED:
+            if st.rank != _DEPRECATED and subject in described:
                 top = best.get((subject, pid), _NORMAL)
                 best[(subject, pid)] = max(top, st.rank, key=_ORDER.__getitem__)
         # Predicate order on a statement node: rdf:type (BestRank < Statement), then
@@ -403,21 +535,24 @@ class _View:
         rank_predicate = f" {_nt(WIKIBASE.rank)} "
         derived = f" {_nt(PROV.wasDerivedFrom)} "
         reference_type = f" {_TYPE} {_nt(WIKIBASE.Reference)}"
+        end = _LINE_END
         blocks: dict[Term, str] = {}  # subject → its lines, in order
         entity_lines: dict[Term, list[str]] = {}  # our entities' "predicate object" parts
         reference_nodes: dict[Reference, Term] = {}
         statement_node = _StatementNodes()
         for (subject, pid, value, quals), st in self.statements.items():
+            if subject not in described:
+                continue
             p, ps, wdt = _property_terms(pid)
             node = statement_node(subject, pid, value, quals)
             is_best = st.rank != _DEPRECATED and st.rank == best[(subject, pid)]
             if not st.references and not quals:  # most statements (instance of): one string
                 block = (
-                    f"{node}{statement_type} .\n{node}{rank_predicate}{st.rank} .\n"
+                    f"{node}{statement_type}{end}{node}{rank_predicate}{st.rank}{end}"
                     f"{node} {ps} {value}"
                 )
                 if is_best:
-                    block = f"{node}{best_rank} .\n{block}"
+                    block = f"{node}{best_rank}{end}{block}"
                 _put_block(blocks, node, block)
             else:
                 lines = [node + best_rank] if is_best else []
@@ -451,8 +586,8 @@ class _View:
         for subject, item in self.instance_of:
             node = statement_node(subject, "P31", item, ())
             block = (
-                f"{node}{best_rank} .\n{node}{statement_type} .\n"
-                f"{node}{rank_predicate}{_NORMAL} .\n{node} {ps} {item}"
+                f"{node}{best_rank}{end}{node}{statement_type}{end}"
+                f"{node}{rank_predicate}{_NORMAL}{end}{node} {ps} {item}"
             )
             _put_block(blocks, node, block)
             mine = entity_lines.get(subject)
@@ -464,27 +599,22 @@ class _View:
             if entity in self.links:
                 entity_lines.setdefault(entity, []).append(f"{_SAME_AS} {self.links[entity]}")
         label, name = f"{_LABEL} ", f"{_NAME} "
-        get = entity_lines.get
-        for entity, value in zip(*self.labels, strict=True):
-            if entity in entities:
-                mine = get(entity)
-                if mine is None:
-                    mine = entity_lines[entity] = []
-                mine += (label + value, name + value)
+        for entity in entities:
+            values = self.g.objects(entity, _LABEL)
+            if values:
+                mine = entity_lines.setdefault(entity, [])
+                for value in values:
+                    mine += (label + value, name + value)
         for entity, parts in entity_lines.items():
             lines = [f"{entity} {part}" for part in sorted(set(parts))]
             _add_block(blocks, entity, lines)
-        if not blocks:
-            return b""
-        ordered = [blocks[subject] for subject in sorted(blocks)]
-        ordered.append("")  # the last line's " .\n"
-        return " .\n".join(ordered).encode("utf-8")
+        return blocks
 
 
 def _put_block(blocks: dict[Term, str], subject: Term, block: str) -> None:
     """Store a subject's block of lines as written, unless it has one already (then merge)."""
     if subject in blocks:
-        _add_block(blocks, subject, block.split(" .\n"))
+        _add_block(blocks, subject, block.split(_LINE_END))
     else:
         blocks[subject] = block
 
@@ -494,8 +624,8 @@ def _add_block(blocks: dict[Term, str], subject: Term, lines: list[str]) -> None
     happens only if two statements' IRIs coincide."""
     found = blocks.get(subject)
     if found is not None:
-        lines = sorted(set(found.split(" .\n")) | set(lines), key=_line_order)
-    blocks[subject] = " .\n".join(lines)
+        lines = sorted(set(found.split(_LINE_END)) | set(lines), key=_line_order)
+    blocks[subject] = _LINE_END.join(lines)
 
 
 def _line_order(line: str) -> tuple[str, str]:
@@ -557,68 +687,156 @@ def _rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
 
 def view_ntriples(data: ox.Store | Graph) -> bytes:
     """The Wikidata-shaped view of the published graph (a pyoxigraph Store, or an rdflib
-    Graph loaded into one) as sorted N-Triples: the same bytes on every run.
+    Graph loaded into one) as sorted N-Triples: the same bytes on every run. What
+    :func:`write_view_ntriples` writes, in memory (for a small graph, or a test)."""
+    out = io.BytesIO()
+    write_view_ntriples(data, out)
+    return out.getvalue()
 
-    One query reads the triples of the properties the view uses (:class:`_Triples`); the
-    statements are assembled in Python as before, on N-Triples strings, and written as sorted
-    N-Triples lines directly (an rdflib Graph of the view took most of the time).
+
+def write_view_ntriples(
+    data: ox.Store | Graph,
+    out: BinaryIO,
+    *,
+    batch_size: int = BATCH_SIZE,
+    budget: int | None = None,
+) -> None:
+    """Write the Wikidata-shaped view of the published graph (a pyoxigraph Store, or an rdflib
+    Graph loaded into one) to ``out`` as sorted N-Triples, the same bytes on every run and for
+    any ``batch_size``.
+
+    The memory it takes is a batch's (``batch_size`` subjects) and the sorter's ``budget``,
+    whatever the size of the dataset: the statements are assembled batch by batch in Python,
+    on N-Triples strings (an rdflib Graph of the view took most of the time), and their
+    blocks of lines sorted on disk when there are more than the budget holds.
     """
-    with graphstore.no_gc():
-        view = _View(graphstore.as_store(data))
-        _statements(view)
-        return view.ntriples()
+    store = graphstore.as_store(data)
+    links = _Links.read(store)
+    with graphstore.no_gc(), spill.SortedLines(budget) as blocks:
+        for batch in _batches(store, batch_size):
+            blocks.extend([block + " .\n" for block in _describe(links, batch).values()])
+        _write_blocks(blocks.merged(), out)
 
 
-def _statements(view: _View) -> None:
+#: Between the lines of a block while it is sorted (one block, one line): N-Triples escapes
+#: every control character, so a NUL is never part of a line.
+_SEPARATOR = "\x00"
+_LINE_END = f" .{_SEPARATOR}"
+#: Characters of N-Triples written to ``out`` at a time.
+_WRITE_CHUNK = 1 << 20
+
+
+def _describe(links: _Links, batch: _Batch) -> dict[Term, str]:
+    """The blocks of a batch: the statements of its subjects, and of each treaty's events.
+
+    A treaty's statements copy its signing's and ratifications' own statements, so those
+    are made first, for every event of the treaty. An event that is itself a treaty (no
+    data has one) is described in its own batch; here only its own statements are made,
+    for the treaty's copies.
+    """
+    view = _View(links, _Triples(*batch.rows))
+    g = view.g
+    events = [e for t in batch.treaties for e in g.subjects(_CONCERNS, t) if e.startswith("<")]
+    described = {*batch.subjects, *(e for e in events if not _is_treaty(g, e))}
+    for subject in dict.fromkeys([*batch.subjects, *events]):
+        _statements(view, subject)
+        if subject in described:
+            _instance_of(view, subject)
+    for treaty in batch.treaties:
+        _treaty(view, treaty)
+    return view.blocks(described)
+
+
+def _is_treaty(g: _Triples, subject: Term) -> bool:
+    return any(g.has(subject, _TYPE, cls) for cls in _TREATIES)
+
+
+def _write_blocks(blocks: Iterator[str], out: BinaryIO) -> None:
+    """Write sorted blocks (a block's lines joined by " .\\x00", then " .\\n") as N-Triples.
+
+    A subject some batches wrote lines for (an entity several batches name, a treaty's
+    event under each of its treaties) has a block from each, next to each other once
+    sorted: they become one block, each line once, in block order (:func:`_line_order`).
+    """
+    chunk: list[str] = []
+    size = 0
+    held, subject = "", ""
+    for block in blocks:
+        if block.startswith(subject) and block[len(subject)] == " ":
+            if block != held:
+                held = _merged_block(held, block)
+            continue
+        chunk.append(held)
+        size += len(held)
+        if size > _WRITE_CHUNK:
+            out.write("".join(chunk).replace(_SEPARATOR, "\n").encode("utf-8"))
+            chunk, size = [], 0
+        held, subject = block, block[: block.index(" ")]
+    chunk.append(held)
+    out.write("".join(chunk).replace(_SEPARATOR, "\n").encode("utf-8"))
+
+
+def _merged_block(block: str, other: str) -> str:
+    """Two blocks of a subject as one: their lines, each once, in block order."""
+    lines = {*block[:-3].split(_LINE_END), *other[:-3].split(_LINE_END)}
+    return _LINE_END.join(sorted(lines, key=_line_order)) + " .\n"
+
+
+def _statements(view: _View, subject: Term) -> None:
+    """The statements ``subject`` has of its own: its facts, the claims about it, its country."""
     g = view.g
     normal = _NORMAL
 
     # Facts stated directly on our entities (the default view: preferred values only).
-    for direct, direct_pid in _DIRECT.items():
-        for s, o in g.pairs(direct):
-            if s.startswith(_OURS) and s not in view.claims:
-                view.add(s, direct_pid, o, normal, view.fact_sources(s, direct, o))
+    props = g.out.get(subject, _NO_PROPERTIES)
+    if subject.startswith(_OURS) and _CLAIM not in props.get(_TYPE, _NO_VALUES):
+        for direct, direct_pid in _DIRECT.items():
+            for o in props.get(direct, _NO_VALUES):
+                view.add(subject, direct_pid, o, normal, view.fact_sources(subject, direct, o))
 
     # Ranked claims, each a statement with its own references.
-    for claim in view.claims:
-        subject = g.value(claim, _CLAIM_SUBJECT)
-        prop = g.value(claim, _CLAIM_PROPERTY)
-        value = g.value(claim, _CLAIM_VALUE)
-        rank_of = g.value(claim, _CLAIM_RANK)
-        rank = _RANKS.get(rank_of) if rank_of is not None else None
-        pid = _DIRECT.get(prop) if prop is not None else None
-        if subject is None or not subject.startswith("<") or value is None:
-            continue
-        if pid is None or rank is None:
-            continue
-        quals = tuple(
-            (qpid, view.value(q))
-            for qprop, qpid in _QUALIFIERS.items()
-            for q in g.objects(claim, qprop)
-        )
-        view.add(subject, pid, value, rank, view.sources(claim), quals)
-
-    # Instance of: our classes that have an exact Wikidata match.
-    class_items = {
-        cls: [i for i in g.objects(cls, _EXACT) if i.startswith("<") and _QID.match(i[1:-1])]
-        for cls in {o for _, o in g.pairs(_TYPE)}
-    }
-    # (Statements without qualifiers or references, of normal and so best rank: kept apart
-    # from the others, which only ever add other properties, and written in one go.)
-    for s, cls in g.pairs(_TYPE):
-        if s.startswith(_OURS):
-            for item in class_items[cls]:
-                view.instance_of.add((s, item))
-                view.entities.add(s)
+    for claim in g.subjects(_CLAIM_SUBJECT, subject):
+        if g.has(claim, _TYPE, _CLAIM) and g.value(claim, _CLAIM_SUBJECT) == subject:
+            _claim(view, subject, claim)
 
     # Places: country (P17) when located directly in a State.
-    for place, where in g.pairs(_LOCATED_IN):
+    for where in props.get(_LOCATED_IN, _NO_VALUES):
         if g.has(where, _TYPE, _STATE):
-            view.add(place, "P17", where, normal, view.fact_sources(place, _LOCATED_IN, where))
+            sources = view.fact_sources(subject, _LOCATED_IN, where)
+            view.add(subject, "P17", where, normal, sources)
 
-    treaties = {s for s, o in g.pairs(_TYPE) if o in _TREATIES and s.startswith("<")}
-    for treaty in sorted(treaties, key=terms.ntriples_key):
-        _treaty(view, treaty)
+
+def _claim(view: _View, subject: Term, claim: Term) -> None:
+    """A claim about ``subject`` (its first ``tkg:claimSubject`` in term order), if it says
+    what property, value and rank."""
+    g = view.g
+    prop = g.value(claim, _CLAIM_PROPERTY)
+    value = g.value(claim, _CLAIM_VALUE)
+    rank_of = g.value(claim, _CLAIM_RANK)
+    rank = _RANKS.get(rank_of) if rank_of is not None else None
+    pid = _DIRECT.get(prop) if prop is not None else None
+    if value is None or pid is None or rank is None:
+        return
+    quals = tuple(
+        (qpid, view.value(q))
+        for qprop, qpid in _QUALIFIERS.items()
+        for q in g.objects(claim, qprop)
+    )
+    view.add(subject, pid, value, rank, view.sources(claim), quals)
+
+
+def _instance_of(view: _View, subject: Term) -> None:
+    """Instance of: our classes that have an exact Wikidata match.
+
+    (Statements without qualifiers or references, of normal and so best rank: kept apart
+    from the others, which only ever add other properties, and written in one go.)
+    """
+    if not subject.startswith(_OURS):
+        return
+    for cls in view.g.objects(subject, _TYPE):
+        for item in view.class_items.get(cls, ()):
+            view.instance_of.add((subject, item))
+            view.entities.add(subject)
 
 
 def _treaty(view: _View, treaty: Term) -> None:
@@ -708,37 +926,24 @@ def _first_date(g: _Triples, event: Term) -> Term | None:
     return g.value(event, _DATE) or g.value(event, _START_DATE)
 
 
-def _links(g: _Triples) -> dict[Term, Term]:
-    """Our data entities → their verified Wikidata items (``skos:exactMatch wd:Q…``); of
-    several, the last in term order (as the view always took)."""
-    links: dict[Term, Term] = {}
-    pairs = [(s, o) for s, o in g.pairs(_EXACT) if s.startswith(_OURS) and o.startswith("<")]
-    for s, o in sorted(
-        pairs, key=lambda pair: (terms.ntriples_key(pair[0]), terms.ntriples_key(pair[1]))
-    ):
-        if _QID.match(o[1:-1]):
-            links[s] = o
-    return links
-
-
-_N3: dict[Term, str] = {}
-
-
 def _n3(term: Term) -> str:
     """rdflib's ``n3()`` of a term (what the statement and reference IRIs hash)."""
     if term.startswith(("<", "_:")):
         return term
-    found = _N3.get(term)
-    if found is None:
-        lexical, language, datatype = terms.literal_parts(term)
-        if language:
-            literal = Literal(lexical, lang=language)
-        elif datatype == terms.XSD_STRING:
-            literal = Literal(lexical)
-        else:
-            literal = Literal(lexical, datatype=URIRef(datatype), normalize=False)
-        found = _N3[term] = literal.n3()
-    return found
+    return _literal_n3(term)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _literal_n3(term: Term) -> str:
+    """Cached, and bounded: a corpus repeats its dates many times, but has no end of them."""
+    lexical, language, datatype = terms.literal_parts(term)
+    if language:
+        literal = Literal(lexical, lang=language)
+    elif datatype == terms.XSD_STRING:
+        literal = Literal(lexical)
+    else:
+        literal = Literal(lexical, datatype=URIRef(datatype), normalize=False)
+    return literal.n3()
 
 
 def _pair_key(pair: tuple[str, Term]) -> str:

@@ -6,27 +6,34 @@ written into a staging directory that replaces the output directory only once ev
 complete (see :mod:`treatykg.atomic`). The output is deterministic: the same input gives
 byte-identical files, so a release can be diffed in git and its checksums mean something.
 
-The files are the rows of :data:`treatykg.publish.release.FILES`. The data takes one road:
+The files are the rows of :data:`treatykg.publish.release.FILES`. The data takes one road, and
+its memory does not grow with the files' quads, only with the Store (ten million statements
+build in a few GB; see benchmarks/README.md):
 
-1. **files → pyoxigraph quads** (:func:`~treatykg.rdf.load.load_quads`: strict, blank nodes
-   scoped per file, literals exactly as written); the ontology, small, is read with rdflib
-   (the JSON-LD context is made from it) and converted once;
-2. **quads → one Store** (:func:`~treatykg.validation.validate.validate_quads`), which the
-   validation, the VoID statistics, the framed view and the Wikidata files all query;
-3. **quads → sorted lines** (:func:`~treatykg.rdf.serialize.sort_statements`): the dumps
-   (Turtle, N-Triples, TriG, N-Quads, JSON-LD) are written from them, since a Store rewrites
-   some literals. The quads end here: once the dumps are written, the lines go too.
+1. **files → pyoxigraph quads**, one file at a time (:class:`~treatykg.rdf.load.QuadFiles`:
+   strict, blank nodes scoped per file, literals exactly as written); the ontology, small, is
+   read with rdflib (the JSON-LD context is made from it) and converted once;
+2. each block of quads goes **into one in-memory Store**, which the validation
+   (:func:`~treatykg.validation.validate.validate_loaded`), the VoID statistics, the framed
+   view and the Wikidata files all query, **into** :class:`~treatykg.validation.engine.Originals`
+   (the literals the Store rewrote), and **into a sorter** of N-Triples lines
+   (:class:`~treatykg.rdf.sorted_lines.LineSorter`), which spills sorted runs into the staging
+   directory past its memory budget, since the dumps must keep every literal as written;
+3. **sorted lines → dumps** (:class:`~treatykg.rdf.dumps.Dumps`): N-Triples first, then the
+   other formats read back from it, each written to its file as it is made; every view and
+   link file is written to its file as it is made too, and each file's record (size,
+   checksum) is read back from it.
 
-The Store normalises typed literals, so the statistics add back what it merged
-(:func:`~treatykg.rdf.store.merges`, from the lines) rather than loading a second Store.
-Only data with named graphs needs a second Store: of the default graph, which the views and
-links read, while the statistics count the union.
+The Store normalises typed literals, so the statistics add back what it merged (from the
+:class:`~treatykg.validation.engine.Originals`) rather than loading a second Store. Only data
+with named graphs needs a second Store: of the default graph, which the views and links read,
+while the statistics count the union.
 """
 
 from __future__ import annotations
 
+import shutil
 import time
-from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -34,20 +41,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
 from treatykg import atomic
 from treatykg.errors import TreatykgError
 from treatykg.namespaces import DATASET, new_graph
 from treatykg.publish import jsonld, release
+from treatykg.publish.ingest import SORT_DIRECTORY, ingest
 from treatykg.publish.release import OutputFile, skolemize_report
 from treatykg.publish.statistics import store_statistics
-from treatykg.rdf import serialize
-from treatykg.rdf import store as graphstore
-from treatykg.rdf.load import PathLike, Paths, load_ontology, load_quads, load_shapes, parse_bytes
+from treatykg.rdf.dumps import Dumps
+from treatykg.rdf.load import (
+    PathLike,
+    Paths,
+    QuadFiles,
+    load_ontology,
+    load_quads,
+    load_shapes,
+    parse_bytes,
+)
 from treatykg.rdf.terms import TermConverter
 from treatykg.validation.report import Report
-from treatykg.validation.validate import validate_quads
+from treatykg.validation.validate import validate_loaded
 from treatykg.web.documents import Documents
 from treatykg.web.site import write_into
 
@@ -131,43 +146,39 @@ def build(
     out = Path(out)
     atomic.check_replaceable(out)  # fail before the expensive work, not after it
     stage = _Stages(progress)
-    with stage("load"):
-        loaded = load_quads(data)
-        onto = load_ontology(ontology)
-        shapes_graph = load_shapes(shapes)
-    with stage("merge"):
-        # Everything stays in pyoxigraph terms: converting a corpus to rdflib costs more than
-        # all the rest of the build (see benchmarks/bench_scale.py).
-        everything = [*_ox_quads(onto), *loaded.quads()]
-        named = loaded.graph_formats and any(
-            type(q.graph_name) is not ox.DefaultGraph for q in everything
-        )
-    with stage("validate"):
-        report, store = validate_quads(
-            everything, shapes_graph, files_for=loaded.files_for, files=loaded.files, engine=engine
-        )
-    if not report.conforms:
-        raise InvalidDataError(report)
-    del loaded  # the quads live on in ``everything`` until they are sorted
-
     leftovers: list[Path] = []
+    files = QuadFiles(data)  # lists the files: a missing one fails here, before any work
     # One background thread: the VoID statistics query the Store without holding the GIL,
     # on the second core, while this thread writes the dumps.
     with (
         atomic.staging(out, leftovers) as staging,
         ThreadPoolExecutor(1, "treatykg-build") as background,
     ):
+        with stage("load"):
+            onto = load_ontology(ontology)
+            shapes_graph = load_shapes(shapes)
+            loaded = ingest(files, _ox_quads(onto), staging / SORT_DIRECTORY)
+        with stage("validate"):
+            report = validate_loaded(
+                loaded.store,
+                shapes_graph,
+                statements=loaded.statements,
+                originals=loaded.originals,
+                reference_data=loaded.reference_data,
+                files_for=files.files_for,
+                files=files.files,
+                engine=engine,
+            )
+        if not report.conforms:
+            raise InvalidDataError(report)
         with stage("context"):
             context = jsonld.build_context(onto)
-        with stage("sort"):
-            dumps = serialize.sort_statements(everything, named_graphs=named)
-            del everything  # the sorted statements keep one quad per distinct statement
-            merges = graphstore.merges(dumps.lines())
-            about = _about_lines(dumps.default, DATASET)
-        statistics = background.submit(store_statistics, store, merges=merges)
-        with stage("published"):
-            published = store if not named else _store_of(dumps.default_statements())
-        del store  # with named graphs, the statistics hold the Store of their union
+        store, published, named = loaded.store, loaded.published, loaded.named
+        statistics = background.submit(store_statistics, store, merges=loaded.merges())
+        dumps = Dumps(
+            loaded.default, loaded.named_lines, staging, ntriples_name="treatykg.nt", about=DATASET
+        )
+        del loaded, store  # with named graphs, the statistics hold the Store of their union
         sources = release.Sources(
             published,
             dumps=dumps,
@@ -176,23 +187,24 @@ def build(
             ontology=onto,
             shapes=shapes_graph,
             report=report.graph,
-            about=about,
             statistics=statistics.result,
         )
-        statements = len(dumps)
-        del dumps
-        files = [f for f in release.FILES if named or not f.named_graphs_only]
-        last_dump = max(i for i, f in enumerate(files) if f.dump)
-        for i, file in enumerate(files):
+        rows = [f for f in release.FILES if named or not f.named_graphs_only]
+        last_dump = max(i for i, f in enumerate(rows) if f.dump)
+        for i, file in enumerate(rows):
             with stage(file.step):
-                content = file.make(sources)
+                file.write(sources, staging / file.name)
             with stage("write"):
-                (staging / file.name).write_bytes(content)
-            sources.written.append(file.record(content, named))
-            del content
+                sources.written.append(file.record(staging / file.name, named))
             if i == last_dump:
-                sources.dumps = None  # the views and links read the Store: free the quads
+                statements = len(dumps)
+                sources.about = _about(dumps.about_lines)
+                sources.dumps = None  # the views and links read the Store
+                dumps.default.remove()
+                if dumps.named is not None:
+                    dumps.named.remove()
         with stage("write"):
+            shutil.rmtree(staging / SORT_DIRECTORY, ignore_errors=True)
             (staging / atomic.MARKER).write_bytes(release.manifest(sources.written))
         if site:
             with stage("site"):
@@ -220,9 +232,7 @@ def write_linking(out: PathLike, data: PathLike | None = None) -> tuple[OutputFi
     del quads
     with atomic.staging(Path(out)) as staging:
         for file in release.LINKING_FILES:
-            content = file.make(sources)
-            (staging / file.name).write_bytes(content)
-            sources.written.append(file.record(content, named_graphs=False))
+            sources.written.append(file.make(sources, staging))
         (staging / atomic.MARKER).write_bytes(release.manifest(sources.written))
     return tuple(sources.written)
 
@@ -240,17 +250,9 @@ def _store_of(quads: Iterable[ox.Quad]) -> ox.Store:
     return store
 
 
-def _about_lines(lines: tuple[bytes, ...], subject: URIRef) -> Graph:
-    """The statements about ``subject``, exactly as written, found by bisection in the
-    sorted lines (a corpus has a million)."""
-    prefix = f"<{subject}> ".encode()
-    start = bisect_left(lines, prefix, key=serialize.line_key)
-    block = []
-    for line in lines[start:]:
-        if not line.startswith(prefix):
-            break
-        block.append(line)
+def _about(lines: list[bytes]) -> Graph:
+    """The statements about the dataset, exactly as written, as an rdflib graph."""
     graph = new_graph()
-    for s, p, o in parse_bytes(b"\n".join(block) + b"\n"):
+    for s, p, o in parse_bytes(b"\n".join(lines) + b"\n" if lines else b""):
         graph.add((s, p, o))
     return graph

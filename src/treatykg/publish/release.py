@@ -6,6 +6,9 @@ file before it with its size and checksum); ``manifest.json`` and ``void.ttl`` d
 file with its row's words; ``treatykg wikidata`` writes the linking rows alone. A file's format
 is the row of :mod:`treatykg.rdf.formats` for its suffix. Adding a file to a release is one row
 here and, if it is made from something new, one field of :class:`Sources`.
+
+Each row writes its file itself (:attr:`ReleaseFile.write`), and its record is read back
+from the file: a dump of ten million statements is gigabytes, never held in memory whole.
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
-from typing import Any, TypeVar
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO, TypeVar
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
@@ -27,7 +30,7 @@ from treatykg.namespaces import BASE, DATASET, DCAT, new_graph
 from treatykg.publish import jsonld, void
 from treatykg.publish.statistics import Statistics
 from treatykg.rdf import formats, serialize
-from treatykg.rdf.serialize import SortedStatements
+from treatykg.rdf.dumps import Dumps
 
 REPORT = URIRef(f"{BASE}dataset/validation-report")
 
@@ -54,8 +57,8 @@ class Sources:
 
     #: The published default graph (ontology and data), which the views and links query.
     published: ox.Store
-    #: Every statement (named graphs too), deduplicated and sorted: what the dumps write.
-    dumps: SortedStatements | None = None
+    #: Every statement (named graphs too), deduplicated and sorted, as the dumps write it.
+    dumps: Dumps | None = None
     #: Whether the data has named graphs (then TriG and N-Quads are written too).
     named_graphs: bool = False
     context: dict[str, Any] | None = None
@@ -68,13 +71,22 @@ class Sources:
     statistics: Callable[[], Statistics] | None = None
     #: The files written so far, for ``void.ttl``.
     written: list[OutputFile] = field(default_factory=list)
-    _tables: dict[str, str] = field(default_factory=dict, repr=False)
+    _tables: dict[str, Path] = field(default_factory=dict, repr=False)
 
-    def link_table(self, name: str) -> bytes:
-        """A table of :func:`treatykg.link.mappings.exports`; all four are read in one pass."""
+    def link_table(self, name: str, path: Path) -> None:
+        """Write a table of :func:`treatykg.link.mappings.write_exports` at ``path``: all four
+        are made in one reading of the Store, into files beside ``path`` that each row then
+        moves into place."""
         if not self._tables:
-            self._tables.update(mappings.exports(self.published))
-        return self._tables[name].encode("utf-8")
+            spooled = {table: path.with_name(f".{table}.part") for table in mappings.TABLES}
+            handles = {table: spool.open("wb") for table, spool in spooled.items()}
+            try:
+                mappings.write_exports(self.published, handles)
+            finally:
+                for handle in handles.values():
+                    handle.close()
+            self._tables.update(spooled)
+        self._tables.pop(name).replace(path)
 
 
 @dataclass(frozen=True)
@@ -84,8 +96,8 @@ class ReleaseFile:
     name: str
     #: What it holds, as ``manifest.json`` and ``void.ttl`` describe it.
     holds: str
-    #: How it is made, from the release's :class:`Sources`.
-    make: Callable[[Sources], bytes]
+    #: How it is made, from the release's :class:`Sources`: writes the file at the path.
+    write: Callable[[Sources, Path], None]
     #: The build stage that times its making (``BuildResult.timings``).
     step: str
     #: It holds the whole dataset in an RDF syntax: a ``void:dataDump``.
@@ -105,13 +117,19 @@ class ReleaseFile:
             return f"{self.holds} (the default graph only; named graphs are in the .trig/.nq)"
         return self.holds
 
-    def record(self, content: bytes, named_graphs: bool) -> OutputFile:
-        """The manifest's record of this file with ``content``."""
-        digest = hashlib.sha256(content).hexdigest()
+    def record(self, path: Path, named_graphs: bool) -> OutputFile:
+        """The manifest's record of this file, as written at ``path``."""
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
         media_type = self.format.media_type
-        return OutputFile(
-            self.name, media_type, self.description(named_graphs), len(content), digest
-        )
+        size = path.stat().st_size
+        return OutputFile(self.name, media_type, self.description(named_graphs), size, digest)
+
+    def make(self, sources: Sources, directory: Path, named_graphs: bool = False) -> OutputFile:
+        """Write the file into ``directory`` and return its record."""
+        path = directory / self.name
+        self.write(sources, path)
+        return self.record(path, named_graphs)
 
 
 def _need(value: _T | None, what: str) -> _T:
@@ -120,16 +138,32 @@ def _need(value: _T | None, what: str) -> _T:
     return value
 
 
-def _turtle_dump(sources: Sources) -> bytes:
-    return _need(sources.dumps, "sorted statements").default_graph().turtle()
+def _bytes(make: Callable[[Sources], bytes]) -> Callable[[Sources, Path], None]:
+    """A row writer for a file small enough to make in memory (the ontology, the context)."""
+
+    def write(sources: Sources, path: Path) -> None:
+        path.write_bytes(make(sources))
+
+    return write
 
 
-def _ntriples_dump(sources: Sources) -> bytes:
-    return _need(sources.dumps, "sorted statements").default_graph().ntriples()
+def _streamed(write: Callable[[Sources, BinaryIO], None]) -> Callable[[Sources, Path], None]:
+    """A row writer for a view written to a file object as it is made."""
+
+    def into(sources: Sources, path: Path) -> None:
+        with path.open("wb") as handle:
+            write(sources, handle)
+
+    return into
 
 
-def _framed(sources: Sources) -> bytes:
-    return jsonld.framed(sources.published, _need(sources.context, "JSON-LD context"))
+def _dumps(sources: Sources) -> Dumps:
+    return _need(sources.dumps, "sorted statements")
+
+
+def _framed(sources: Sources, handle: BinaryIO) -> None:
+    context = _need(sources.context, "JSON-LD context")
+    jsonld.write_framed(sources.published, context, handle)
 
 
 def _report(sources: Sources) -> bytes:
@@ -142,8 +176,8 @@ def _description(sources: Sources) -> bytes:
     return serialize.turtle(release_description(statistics, sources.written, about))
 
 
-def _link_table(name: str) -> Callable[[Sources], bytes]:
-    return lambda sources: sources.link_table(name)
+def _link_table(name: str) -> Callable[[Sources, Path], None]:
+    return lambda sources, path: sources.link_table(name, path)
 
 
 _DATA = "ontology and data"
@@ -152,12 +186,26 @@ _SHAPES = "the SHACL shapes every release conforms to"
 
 #: Every file of a release, in the order a build writes them.
 FILES: tuple[ReleaseFile, ...] = (
-    ReleaseFile("treatykg.ttl", _DATA, _turtle_dump, "turtle", dump=True, flat=True),
-    ReleaseFile("treatykg.nt", _DATA, _ntriples_dump, "ntriples", dump=True, flat=True),
+    ReleaseFile(
+        "treatykg.ttl",
+        _DATA,
+        lambda s, path: _dumps(s).write_turtle(path),
+        "turtle",
+        dump=True,
+        flat=True,
+    ),
+    ReleaseFile(
+        "treatykg.nt",
+        _DATA,
+        lambda s, path: _dumps(s).write_ntriples(path),
+        "ntriples",
+        dump=True,
+        flat=True,
+    ),
     ReleaseFile(
         "treatykg.trig",
         f"{_DATA}, with every named graph",
-        lambda s: _need(s.dumps, "sorted statements").trig(),
+        lambda s, path: _dumps(s).write_trig(path),
         "trig",
         dump=True,
         named_graphs_only=True,
@@ -165,7 +213,7 @@ FILES: tuple[ReleaseFile, ...] = (
     ReleaseFile(
         "treatykg.nq",
         f"{_DATA}, with every named graph",
-        lambda s: _need(s.dumps, "sorted statements").nquads(),
+        lambda s, path: _dumps(s).write_nquads(path),
         "nquads",
         dump=True,
         named_graphs_only=True,
@@ -174,7 +222,7 @@ FILES: tuple[ReleaseFile, ...] = (
         "treatykg.jsonld",
         f"{_DATA} as expanded JSON-LD, one node object per line (compact it with "
         "context.jsonld; treatykg.framed.jsonld is the compacted view)",
-        lambda s: _need(s.dumps, "sorted statements").jsonld(),
+        lambda s, path: _dumps(s).write_jsonld(path),
         "jsonld",
         dump=True,
     ),
@@ -182,44 +230,52 @@ FILES: tuple[ReleaseFile, ...] = (
         "treatykg.framed.jsonld",
         "treaties embedding their articles, "
         "norms and directed obligations (JSON-LD framed for web pages)",
-        _framed,
+        _streamed(_framed),
         "framed",
     ),
     ReleaseFile(
         "context.jsonld",
         "the treatykg JSON-LD context",
-        lambda s: jsonld.context_document(_need(s.context, "JSON-LD context")),
+        _bytes(lambda s: jsonld.context_document(_need(s.context, "JSON-LD context"))),
         "context",
     ),
     ReleaseFile(
         "ontology.ttl",
         _ONTOLOGY,
-        lambda s: serialize.turtle(_need(s.ontology, "ontology")),
+        _bytes(lambda s: serialize.turtle(_need(s.ontology, "ontology"))),
         "ontology",
     ),
     ReleaseFile(
         "ontology.jsonld",
         _ONTOLOGY,
-        lambda s: serialize.jsonld(_need(s.ontology, "ontology"), _need(s.context, "context")),
+        _bytes(
+            lambda s: serialize.jsonld(_need(s.ontology, "ontology"), _need(s.context, "context"))
+        ),
         "ontology",
     ),
     ReleaseFile(
-        "shapes.ttl", _SHAPES, lambda s: serialize.turtle(_need(s.shapes, "shapes")), "shapes"
+        "shapes.ttl",
+        _SHAPES,
+        _bytes(lambda s: serialize.turtle(_need(s.shapes, "shapes"))),
+        "shapes",
     ),
     ReleaseFile(
         "shapes.jsonld",
         _SHAPES,
-        lambda s: serialize.jsonld(_need(s.shapes, "shapes"), _need(s.context, "context")),
+        _bytes(lambda s: serialize.jsonld(_need(s.shapes, "shapes"), _need(s.context, "context"))),
         "shapes",
     ),
     ReleaseFile(
-        "validation-report.ttl", "the SHACL validation report of this release", _report, "report"
+        "validation-report.ttl",
+        "the SHACL validation report of this release",
+        _bytes(_report),
+        "report",
     ),
     ReleaseFile(
         "wikidata.nt",
         "the dataset in Wikidata's RDF model (wdt:, p:/ps:/pq:/pr:, ranks, references), "
         "with Wikidata's items wherever a verified link exists",
-        lambda s: wikidata_view.view_ntriples(s.published),
+        _streamed(lambda s, handle: wikidata_view.write_view_ntriples(s.published, handle)),
         "link",
     ),
     ReleaseFile(
@@ -248,7 +304,9 @@ FILES: tuple[ReleaseFile, ...] = (
         "link",
     ),
     # Last: the description lists every file written before it, with its size and checksum.
-    ReleaseFile("void.ttl", "VoID and DCAT description of the dataset", _description, "describe"),
+    ReleaseFile(
+        "void.ttl", "VoID and DCAT description of the dataset", _bytes(_description), "describe"
+    ),
 )
 
 BY_NAME: dict[str, ReleaseFile] = {f.name: f for f in FILES}

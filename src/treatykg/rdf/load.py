@@ -231,36 +231,91 @@ class LoadedQuads:
 
     def files_for(self, node: Node) -> tuple[str, ...]:
         """The files with statements about ``node`` as subject (for reports; a linear scan)."""
-        if not isinstance(node, URIRef | BNode):
-            return ()
-        wanted = TermConverter().to_oxigraph(node)[0]
-        return tuple(
-            shown for shown, quads in self.by_file if any(q.subject == wanted for q in quads)
-        )
+        return _files_with_subject(self.by_file, node)
 
 
 def load_quads(paths: Paths | None = None) -> LoadedQuads:
     """Parse RDF files and directories (recursively) into pyoxigraph quads, file by file."""
+    files = QuadFiles(paths)
     loaded = LoadedQuads()
-    files = _expand(
-        _bundled("data", resources.data_files) if paths is None else paths, recursive=True
-    )
-    for path, shown in files:
-        rdf_format = _format_for(path, shown)
-        graphs = path.suffix.lower() in _DATASET_SUFFIXES
-        loaded.graph_formats = loaded.graph_formats or graphs
-        scope = _BlankNodeScope(path, shown, graphs=graphs, directions=_may_have_directions(path))
-        try:
-            parser = ox.parse(path=path, format=rdf_format, base_iri=None)
-            quads = [scope.quad(quad) for quad in parser]
-        except SyntaxError as error:
-            raise _syntax_error(shown, error) from None
-        except OSError as error:
-            raise InputError(shown, (error.strerror or str(error)).lower()) from None
-        for prefix, namespace in dict(parser.prefixes).items():
-            loaded.prefixes.setdefault(prefix, namespace)
-        loaded.by_file.append((shown, quads))
+    loaded.by_file = list(files)
+    loaded.prefixes = files.prefixes
+    loaded.graph_formats = files.graph_formats
     return loaded
+
+
+class QuadFiles:
+    """RDF files and directories (recursively) to parse one file at a time into pyoxigraph
+    quads, as :func:`load_quads` does, without keeping them: iterate for (file as the user
+    named it, its quads). Why: ten million statements as Python quads take 2 GB, and the build
+    only needs each file's quads long enough to store and sort them.
+
+    The files are listed (and unknown suffixes refused) when this is made; each is parsed when
+    the iteration reaches it, completely before any of its quads are given.
+    """
+
+    def __init__(self, paths: Paths | None = None) -> None:
+        self._paths = _expand(
+            _bundled("data", resources.data_files) if paths is None else paths, recursive=True
+        )
+        for path, shown in self._paths:
+            _format_for(path, shown)
+        #: The files as the user named them, in load order.
+        self.files: tuple[str, ...] = tuple(shown for _path, shown in self._paths)
+        #: Some file is in a format that can name graphs (TriG, N-Quads, JSON-LD).
+        self.graph_formats = any(
+            path.suffix.lower() in _DATASET_SUFFIXES for path, _ in self._paths
+        )
+        #: The prefixes the files parsed so far declare (the first declaration wins).
+        self.prefixes: dict[str, str] = {}
+        self._subjects: dict[Any, tuple[str, ...]] | None = None
+
+    def __iter__(self) -> Iterator[tuple[str, list[ox.Quad]]]:
+        for path, shown in self._paths:
+            quads, prefixes = _parse_quads(path, shown)
+            for prefix, namespace in prefixes.items():
+                self.prefixes.setdefault(prefix, namespace)
+            yield shown, quads
+
+    def files_for(self, node: Node) -> tuple[str, ...]:
+        """The files with statements about ``node`` as subject (for reports).
+
+        The first call parses the files again and indexes their subjects: only a report with
+        results asks, and keeping an index while loading would cost memory on every build.
+        """
+        if not isinstance(node, URIRef | BNode):
+            return ()
+        if self._subjects is None:
+            subjects: dict[Any, list[str]] = {}
+            for path, shown in self._paths:
+                for quad in _parse_quads(path, shown)[0]:
+                    found = subjects.setdefault(quad.subject, [])
+                    if not found or found[-1] != shown:
+                        found.append(shown)
+            self._subjects = {subject: tuple(files) for subject, files in subjects.items()}
+        return self._subjects.get(TermConverter().to_oxigraph(node)[0], ())
+
+
+def _files_with_subject(by_file: list[tuple[str, list[ox.Quad]]], node: Node) -> tuple[str, ...]:
+    if not isinstance(node, URIRef | BNode):
+        return ()
+    wanted = TermConverter().to_oxigraph(node)[0]
+    return tuple(shown for shown, quads in by_file if any(q.subject == wanted for q in quads))
+
+
+def _parse_quads(path: Path, shown: str) -> tuple[list[ox.Quad], dict[str, str]]:
+    """One file's quads, blank nodes labelled per file, and the prefixes it declares."""
+    rdf_format = _format_for(path, shown)
+    graphs = path.suffix.lower() in _DATASET_SUFFIXES
+    scope = _BlankNodeScope(path, shown, graphs=graphs, directions=_may_have_directions(path))
+    try:
+        parser = ox.parse(path=path, format=rdf_format, base_iri=None)
+        quads = [scope.quad(quad) for quad in parser]
+    except SyntaxError as error:
+        raise _syntax_error(shown, error) from None
+    except OSError as error:
+        raise InputError(shown, (error.strerror or str(error)).lower()) from None
+    return quads, dict(parser.prefixes)
 
 
 def _may_have_directions(path: Path) -> bool:

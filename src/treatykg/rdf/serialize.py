@@ -33,13 +33,14 @@ from itertools import groupby, islice
 from typing import Any, TypeAlias
 
 import pyoxigraph as ox
-from rdflib import RDF, XSD, Dataset, Graph, Literal
+from rdflib import XSD, Dataset, Graph, Literal
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, ConjunctiveGraph
 from rdflib.term import IdentifiedNode, Node
 
 from treatykg.errors import UsageError
 from treatykg.namespaces import BASE, PREFIXES
 from treatykg.rdf import formats
+from treatykg.rdf.sorted_lines import line_key
 from treatykg.rdf.terms import TermConverter
 
 # The kinds of https://w3id.org/treatykg/id/{kind}/{slug}, each with its own output prefix so
@@ -341,6 +342,12 @@ def _sorted_quads(data: Graph | Iterable[Statement]) -> list[ox.Quad]:
     return [ox.Quad(*terms) for _, terms in keyed]
 
 
+def nquads_text(quads: Iterable[Any]) -> bytes:
+    """pyoxigraph quads as N-Quads lines, one per quad, each newline-ended (a quad in the
+    default graph is an N-Triples line): what the dumps are sorted from."""
+    return _serialize(quads, ox.RdfFormat.N_QUADS)
+
+
 def _serialize(
     statements: Iterable[Any], rdf_format: ox.RdfFormat, prefixes: Mapping[str, str] | None = None
 ) -> bytes:
@@ -380,8 +387,6 @@ def _with_sorted_header(body: bytes, prefixes: Mapping[str, str]) -> bytes:
 
 
 # --- statements at corpus scale -----------------------------------------------------------------
-
-_TYPE_PREDICATE = f" <{RDF.type}> ".encode()
 
 
 @dataclass(frozen=True)
@@ -465,11 +470,13 @@ class SortedStatements:
         # One parser reads every line; each node object takes its subject's run of lines.
         runs = [len(list(run)) for _, run in groupby(map(_subject_of, self.default))]
         triples = self.default_statements()
-        nodes = [_json_ld(islice(triples, length)) for length in runs]
+        nodes = [json_ld_node(islice(triples, length)) for length in runs]
         for graph, lines in self.named:
             name = _graph_term(graph)
             triples = ox.parse(_joined(lines), format=ox.RdfFormat.N_TRIPLES)
-            nodes.append(_json_ld(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples))
+            nodes.append(
+                json_ld_node(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+            )
         return b"[\n" + b",\n".join(nodes) + b"\n]\n" if nodes else b"[]\n"
 
 
@@ -482,7 +489,7 @@ def _graph_term(graph: bytes) -> Any:
     return ox.NamedNode(text[1:-1]) if text.startswith("<") else ox.BlankNode(text[2:])
 
 
-def _json_ld(statements: Iterable[Any]) -> bytes:
+def json_ld_node(statements: Iterable[Any]) -> bytes:
     """pyoxigraph's JSON-LD of one subject's triples (or one graph's quads): one node object."""
     text = _serialize(statements, ox.RdfFormat.JSON_LD)
     if not (text.startswith(b"[{") and text.endswith(b"}]")) or b"\n" in text:
@@ -528,14 +535,3 @@ def _sorted_lines(quads: list[Any]) -> tuple[tuple[bytes, ...], tuple[Any, ...]]
     index = dict(zip(lines, range(len(lines)), strict=True))
     ordered = tuple(sorted(index, key=line_key))
     return ordered, tuple(quads[index[line]] for line in ordered)
-
-
-def line_key(line: bytes) -> bytes:
-    """The order of statements in every file treatykg writes: N-Triples text order (terms
-    are self-delimiting, so comparing lines compares subject, predicate and object in turn),
-    except that rdf:type sorts before every other predicate of its subject, for readers
-    (``a`` leads each subject, as people write Turtle). The key stays total."""
-    space = line.find(b" ")
-    if line.startswith(_TYPE_PREDICATE, space):
-        return line[:space] + b" \x00" + line[space + len(_TYPE_PREDICATE) - 1 :]
-    return line

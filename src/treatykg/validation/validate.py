@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
@@ -33,7 +33,6 @@ from treatykg.rdf.load import (
     load_graph,
     load_ontology,
     load_shapes,
-    rdflib_terms,
     sourced_dataset,
 )
 from treatykg.sparql.execute import on_query_stack
@@ -41,7 +40,13 @@ from treatykg.sparql.guard import MAX_QUERY_BYTES
 from treatykg.validation import engine as shacl
 from treatykg.validation.report import Report, results_from_graph
 
-__all__ = ["Report", "check_shapes", "validate", "validate_quads", "validate_store"]
+__all__ = [
+    "Report",
+    "check_shapes",
+    "validate",
+    "validate_loaded",
+    "validate_store",
+]
 
 
 #: ``auto``: the fast engine (:mod:`treatykg.validation.engine`), with pySHACL for any shape
@@ -197,62 +202,49 @@ def _run_fast(data: Graph, shapes: Graph, ontology: Graph) -> Report:
     )
 
 
-def validate_quads(
-    quads: Sequence[ox.Quad],
+def validate_loaded(
+    store: ox.Store,
     shapes: Graph,
     *,
+    statements: int,
+    originals: shacl.Originals,
+    reference_data: Callable[[], Graph],
     files_for: Callable[[Node], tuple[str, ...]] | None = None,
     files: tuple[str, ...] = (),
     engine: str = "auto",
-) -> tuple[Report, ox.Store]:
-    """Validate pyoxigraph quads (data with the ontology mixed in) at any scale.
+    started: float | None = None,
+) -> Report:
+    """Validate data already in a Store (its default graph: data and ontology) at any scale.
 
-    The build's entry point: small graphs try pyshacl-turbo first, exactly as
-    :func:`validate` does; otherwise (or when it finds something to report) the compiled
-    engine validates an in-memory Store of the quads, all in its default graph (SHACL reads
-    the union of the graphs). The Store is returned for the build's later stages.
-    ``engine="pyshacl"`` validates with pySHACL alone, as :func:`validate` does.
+    The build's entry point: it streams the files into ``store`` and ``originals``
+    (:meth:`~treatykg.validation.engine.Originals.record`) without keeping them.
+    ``reference_data`` gives the same statements as an rdflib graph, as written; it is called
+    only for pySHACL (``engine="pyshacl"``, shapes the fast engine does not compile) or for
+    pyshacl-turbo, which small graphs (:data:`TURBO_LIMIT` ``statements``) try first, exactly
+    as :func:`validate` does.
     """
     if engine not in ENGINES:
         raise UsageError(f"unknown validation engine {engine!r}; choose {' or '.join(ENGINES)}")
-    started = time.perf_counter()
-    store = ox.Store()
-    store.bulk_extend(
-        ox.Quad(q.subject, q.predicate, q.object)
-        if type(q.graph_name) is not ox.DefaultGraph
-        else q
-        for q in quads
-    )
-
-    @functools.cache
-    def reference_data() -> Graph:  # built only when pySHACL or pyshacl-turbo needs it
-        convert = rdflib_terms()
-        graph = Graph(bind_namespaces="none")
-        for q in quads:
-            graph.add((convert(q.subject), convert(q.predicate), convert(q.object)))
-        return graph
-
+    started = time.perf_counter() if started is None else started
+    reference = functools.cache(reference_data)  # built once, and only if needed
     if engine == "pyshacl":
-        reference = _run(reference_data(), shapes, Graph())
-        named = results_from_graph(reference.graph, files_for or _no_files)
-        return replace(reference, results=named, files=files, statements=len(quads)), store
-    if len(quads) <= TURBO_LIMIT and _turbo_may_answer(shapes):
-        clean = _run_turbo(reference_data(), shapes, Graph())
+        report = _run(reference(), shapes, Graph())
+        named = results_from_graph(report.graph, files_for or _no_files)
+        return replace(report, results=named, files=files, statements=statements)
+    if statements <= TURBO_LIMIT and _turbo_may_answer(shapes):
+        clean = _run_turbo(reference(), shapes, Graph())
         if clean is not None:
-            return replace(clean, files=files, statements=len(quads)), store
-    originals = shacl.Originals()
-    originals.record(quads)
-    report = validate_store(
+            return replace(clean, files=files, statements=statements)
+    return validate_store(
         store,
         shapes,
-        reference_data=reference_data,
+        reference_data=reference,
         files_for=files_for,
         files=files,
-        statements=len(quads),
+        statements=statements,
         started=started,
         originals=originals,
     )
-    return report, store
 
 
 def validate_store(

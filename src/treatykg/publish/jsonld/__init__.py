@@ -6,8 +6,9 @@ Three jobs, one module each:
   file of a release embeds) from the ontology;
 * :mod:`.compaction` compacts IRIs and values against such a context as pyld does, fast;
 * :mod:`.framing` defines the framed view (``treatykg.framed.jsonld``: treaties embedding their
-  articles, norms and obligations) and reads its triples from the published Store, and
-  :mod:`.writer` writes its JSON text directly, byte for byte what pyld's framing gives.
+  articles, norms and obligations) and reads its triples from the published Store, a batch of
+  treaties at a time, and :mod:`.writer` writes its JSON text directly, byte for byte what
+  pyld's framing gives.
 
 The JSON-LD dumps of whole graphs are written by :mod:`treatykg.rdf.serialize`.
 """
@@ -29,6 +30,7 @@ from treatykg.publish.jsonld.framing import (
     framed_by_pyld,
     framed_subgraph,
     refuse_to_load,
+    write_framed,
 )
 
 __all__ = [
@@ -44,4 +46,5 @@ __all__ = [
     "framed_subgraph",
     "refuse_to_load",
     "tkg_properties",
+    "write_framed",
 ]

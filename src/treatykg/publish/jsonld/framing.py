@@ -1,18 +1,23 @@
 """The framed treaty view (``treatykg.framed.jsonld``): treaties embedding their articles,
 norms and directed obligations, compacted with the context, for web developers.
 
-:func:`framed` reads the view's triples from the published Store with the internal queries
-``treatykg/publish/queries/framed-*.rq`` and writes them with
-:class:`~treatykg.publish.jsonld.writer.FramedWriter`; :func:`framed_by_pyld` is the same
-document made by pyld, the JSON-LD reference processor, and the fallback for what the
-direct writer does not model.
+:func:`write_framed` reads the view's triples from the published Store a batch of treaties at
+a time and writes each batch with :class:`~treatykg.publish.jsonld.writer.FramedWriter` as
+soon as it is read, so that its memory does not grow with the collection; :func:`framed` gives
+the same document as bytes. :func:`framed_by_pyld` is the same document made by pyld, the
+JSON-LD reference processor, and the fallback for what the direct writer does not model.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
+import tempfile
+from collections import OrderedDict, deque
 from collections.abc import Mapping
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph
@@ -20,7 +25,15 @@ from rdflib.term import Node
 
 from treatykg.namespaces import ELI, TKG
 from treatykg.publish.jsonld.compaction import Compactor, UnsupportedError
-from treatykg.publish.jsonld.writer import Columns, FramedWriter, article_head, restored_integer
+from treatykg.publish.jsonld.writer import (
+    Columns,
+    Frame,
+    FramedWriter,
+    article_head,
+    document_end,
+    document_start,
+    restored_integer,
+)
 from treatykg.rdf import store as graphstore
 from treatykg.rdf.load import parse_bytes
 from treatykg.rdf.serialize import Prepared, RdfInput, canonical_json, canonical_tree
@@ -44,6 +57,11 @@ framing a subframe also filters, and ``{"legalBasis": {…}}`` silently dropped 
 without a legal basis.
 """
 
+BATCH_TREATIES = 256
+"""Treaties :func:`write_framed` reads and writes at a time. A batch of the generated corpus
+(about a hundred triples a treaty) holds some 25,000 triples, a few tens of MB in Python; the
+queries of a smaller batch cost more per treaty."""
+
 _LINK_PROPERTIES = (TKG.party, TKG.cites, TKG.bearer, TKG.beneficiary, TKG.legalBasis)
 _PACKAGE = "treatykg.publish"  # whose queries/ hold the framed-*.rq queries
 
@@ -54,28 +72,83 @@ def framed(data: ox.Store | RdfInput, context: Mapping[str, Any]) -> bytes:
     ``data`` is the published default graph (ontology and data): a pyoxigraph Store, or an
     rdflib Graph (or what :mod:`treatykg.rdf.serialize` accepts), which is loaded into one.
     Output: ``{"@context": …, "@graph": [treaty, …]}`` as canonical JSON, arrays in a
-    canonical order, articles by number.
+    canonical order, articles by number. The document is made by :func:`write_framed`, in
+    memory; a build writes it to its file with that function instead.
 
     Why not frame with pyld, the JSON-LD reference processor? It is right but slow: its
     framing finds the nodes of a reverse property (``articles``, ``norms``, ``obligations``)
     by scanning every node for each node it embeds, so it is quadratic (38 s at 100k
     triples), and its compaction walks every value in Python. The frame is fixed, so the tree
-    is built directly instead: two whole-graph SPARQL queries fetch the triples
-    :func:`framed_subgraph` selects, and :class:`FramedWriter` embeds, compacts and writes
-    them as pyld frames and compacts them (``@embed: @always``, JSON-LD 1.1, the context of
-    :func:`~treatykg.publish.jsonld.context.build_context`). :func:`framed_by_pyld` keeps
-    pyld's answer as the reference, and the tests compare the two byte for byte on the
-    bundled data and on a generated corpus. Anything the direct writer does not model (blank
-    nodes, RDF lists, context features that ``build_context`` never writes) is framed by
-    pyld, on the same subgraph.
+    is built directly instead: SPARQL queries fetch the triples :func:`framed_subgraph`
+    selects, a batch of treaties at a time, and :class:`FramedWriter` embeds, compacts and
+    writes them as pyld frames and compacts them (``@embed: @always``, JSON-LD 1.1, the
+    context of :func:`~treatykg.publish.jsonld.context.build_context`).
+    :func:`framed_by_pyld` keeps pyld's answer as the reference, and the tests compare the
+    two byte for byte on the bundled data and on a generated corpus. Anything the direct
+    writer does not model (blank nodes, RDF lists, context features that ``build_context``
+    never writes) is framed by pyld, on the same subgraph.
 
     A Store reads derived integer literals back as ``xsd:integer`` (see
     :mod:`treatykg.rdf.store`); such a value is written with the datatype its property's term
     declares (``"articleCount": "23"``, an ``xsd:positiveInteger``) when it is in that type's
     range. The shapes require exactly that datatype, so a release only ever held that one.
     """
+    out = io.BytesIO()
+    write_framed(data, context, out)
+    return out.getvalue()
+
+
+def write_framed(
+    data: ox.Store | RdfInput,
+    context: Mapping[str, Any],
+    out: BinaryIO,
+    *,
+    batch_size: int = BATCH_TREATIES,
+) -> None:
+    """Write :func:`framed`'s document to ``out``, a binary file, a batch of treaties at a
+    time, so that the memory it takes is a batch's, whatever the size of the collection.
+
+    The treaties are read from the store ``batch_size`` at a time (see :class:`_BatchReader`),
+    each batch with every node its treaties embed, and written by a writer of their own as
+    soon as they are read, while the store reads the next batch on a second thread (pyoxigraph
+    evaluates a query without holding the GIL). A treaty's text depends only on the nodes it
+    embeds, so the bytes are those a writer of the whole subgraph writes. Besides a batch
+    (some 40 MB with the generated corpus's treaties), what stays in memory is the treaties'
+    IRIs in the document's order and a bounded cache (:data:`_KINDS_KEPT`).
+
+    The batches model the tree of :data:`FRAME` as the data has it: treaties with articles,
+    their articles, the norms of those, the obligations of those. Anything else is framed
+    from the whole subgraph in memory, as before batches (the direct writer, else pyld): a
+    context the compactor does not model, a node of the frame's types without articles or a
+    part of a treaty other than an article in the subgraph (see :class:`_BatchReader`), input
+    the writer refuses (blank nodes, RDF lists; see :class:`FramedWriter`). As some of it
+    shows only in a batch, after others were written, ``out`` is then rewound and truncated
+    to where it was; an ``out`` that cannot seek (a pipe) is written through a temporary file.
+    """
+    if not out.seekable():
+        with tempfile.TemporaryFile() as spool:
+            write_framed(data, context, spool, batch_size=batch_size)
+            spool.seek(0)
+            shutil.copyfileobj(spool, out)
+        return
     store = _as_store(data)
     compactor = Compactor.parse(context)
+    if compactor is not None:
+        start = out.tell()
+        try:
+            with graphstore.no_gc():
+                _write_batches(store, context, out, batch_size)
+            return
+        except UnsupportedError:
+            out.seek(start)
+            out.truncate()
+    out.write(_framed_whole(store, compactor, context))
+
+
+def _framed_whole(
+    store: ox.Store, compactor: Compactor | None, context: Mapping[str, Any]
+) -> bytes:
+    """The document made from the whole subgraph in memory: the direct writer, else pyld."""
     with graphstore.no_gc():
         columns = _framed_columns(store)
         if compactor is not None:
@@ -263,3 +336,291 @@ def _rdflib_graph(triples: list[Triple]) -> Graph:
     for triple in parse_bytes(text.encode("utf-8")):
         graph.add(triple)
     return graph
+
+
+# --- the framed view, a batch of treaties at a time ----------------------------------------------
+
+_RDF_TYPE = f"<{RDF.type}>"
+#: The reverse properties of :data:`FRAME`, top down, that the batches read.
+_TREE_PATH = (f"<{ELI.is_part_of}>", f"<{TKG.expressedBy}>", f"<{TKG.derivedFrom}>")
+#: How :meth:`_BatchReader.kinds` classes a value (as the query's cells): a node of the subgraph
+#: with all its triples, a node with its labels, neither.
+_FULL, _LABELLED, _NEITHER = '"full"', '"label"', '""'
+#: Values classed and kept across batches: the values many batches share (states, topics, the
+#: vocabulary) stay, the rest (a treaty's source) make way.
+_KINDS_KEPT = 10_000
+_PREFIXES = f"PREFIX eli: <{ELI}>\nPREFIX tkg: <{TKG}>\nPREFIX rdfs: <{RDFS}>\n"
+
+
+def _write_batches(
+    store: ox.Store, context: Mapping[str, Any], out: BinaryIO, batch_size: int
+) -> None:
+    """:func:`write_framed` a batch at a time; UnsupportedError, possibly after some batches
+    were written, for what the batches do not model."""
+    reader = _BatchReader(store)
+    treaties = reader.treaties(_compactor(context))
+    batches = [treaties[i : i + batch_size] for i in range(0, len(treaties), batch_size)]
+    out.write(document_start(context).encode("utf-8"))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="treatykg-framed") as pool:
+        reading: deque[Future[Columns]] = deque(
+            pool.submit(reader.columns, batch) for batch in batches[:1]
+        )
+        for i, batch in enumerate(batches):
+            if i + 1 < len(batches):  # read the next batch while this one is written
+                reading.append(pool.submit(reader.columns, batches[i + 1]))
+            out.write(_batch_text(reading.popleft().result(), batch, context, first=i == 0))
+    out.write(document_end(empty=not treaties).encode("utf-8"))
+
+
+def _batch_text(
+    columns: Columns, treaties: list[str], context: Mapping[str, Any], first: bool
+) -> bytes:
+    """The text of a batch's treaties, by a writer of their own, with a compactor of its own
+    (a compactor keeps every IRI it compacted)."""
+    text: list[str] = []
+    FramedWriter(_compactor(context), columns, FRAME).write_tops(treaties, text, first)
+    return "".join(text).encode("utf-8")
+
+
+def _compactor(context: Mapping[str, Any]) -> Compactor:
+    compactor = Compactor.parse(context)
+    if compactor is None:
+        raise UnsupportedError("a context the compactor does not model")
+    return compactor
+
+
+def _tree_path(frame: Frame) -> tuple[str, ...]:
+    """The frame's reverse properties, top down, if they make one path (else ``()``)."""
+    path = []
+    while frame.reverse:
+        if len(frame.reverse) > 1:
+            return ()
+        prop, frame = frame.reverse[0]
+        path.append(prop)
+    return tuple(path)
+
+
+class _BatchReader:
+    """Reads the framed subgraph from the store a batch of treaties at a time.
+
+    A batch holds what a writer of the whole subgraph (:func:`framed_subgraph`) shows of its
+    treaties. First their trees, all their triples: the treaties, their articles, the norms
+    those express, the obligations derived from those. Then every node those embed, found by
+    following values, with the triples the whole subgraph has of it: a node of any tree or a
+    condition of one ("full") with all its triples; a node a tree links to (``party``,
+    ``bearer``, …; see :func:`framed_subgraph`) with its labels. Whether a value is such a node
+    is a question about the whole graph; the store answers it for a batch's values at once
+    (:meth:`kinds`), and the answers for values many batches share are kept.
+
+    What would make a treaty frame more than its tree is refused (UnsupportedError): a node
+    of the frame's types in the subgraph that has no articles (:meth:`treaties`), a part of a
+    treaty (``eli:is_part_of``) in the subgraph that is not an article (:meth:`columns`; it
+    would be framed as an article, with what is below it). The data treatykg knows has none.
+    """
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        #: The treaties with articles (the trees' tops), asked once: a full node, cheaply known.
+        self.homes: frozenset[str] = frozenset()
+        self.kept: OrderedDict[str, str] = OrderedDict()
+
+    def treaties(self, compactor: Compactor) -> list[str]:
+        """The matches of :data:`FRAME` in the document's order (by compacted id): the
+        treaties with articles of its types. UnsupportedError for a frame whose tree is not
+        the one the batches read, and for a node of those types in the subgraph that has no
+        articles (a match with nothing below it)."""
+        frame = Frame.parse(FRAME, compactor, top=True)
+        if _tree_path(frame) != _TREE_PATH:
+            raise UnsupportedError("a frame other than treaty → articles → norms → obligations")
+        types_values = " ".join(sorted(frame.types))
+        typed, homes = graphstore.select_all(
+            self.store,
+            [
+                _PREFIXES
+                + f"SELECT DISTINCT ?t WHERE {{ VALUES ?type {{ {types_values} }} ?t a ?type }}",
+                _PREFIXES + "SELECT DISTINCT ?t WHERE { ?a a tkg:Article . ?a eli:is_part_of ?t }",
+            ],
+        )
+        self.homes = frozenset(homes[0])
+        matches = set(typed[0])
+        if not all(map(_named, matches)):
+            raise UnsupportedError("a blank node matches the frame")
+        others = dict.fromkeys(sorted(matches - self.homes), False)
+        if others and _FULL in graphstore.select_columns(self.store, _kinds_query(others))[1]:
+            raise UnsupportedError("a match of the frame without articles is in the subgraph")
+        return sorted(matches & self.homes, key=lambda t: compactor.iri(t[1:-1]))
+
+    def columns(self, treaties: list[str]) -> Columns:
+        """The triples of the batch: the treaties' trees, then the nodes they embed, round by
+        round (a fetched node's values may be nodes too), until no value is new."""
+        if graphstore.select_columns(self.store, _other_parts_query(treaties))[0]:
+            raise UnsupportedError("a part of a treaty other than an article is in the subgraph")
+        subjects, predicates, objects = graphstore.select_columns(self.store, _tree_query(treaties))
+        linked = {o for p, o in zip(predicates, objects, strict=True) if p in _LINKS}
+        seen = set(subjects)
+        start = 0
+        while True:
+            values = {
+                o
+                for p, o in zip(predicates[start:], objects[start:], strict=True)
+                if p != _RDF_TYPE and o[0] != '"'
+            }
+            values -= seen
+            if not values:
+                break
+            seen |= values
+            kinds = self.kinds(values, linked)
+            full = sorted(v for v, kind in kinds.items() if kind == _FULL)
+            labelled = sorted(v for v, kind in kinds.items() if kind == _LABELLED)
+            if not full and not labelled:
+                break
+            start = len(subjects)
+            query = catalogue.internal(
+                _PACKAGE,
+                "framed-conditions-and-labels",
+                CONDITIONS=" ".join(full),
+                LINKED=" ".join(labelled),
+            )
+            more = graphstore.select_columns(self.store, query)
+            if more and more[0]:
+                subjects += more[0]
+                predicates += more[1]
+                objects += more[2]
+        return subjects, predicates, objects
+
+    def kinds(self, values: set[str], linked: set[str]) -> dict[str, str]:
+        """What each value is in the whole subgraph: :data:`_FULL`, :data:`_LABELLED` or
+        :data:`_NEITHER`. ``linked`` are values a tree links to (no need to ask)."""
+        found: dict[str, str] = {}
+        asked: dict[str, bool] = {}  # value → whether to ask if a tree links to it
+        for value in values:
+            if not _named(value):
+                raise UnsupportedError(f"{value} cannot be named in a query")
+            kind = _FULL if value in self.homes else self.kept.get(value)
+            if kind is None:
+                asked[value] = value not in linked
+            else:
+                found[value] = kind
+                if value in self.kept:
+                    self.kept.move_to_end(value)
+        if asked:
+            answers = graphstore.select_columns(self.store, _kinds_query(asked))
+            for value, kind in zip(*answers, strict=True):
+                if kind != _FULL and not asked[value]:
+                    kind = _LABELLED
+                found[value] = self.kept[value] = kind or _NEITHER
+            while len(self.kept) > _KINDS_KEPT:
+                self.kept.popitem(last=False)
+        return found
+
+
+def _named(term: str) -> bool:
+    """Whether a cell is an IRI (a blank node or a quoted triple cannot go in ``VALUES``)."""
+    return term.startswith("<") and not term.startswith("<<")
+
+
+def _tree_query(treaties: list[str]) -> str:
+    """Every triple of the treaties' trees."""
+    return _for_each_treaty(
+        treaties,
+        "SELECT ?s ?p ?o",
+        "{ ?t ?p ?o BIND(?t AS ?s) }\n"
+        "  UNION { ?s eli:is_part_of ?t . ?s a tkg:Article . ?s ?p ?o }\n"
+        "  UNION { ?a eli:is_part_of ?t . ?a a tkg:Article . ?s tkg:expressedBy ?a . ?s ?p ?o }\n"
+        "  UNION { ?a eli:is_part_of ?t . ?a a tkg:Article .\n"
+        "          ?n tkg:expressedBy ?a . ?s tkg:derivedFrom ?n . ?s ?p ?o }",
+    )
+
+
+def _other_parts_query(treaties: list[str]) -> str:
+    """The parts of the treaties (``eli:is_part_of``) other than articles that are nodes of
+    the subgraph with all their triples (none, in the data treatykg knows)."""
+    return _for_each_treaty(
+        treaties,
+        "SELECT ?s",
+        "?s eli:is_part_of ?t FILTER NOT EXISTS { ?s a tkg:Article }\n"
+        f"  FILTER ({_in_tree('?s', 's')} || {_condition('?s')})",
+    )
+
+
+def _for_each_treaty(treaties: list[str], select: str, pattern: str) -> str:
+    """A query of ``pattern`` evaluated for each treaty ``?t``, by Oxigraph's ``LATERAL``
+    (SEP-0006). Joined with ``VALUES`` of more than a few hundred treaties instead, the
+    pattern is evaluated for the whole graph first: a hundred times slower on a million
+    triples."""
+    return (
+        f"{_PREFIXES}{select} WHERE {{\n"
+        f"  VALUES ?t {{ {' '.join(treaties)} }}\n"
+        f"  LATERAL {{\n  {pattern}\n  }}\n"
+        "}"
+    )
+
+
+def _kinds_query(values: Mapping[str, bool]) -> str:
+    """Per value, :data:`_FULL` if it is a full node other than a treaty with articles (those
+    are :attr:`_BatchReader.homes`), else :data:`_LABELLED` if asked (the value's flag) and a
+    tree links to it, else :data:`_NEITHER`. (Two lists of values, not one of pairs: Oxigraph
+    reads a ``VALUES`` row of two terms twice as slowly.)"""
+    asked = " ".join(sorted(v for v, ask in values.items() if ask))
+    unasked = " ".join(sorted(v for v, ask in values.items() if not ask))
+    return _PREFIXES + (
+        "SELECT ?v ?kind WHERE {\n"
+        f"  {{ VALUES ?v {{ {asked} }}\n"
+        f'    BIND(IF({_full("?v")}, "full", IF({_linked("?v")}, "label", "")) AS ?kind) }}\n'
+        f"  UNION {{ VALUES ?v {{ {unasked} }}\n"
+        f'    BIND(IF({_full("?v")}, "full", "") AS ?kind) }}\n'
+        "}"
+    )
+
+
+# SPARQL conditions on a node ``x``, each EXISTS of one triple pattern: with several, Oxigraph
+# plans the group without ``x`` bound (a thousand times slower on a million triples). A pattern
+# with ``x`` as object is looked up among all the triples that have it, whatever the predicate:
+# for a popular object (a state, a topic) that is long, and :class:`_BatchReader` asks about a
+# value once for all batches, not once a batch.
+
+
+def _article(x: str) -> str:
+    """``x`` is an article of a tree: a tkg:Article part of something."""
+    return f"EXISTS {{ {x} a tkg:Article FILTER EXISTS {{ {x} eli:is_part_of [] }} }}"
+
+
+def _below_treaty(x: str, stem: str) -> str:
+    """``x`` is an article, a norm an article expresses, or an obligation derived from such a
+    norm (``stem`` names the condition's own variables)."""
+    a, n = f"?{stem}a", f"?{stem}n"
+    return (
+        f"{_article(x)}"
+        f" || EXISTS {{ {x} tkg:expressedBy {a} FILTER {_article(a)} }}"
+        f" || EXISTS {{ {x} tkg:derivedFrom {n}"
+        f" FILTER EXISTS {{ {n} tkg:expressedBy {a} FILTER {_article(a)} }} }}"
+    )
+
+
+def _in_tree(x: str, stem: str) -> str:
+    """``x`` is a node of a tree: a treaty with articles, or :func:`_below_treaty`."""
+    a = f"?{stem}h"
+    return (
+        f"(EXISTS {{ {a} eli:is_part_of {x} FILTER EXISTS {{ {a} a tkg:Article }} }}"
+        f" || {_below_treaty(x, stem)})"
+    )
+
+
+def _full(x: str) -> str:
+    """``x`` is a node the subgraph has all the triples of, other than a treaty with articles:
+    :func:`_below_treaty`, or :func:`_condition`."""
+    return f"({_below_treaty(x, 'f')} || {_condition(x)})"
+
+
+def _condition(x: str) -> str:
+    """``x`` is a condition of a tree's node."""
+    return f"EXISTS {{ ?c tkg:condition {x} FILTER {_in_tree('?c', 'c')} }}"
+
+
+def _linked(x: str) -> str:
+    """``x`` has a label and a tree's node links to it."""
+    referrers = " || ".join(
+        f"EXISTS {{ ?l{i} {link} {x} FILTER {_in_tree(f'?l{i}', f'l{i}')} }}"
+        for i, link in enumerate(sorted(_LINKS))
+    )
+    return f"(EXISTS {{ {x} rdfs:label [] }} && ({referrers}))"

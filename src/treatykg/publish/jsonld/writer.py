@@ -78,15 +78,15 @@ _AS_STRING, _AS_NATIVE, _AS_OBJECT = range(5, 8)
 
 
 @dataclass(frozen=True)
-class _Frame:
+class Frame:
     """A frame (:data:`treatykg.publish.jsonld.framing.FRAME`), expanded: the types it
     matches, and its reverse properties."""
 
     types: frozenset[str]
-    reverse: tuple[tuple[str, _Frame], ...]
+    reverse: tuple[tuple[str, Frame], ...]
 
     @classmethod
-    def parse(cls, frame: Mapping[str, Any], compactor: Compactor, top: bool) -> _Frame:
+    def parse(cls, frame: Mapping[str, Any], compactor: Compactor, top: bool) -> Frame:
         types: set[str] = set()
         reverse = []
         for key, value in frame.items():
@@ -118,7 +118,7 @@ class FramedWriter:
     def __init__(self, compactor: Compactor, columns: Columns, view: Mapping[str, Any]) -> None:
         """``view`` is the JSON-LD frame, ``columns`` the triples it frames."""
         self.c = compactor
-        self.frame = _Frame.parse(view, compactor, top=True)
+        self.frame = Frame.parse(view, compactor, top=True)
         subjects, predicates, objects = columns
         if (
             _RDF_NIL in objects
@@ -171,23 +171,28 @@ class FramedWriter:
 
     def document(self, context: Mapping[str, Any]) -> bytes:
         """The framed document's bytes: ``canonical_json({"@context": …, "@graph": […]})``."""
+        tops = self.matches()
+        out = [document_start(context)]
+        self.write_tops(tops, out, first=True)
+        out.append(document_end(empty=not tops))
+        return "".join(out).encode("utf-8")
+
+    def matches(self) -> list[str]:
+        """The nodes the frame matches (by type), in the document's order: by compacted id."""
         types = self.frame.types
         tops = [
             s for s, props in self.nodes.items() if not types.isdisjoint(props.get(_RDF_TYPE, ()))
         ]
         tops.sort(key=self.compact_id)
-        context_text = json.dumps(dict(context), sort_keys=True, indent=2, ensure_ascii=False)
-        out = ['{\n  "@context": ', context_text.replace("\n", "\n  "), ',\n  "@graph": ']
-        if tops:
-            out.append("[")
-            for i, top in enumerate(tops):
-                out.append(",\n    " if i else "\n    ")
-                self.node(top, out, [], self.frame, 4, top=True)
-            out.append("\n  ]")
-        else:
-            out.append("[]")
-        out.append("\n}\n")
-        return "".join(out).encode("utf-8")
+        return tops
+
+    def write_tops(self, tops: list[str], out: list[str], first: bool) -> None:
+        """Write ``tops`` (matches of the frame) as members of ``@graph``, each preceded by
+        its separator; ``first`` if the first of them is the first of the document. The
+        graph's treaties can so be written a batch at a time, each batch by its own writer."""
+        for i, top in enumerate(tops):
+            out.append(",\n    " if i or not first else "\n    ")
+            self.node(top, out, [], self.frame, 4, top=True)
 
     def compact_id(self, subject: str) -> str:
         found = self.ids.get(subject)
@@ -200,7 +205,7 @@ class FramedWriter:
         subject: str,
         out: list[str],
         stack: list[str],
-        frame: _Frame | None,
+        frame: Frame | None,
         indent: int,
         top: bool = False,
     ) -> None:
@@ -510,6 +515,18 @@ class FramedWriter:
             found = Literal(lexical, datatype=URIRef(datatype), normalize=False).toPython()
             self.natives[(lexical, datatype)] = found
         return found
+
+
+def document_start(context: Mapping[str, Any]) -> str:
+    """The framed document's text up to its first treaty: the canonical JSON of
+    ``{"@context": context, "@graph": [`` (keys sorted, two-space indent)."""
+    context_text = json.dumps(dict(context), sort_keys=True, indent=2, ensure_ascii=False)
+    return '{\n  "@context": ' + context_text.replace("\n", "\n  ") + ',\n  "@graph": ['
+
+
+def document_end(empty: bool) -> str:
+    """The framed document's text after its last treaty (``empty``: it has none)."""
+    return ("]" if empty else "\n  ]") + "\n}\n"
 
 
 _ID_SORT = ("0", "")

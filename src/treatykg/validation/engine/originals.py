@@ -86,6 +86,15 @@ class Originals:
         #: Store makes one: any shape may count them, so pySHACL validates every shape.
         self.merged_strings = False
         self._merged: dict[tuple[str, str], int] | None = None
+        #: What the Store makes of each literal at risk seen so far (itself if unchanged).
+        self._stored_of: dict[ox.Literal, ox.Literal] = {}
+        #: Stored forms that some changed literal reads as.
+        self._changed: set[str] = set()
+        #: Literals at risk seen unchanged, and not (yet) read as by a changed one.
+        self._unchanged: set[str] = set()
+        #: Unchanged literals seen before a changed one came to read the same: their
+        #: statements are still to be recorded (:meth:`record_late`).
+        self.late: set[str] = set()
 
     def __bool__(self) -> bool:
         return bool(self.by_triple)
@@ -94,44 +103,70 @@ class Originals:
     def at_risk(literal: ox.Literal) -> bool:
         return literal.datatype.value in NATIVE_DATATYPES
 
-    def record(self, quads: Iterable[ox.Quad]) -> None:
+    def record(self, quads: Iterable[ox.Quad | ox.Triple]) -> None:
         """Remember the originals of the literals in ``quads`` that a Store would change.
 
-        Each distinct literal at risk goes through a scratch Store once; what the Store gives
-        back is what every query will see.
+        May be called once per block of quads (a build records file after file): each
+        distinct literal at risk goes through a scratch Store once, the first time it comes;
+        what the Store gives back is what every query will see. If an unchanged literal came
+        in an earlier block than a changed one that now reads the same, :attr:`late` names
+        it, and :meth:`record_late` finds its statements.
         """
         at_risk = [
             (quad, quad.object)
             for quad in quads
             if isinstance(quad.object, ox.Literal) and self.at_risk(quad.object)
         ]
-        distinct = sorted({literal for _quad, literal in at_risk}, key=str)
+        new = sorted({literal for _quad, literal in at_risk} - self._stored_of.keys(), key=str)
         scratch = ox.Store()
         predicate = ox.NamedNode("urn:treatykg:literal")
         scratch.extend(
             ox.Quad(ox.NamedNode(f"urn:treatykg:{i}"), predicate, literal)
-            for i, literal in enumerate(distinct)
+            for i, literal in enumerate(new)
         )
-        stored_of: dict[ox.Literal, ox.Literal] = {}
+        self._stored_of.update((literal, literal) for literal in new)
         for stored_quad in scratch:
-            original = distinct[int(stored_quad.subject.value.rsplit(":", 1)[1])]
+            original = new[int(stored_quad.subject.value.rsplit(":", 1)[1])]
             kept = stored_quad.object
             if isinstance(kept, ox.Literal) and kept != original:
-                stored_of[original] = kept
-        changed = {str(stored) for stored in stored_of.values()}
+                self._stored_of[original] = kept
+                if str(kept) in self._unchanged and str(kept) not in self._changed:
+                    self.late.add(str(kept))
+                self._changed.add(str(kept))
         for quad, literal in at_risk:
             # Unchanged literals are recorded too when a changed one now reads the same:
             # "1"^^xsd:integer and "1"^^xsd:positiveInteger become one term in the Store.
-            stored = stored_of.get(literal, literal)
-            if str(stored) not in changed:
+            stored = self._stored_of[literal]
+            if str(stored) not in self._changed:
+                self._unchanged.add(str(literal))
                 continue
-            if stored.value != literal.value:
-                self.lexical_changed = True
-            key = (str(quad.subject), str(quad.predicate), str(stored))
-            found = self.by_triple.setdefault(key, [])
-            if literal not in found:
-                found.append(literal)
-            self.by_literal.setdefault(str(stored), set()).add(literal)
+            self._add(str(quad.subject), str(quad.predicate), literal, stored)
+
+    def record_late(self, lines: Iterable[bytes]) -> None:
+        """Record the statements of the :attr:`late` literals, from the N-Triples ``lines`` of
+        every statement recorded (only needed when :attr:`late` names some)."""
+        if not self.late:
+            return
+        by_text = {str(literal): literal for literal in self._stored_of}
+        endings = [(f" {text} .".encode(), by_text[text]) for text in sorted(self.late)]
+        for line in lines:
+            for ending, literal in endings:
+                # Subject and predicate are single terms without spaces; quotes inside a
+                # literal are escaped, so the ending cannot start inside another literal.
+                head = line[: -len(ending)]
+                if line.endswith(ending) and head.count(b" ") == 1:
+                    subject, predicate = head.decode().split(" ")
+                    self._add(subject, predicate, literal, literal)
+        self.late = set()
+
+    def _add(self, subject: str, predicate: str, literal: ox.Literal, stored: ox.Literal) -> None:
+        if stored.value != literal.value:
+            self.lexical_changed = True
+        key = (subject, predicate, str(stored))
+        found = self.by_triple.setdefault(key, [])
+        if literal not in found:
+            found.append(literal)
+        self.by_literal.setdefault(str(stored), set()).add(literal)
         self._merged = None
 
     def merged(self) -> dict[tuple[str, str], int]:
