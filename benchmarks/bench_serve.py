@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/bench_serve.py [--seconds 10] [--connections 16] [--quick]
        python benchmarks/bench_serve.py --soak SECONDS [--soak-servers treatykg,oxigraph]
+       python benchmarks/bench_serve.py --build DIST [--workers 2] [--repeat 5]
 
 Builds a release into a temporary directory, starts ``treatykg serve -q`` on it and
 ``oxigraph serve-read-only`` on its ``treatykg.nt``, and lets ``wrk`` (apt-get install wrk)
@@ -30,11 +31,22 @@ catalogue of hostile requests (``benchmarks/soak.py``), against ``treatykg serve
 other; per server: the normal clients' errors and latency per kind, the server's peak memory,
 worker restarts and deaths, and how the hostile requests were answered. Target: no error and
 p99 ≤ 100 ms for every normal kind. ``tests/web/test_soak.py`` runs 10 s of it.
+
+``--build DIST`` (issue 17) measures serving a given build, large ones included, and needs no
+wrk: it starts ``treatykg serve --build DIST`` and reports the start time (to the first answer
+of ``ASK {}`` at ``/sparql``), the total RSS of the server's process tree (the server and every
+query process, summed ``VmRSS``; PSS beside it) when ready, once the start-up warm-up has ended
+(the tree idle for 2 s) and at its peak, and per bundled query the p50/p99 of ``--repeat``
+uncached runs (a comment makes each text new, so that neither the warmed answers nor the cache
+answer it) with the status codes seen, and one warmed (cached) request. A query that runs out
+of time twice is not tried again. ``--serve-option`` passes more options to ``treatykg serve``
+(``--serve-option=--store=DIR``).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import os
 import re
@@ -42,6 +54,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -50,6 +64,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -206,7 +221,27 @@ def main() -> None:
         metavar="MIB",
         help="soak: kill (and restart) a server whose process tree grows past this (4096)",
     )
+    parser.add_argument(
+        "--build",
+        type=Path,
+        metavar="DIST",
+        help="instead: start time, memory and per-query p50/p99 of serving this build",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=5, metavar="N", help="--build: runs per bundled query (5)"
+    )
+    parser.add_argument(
+        "--serve-option",
+        action="append",
+        default=[],
+        metavar="OPTION",
+        help="--build: one more option for treatykg serve (repeatable)",
+    )
     args = parser.parse_args()
+    if args.build is not None:
+        workers = 2 if args.workers is None else args.workers
+        run_build(args.build, workers, args.repeat, args.serve_option)
+        return
     if args.soak is not None:
         names = [name.strip() for name in args.soak_servers.split(",") if name.strip()]
         unknown = sorted(set(names) - set(SOAK_SERVERS))
@@ -338,6 +373,201 @@ def run_soak(seconds: float, names: list[str], memory_cap: int, workers: int | N
     print(soak.format_summary(reports))
     for report in reports:
         print(soak.format_report(report))
+
+
+# --- one build: start time, memory, per-query latency (--build) ------------------------------
+
+
+def tree(root: int) -> list[int]:
+    """``root`` and every process below it (from /proc's parent links)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rpartition(")")[2].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        pending.extend(children.get(pid, []))
+    return found
+
+
+def _kib(path: Path, field: str) -> int:
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def memory(root: int) -> tuple[int, int, int]:
+    """The process tree's summed VmRSS and PSS (MiB), and how many processes it has."""
+    pids = tree(root)
+    rss = sum(_kib(Path(f"/proc/{pid}/status"), "VmRSS") for pid in pids)
+    pss = sum(_kib(Path(f"/proc/{pid}/smaps_rollup"), "Pss") for pid in pids)
+    return rss // 1024, pss // 1024, len(pids)
+
+
+def cpu_ticks(root: int) -> int:
+    """The CPU time the process tree has used, in clock ticks (live processes only)."""
+    total = 0
+    for pid in tree(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def ask(base: str, text: str, accept: str = SPARQL_JSON, timeout: float = 120) -> tuple[int, float]:
+    """The status of one query and how long its answer took (s)."""
+    encoded = urllib.parse.urlencode({"query": text}, quote_via=urllib.parse.quote)
+    request = urllib.request.Request(f"{base}/sparql?{encoded}", headers={"Accept": accept})
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        error.read()
+        status = error.code
+    except OSError:
+        status = 0
+    return status, time.perf_counter() - started
+
+
+class Peak(threading.Thread):
+    """Samples the process tree's memory every 0.2 s; ``rss``/``pss`` hold the highest sums."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root = root
+        self.rss = self.pss = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            rss, pss, _ = memory(self.root)
+            self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def run_build(build: Path, workers: int, repeat: int, options: list[str]) -> None:
+    """Serve ``build`` and measure its start, memory and bundled queries; a Markdown report."""
+    from treatykg.sparql import catalogue
+
+    exe = Path(sys.executable).with_name("treatykg")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "treatykg.cli"]
+    command += ["serve", "--build", str(build), "--port", "0", "-q", "--workers", str(workers)]
+    command += options
+    with tempfile.TemporaryDirectory(prefix="treatykg-bench-build-") as temp:
+        log = Path(temp) / "serve.log"
+        started = time.perf_counter()
+        with open(log, "wb") as err:
+            process = subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        try:
+            _measure_build(process, started, command, repeat, catalogue.bundled())
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+            print("\nserver log (last lines):\n" + "\n".join(f"    {line}" for line in tail))
+
+
+def _measure_build(
+    process: subprocess.Popen, started: float, command: list[str], repeat: int, queries: list[Any]
+) -> None:
+    assert process.stdout is not None
+    peak = Peak(process.pid)
+    peak.start()
+    line = process.stdout.readline().decode()
+    match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+    if not match:
+        raise RuntimeError(f"treatykg serve did not announce its address: {line!r}")
+    announced = time.perf_counter() - started
+    # uvicorn writes to stdout: keep draining it, or the server blocks once the pipe is full.
+    threading.Thread(target=process.stdout.read, daemon=True).start()
+    base = f"http://127.0.0.1:{match.group(1)}"
+    while True:
+        status, _ = ask(base, "ASK {}", timeout=5)
+        if status == 200:
+            break
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        time.sleep(0.05)
+    ready = time.perf_counter() - started
+    at_ready = memory(process.pid)
+    # The warm-up (if any) has ended once the tree has used no CPU for 2 s.
+    last, idle_since = cpu_ticks(process.pid), time.perf_counter()
+    while time.perf_counter() - idle_since < 2:
+        time.sleep(0.25)
+        now = cpu_ticks(process.pid)
+        if now - last > 5:  # more than 0.05 s of CPU in the last quarter second
+            idle_since = time.perf_counter()
+        last = now
+    warmed = time.perf_counter() - started - 2
+    at_warm = memory(process.pid)
+    rows = []
+    for item in queries:
+        if item.name.startswith("federated/"):
+            continue
+        times, statuses, timeouts = [], collections.Counter(), 0
+        for run in range(repeat):
+            status, seconds = ask(base, f"{item.text}\n# bench {time.time_ns()} {run}")
+            statuses[status] += 1
+            times.append(seconds)
+            timeouts += status == 503
+            if timeouts >= 2:
+                break
+        _, cached = ask(base, item.text)
+        rows.append((item.name, times, statuses, cached))
+        print(f"  {item.name}: {dict(statuses)}", file=sys.stderr)
+    peak.done.set()
+    peak.join()
+    after = memory(process.pid)
+    print(f"`{' '.join(command[1:])}`\n")
+    print(
+        f"- announced its address after {announced:.1f} s; "
+        f"first answer at /sparql after {ready:.1f} s"
+    )
+    print(f"- start-up work (warm-up) over after {warmed:.1f} s")
+    for name, (rss, pss, count) in (
+        ("ready", at_ready),
+        ("warm-up over", at_warm),
+        ("after the queries", after),
+    ):
+        print(f"- memory {name}: {rss:,} MiB RSS summed ({pss:,} MiB PSS), {count} processes")
+    print(f"- peak memory: {peak.rss:,} MiB RSS summed ({peak.pss:,} MiB PSS)\n")
+    print("| query | runs | statuses | p50 ms | p99 ms | warmed ms |")
+    print("|---|---|---|---|---|---|")
+    for name, times, statuses, cached in rows:
+        codes = ", ".join(f"{count}× {code}" for code, count in sorted(statuses.items()))
+        p50, p99 = _percentile(times, 0.5) * 1000, _percentile(times, 0.99) * 1000
+        print(
+            f"| {name} | {len(times)} | {codes} | {p50:,.1f} | {p99:,.1f} | {cached * 1000:,.1f} |"
+        )
 
 
 def _ratio(load: Load, reference: Load) -> str:

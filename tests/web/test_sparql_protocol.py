@@ -818,9 +818,16 @@ def test_the_cache_keeps_to_its_budget_and_can_be_off(dist: Path) -> None:
 
 @pytest.fixture(scope="module")
 def warmed(dist: Path) -> Iterator[tuple[SparqlService, TestClient]]:
-    """One worker and no spare, with the bundled answers computed at start-up."""
+    """One worker and no spare, with the bundled answers computed at start-up (all of them:
+    start() waits for the warm-up to end)."""
     served = SparqlService(
-        dist / "treatykg.nt", workers=1, spares=0, timeout=3, queue_timeout=0.3, html=page
+        dist / "treatykg.nt",
+        workers=1,
+        spares=0,
+        timeout=3,
+        queue_timeout=0.3,
+        html=page,
+        warm_wait=None,
     )
     served.start()
     with TestClient(app(served)) as test_client:

@@ -63,7 +63,27 @@ def add_parser(commands: Subcommands) -> None:
         type=positive_int,
         default=2,
         metavar="N",
-        help="query worker processes, each with its own copy of the store (default: 2)",
+        help="query worker processes (default: 2); each loads the dump into memory, or all "
+        "share one store on disk (see --store)",
+    )
+    parser.add_argument(
+        "--store",
+        metavar="DIR",
+        help="keep the SPARQL endpoint's store on disk in DIR, made once per build and opened "
+        "read-only by every worker, whatever the build's size (default: a store on disk in "
+        "~/.cache/treatykg/stores for a dump over 64 MiB, else a copy in memory per worker)",
+    )
+    parser.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="have every worker load the dump into memory, however large: queries run about "
+        "6 times faster, but memory grows with workers × triples",
+    )
+    parser.add_argument(
+        "--prepare-store",
+        action="store_true",
+        help="make the build's store on disk (in --store DIR or the default; about 15 s per "
+        "million triples, once per build), print where it is, and exit",
     )
     parser.add_argument(
         "--timeout",
@@ -92,7 +112,7 @@ def add_parser(commands: Subcommands) -> None:
         default=32.0,
         metavar="MIB",
         help="keep recent query answers, up to this many MiB, and answer repeats from memory "
-        "(exact: the data never changes while serving); the bundled queries are answered at "
+        "(exact: the data never changes while serving); the bundled queries are answered after "
         "start-up, within the same budget; 0 turns both off (default: 32)",
     )
     parser.add_argument(
@@ -133,6 +153,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
+    if args.in_memory and (args.store is not None or args.prepare_store):
+        raise UsageError("--in-memory keeps no store on disk: leave out --store/--prepare-store")
+    if args.prepare_store:
+        return _prepare_store(args, out)
     if not serve.is_loopback(args.host):
         print(
             f"{PROG}: warning: listening on {args.host}, reachable from other machines; "
@@ -167,6 +191,25 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             long_after=args.long_after,
             penalty=args.penalty,
             access_log=not args.quiet,
+            store=Path(args.store) if args.store is not None else None,
+            in_memory=True if args.in_memory else None,
         )
-        serve.run(settings, announce=lambda line: print(f"{PROG}: {line}", file=out, flush=True))
+        serve.run(
+            settings,
+            announce=lambda line: print(f"{PROG}: {line}", file=out, flush=True),
+            note=lambda line: print(f"{PROG}: {line}", file=err, flush=True),
+        )
+    return 0
+
+
+def _prepare_store(args: argparse.Namespace, out: TextIO) -> int:
+    """``--prepare-store``: make the store on disk of ``--build`` (or ./dist) and say where."""
+    from treatykg.web.documents import Documents
+    from treatykg.web.endpoint.disk_store import prepare_store
+    from treatykg.web.serve import dump_of
+
+    folder = Path(args.build if args.build is not None else "dist")
+    Documents(folder)  # an InputError unless it is a build
+    store = Path(args.store) if args.store is not None else None
+    print(prepare_store(dump_of(folder), store), file=out)
     return 0

@@ -32,6 +32,7 @@ import logging
 import posixpath
 import re
 import socket
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +53,7 @@ from treatykg.rdf.formats import DOCUMENT_FORMATS, by_key
 from treatykg.rdf.load import parse_file
 from treatykg.web import urls
 from treatykg.web.documents import MEDIA_TYPES, Document, Documents
-from treatykg.web.endpoint import SparqlService
+from treatykg.web.endpoint import SparqlService, disk_store
 from treatykg.web.negotiate import BadAccept, choose
 from treatykg.web.pages import MAX_RESULT_ROWS
 
@@ -88,16 +89,23 @@ class Settings:
     long_after: float = 0.1
     penalty: float = 30.0
     access_log: bool = True
+    #: The directory of the SPARQL endpoint's on-disk stores (None: the user's cache), and
+    #: whether its workers load the dump into memory instead (None: by the dump's size).
+    store: Path | None = None
+    in_memory: bool | None = None
+
+
+def dump_of(build: Path) -> Path:
+    """The dump the SPARQL endpoint serves: the build's N-Triples, else its Turtle."""
+    dump = build / "treatykg.nt"
+    return dump if dump.is_file() else build / "treatykg.ttl"
 
 
 def create_app(settings: Settings, documents: Documents | None = None) -> Starlette:
     """The ASGI application: linked-data documents and pages, and the SPARQL endpoint."""
     documents = documents or Documents(settings.build)
-    dump = settings.build / "treatykg.nt"
-    if not dump.is_file():
-        dump = settings.build / "treatykg.ttl"
     service = SparqlService(
-        dump,
+        dump_of(settings.build),
         workers=settings.workers,
         timeout=settings.timeout,
         max_result_bytes=settings.max_result_bytes,
@@ -108,6 +116,8 @@ def create_app(settings: Settings, documents: Documents | None = None) -> Starle
         penalty=settings.penalty,
         html=lambda query, results, error: documents.pages.results(query, results, error),
         html_rows=MAX_RESULT_ROWS,
+        store=settings.store,
+        in_memory=settings.in_memory,
     )
     handler = _Handler(documents)
 
@@ -344,8 +354,13 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def run(settings: Settings, announce: Callable[[str], Any] = print) -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM), then stop the query workers."""
+def run(
+    settings: Settings,
+    announce: Callable[[str], Any] = print,
+    note: Callable[[str], Any] | None = None,
+) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM), then stop the query workers. ``announce``
+    gets the line that says where (first), ``note`` what takes long before it (stderr)."""
     # Imported here, to keep the start-up fast where no server runs: create_app serves
     # tests and other ASGI hosts without uvicorn.
     import uvicorn
@@ -353,6 +368,7 @@ def run(settings: Settings, announce: Callable[[str], Any] = print) -> None:
     sock = listen(settings.host, settings.port)  # fail fast: port taken, bad address
     documents = Documents(settings.build)
     app = create_app(settings, documents)
+    prepare(app.state.service, note or (lambda line: print(line, file=sys.stderr)))
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     announce(f"serving {settings.build} at http://{shown}:{port}/ (SPARQL: /sparql); Ctrl-C stops")
@@ -367,4 +383,16 @@ def run(settings: Settings, announce: Callable[[str], Any] = print) -> None:
     server.run(sockets=[sock])
 
 
-__all__ = ["Settings", "create_app", "is_loopback", "listen", "run"]
+def prepare(service: SparqlService, note: Callable[[str], Any]) -> None:
+    """Make the endpoint's store on disk now if its workers use one and it is not made yet,
+    saying so first (it takes minutes for a large build: once per build)."""
+    if service.on_disk and disk_store.find_store(service.dump, service.store) is None:
+        where = service.store or disk_store.default_directory()
+        note(
+            f"making the SPARQL endpoint's store of {service.dump} in {where}, once for this "
+            "build (about 15 s per million triples)"
+        )
+    service.source()
+
+
+__all__ = ["Settings", "create_app", "dump_of", "is_loopback", "listen", "prepare", "run"]

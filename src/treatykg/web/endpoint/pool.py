@@ -6,7 +6,8 @@ So the pool keeps ``size`` processes for queries and ``spares`` more loaded and 
 that a killed one is replaced at once while its successor loads in the background.
 
 Processes are forked from a server process that has imported treatykg already
-("forkserver"), so that replacing one costs the loading of the dump, not a new interpreter.
+("forkserver"), so that replacing one costs opening its store (instant for a store on disk,
+the loading of the dump for one in memory), not a new interpreter.
 What runs inside them is :mod:`treatykg.web.endpoint.worker`; how long a query may hold one
 is :mod:`treatykg.web.endpoint.dispatch`'s business.
 """
@@ -33,7 +34,7 @@ from treatykg.web.endpoint import worker as worker_side
 
 log = logging.getLogger(__name__)
 
-#: How long a worker may take to load the dump before start() gives up.
+#: How long a worker may take to load its store before start() gives up.
 LOAD_TIMEOUT = 300.0
 
 
@@ -54,18 +55,18 @@ class Worker:
 
 
 class Pool:
-    """The query processes of one dump, and the requests waiting for one."""
+    """The query processes of one store, and the requests waiting for one."""
 
     def __init__(
         self,
-        dump: Path,
         *,
         size: int,
         spares: int,
         memory_limit: int | None,
         isolate_network: bool,
     ) -> None:
-        self.dump = dump
+        #: Where the workers' store comes from (set by start()).
+        self.source = worker_side.Source("")
         self.size = size
         self.spares = spares
         self._memory_limit = memory_limit
@@ -90,18 +91,20 @@ class Pool:
         #: Workers killed and replaced (timeouts, crashes, queries stopped to make room).
         self.restarts = 0
 
-    def start(self) -> list[Worker]:
-        """Spawn ``size + spares`` workers and block until each has loaded the dump; they are
-        not handed out before :meth:`open`. Closes the pool and raises if one fails.
+    def start(self, source: worker_side.Source) -> list[Worker]:
+        """Spawn ``size + spares`` workers and block until each has opened ``source``; they
+        are not handed out before :meth:`open`. Closes the pool and raises if one fails.
 
         Workers are started with multiprocessing's "forkserver" or "spawn", which re-import
         the program's main module: a script that calls this needs the
         ``if __name__ == "__main__":`` guard.
         """
-        if not self.dump.is_file():
-            raise InputError(str(self.dump), "no such file")
-        if ox.RdfFormat.from_extension(self.dump.suffix.lstrip(".")) is None:
-            raise InputError(str(self.dump), "not an RDF file this endpoint can load")
+        dump = Path(source.path)
+        if not source.on_disk and not dump.is_file():
+            raise InputError(source.path, "no such file")
+        if not source.on_disk and ox.RdfFormat.from_extension(dump.suffix.lstrip(".")) is None:
+            raise InputError(source.path, "not an RDF file this endpoint can load")
+        self.source = source
         self._executor = ThreadPoolExecutor(self.size + 2, thread_name_prefix="sparql")
         self._spawner = ThreadPoolExecutor(1, thread_name_prefix="sparql-spawner")
         self.running = True
@@ -146,7 +149,7 @@ class Pool:
         parent, child = self._context.Pipe(duplex=True)
         process = self._context.Process(
             target=worker_side.serve_queries,
-            args=(child, str(self.dump), self._memory_limit, self._isolate_network),
+            args=(child, self.source, self._memory_limit, self._isolate_network),
             name="treatykg-sparql",
             daemon=True,
         )
@@ -158,17 +161,19 @@ class Pool:
         return worker
 
     def await_ready(self, worker: Worker) -> None:
-        """Wait for the worker's "ready" (with the dump's size) or raise why it failed."""
+        """Wait for the worker's "ready" (with the store's size) or raise why it failed."""
         try:
             if not worker.conn.poll(LOAD_TIMEOUT):
-                raise InputError(str(self.dump), f"not loaded after {LOAD_TIMEOUT:g} s")
+                raise InputError(self.source.path, f"not loaded after {LOAD_TIMEOUT:g} s")
             message = worker.conn.recv()
         except (EOFError, OSError):
             worker.process.join(1)
             code = worker.process.exitcode
-            raise InputError(str(self.dump), f"the query process died (exit code {code})") from None
+            raise InputError(
+                self.source.path, f"the query process died (exit code {code})"
+            ) from None
         if message[0] != "ready":
-            raise InputError(str(self.dump), message[1])
+            raise InputError(self.source.path, message[1])
         _, self.triples, self.named_graphs, self.network_isolated = message
 
     def retire(self, worker: Worker) -> None:
@@ -287,7 +292,7 @@ def _process_context() -> (
 ):
     """How query processes start: forked from a server process that has imported treatykg
     already ("forkserver", where the platform has it), so that replacing a killed worker
-    costs the loading of the dump and not a new interpreter and its imports (0.3 s of CPU
+    costs opening its store and not a new interpreter and its imports (0.3 s of CPU
     each, which a client killing workers on purpose would make the server spend); "spawn"
     elsewhere. Never plain "fork": the server has threads."""
     if "forkserver" in multiprocessing.get_all_start_methods():

@@ -6,7 +6,11 @@ A query that got past every check must still not take the machine with it. Each 
 * lives in an empty network namespace where Linux allows it, so that a ``SERVICE`` the
   checks missed finds no network;
 * may allocate only a fixed budget beyond the store it loaded (``RLIMIT_DATA``): a query that
-  wants more crashes its worker, not the machine;
+  wants more crashes its worker, not the machine. ``RLIMIT_DATA`` (not ``RLIMIT_AS``) counts
+  the heap and private writable mappings, not mapped files or the page cache: a store on
+  disk is read with ``pread`` through the page cache (RocksDB maps none of its files), which
+  all workers share and which costs none of the budget. What a store on disk does allocate,
+  RocksDB's caches, is allowed for on top (:data:`treatykg.web.endpoint.disk_store.CACHES`);
 * runs a long query at a lower CPU priority, so that short queries and the server's own
   event loop come first on a machine with few cores.
 

@@ -6,6 +6,12 @@ processes and answers SPARQL 1.1 Protocol requests.
 (:mod:`~treatykg.web.endpoint.warm`) or the cache (:mod:`~treatykg.web.endpoint.cache`) when
 it can, and otherwise has the query run on a worker
 (:mod:`~treatykg.web.endpoint.dispatch`), then shapes the answer, an HTML page or an error.
+
+Its workers either each load the dump into memory, or all open one store on disk read-only
+(:mod:`~treatykg.web.endpoint.disk_store`): memory for small dumps, where queries run about six
+times faster (every string a query reads is a lookup in RocksDB on disk) and the copies are
+small; disk for large ones, where copies per worker would not fit and loading them would take
+minutes (:data:`IN_MEMORY_MAX_BYTES`).
 """
 
 from __future__ import annotations
@@ -21,16 +27,23 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 
 from treatykg.errors import UsageError
-from treatykg.web.endpoint import protocol, service_description, warm
+from treatykg.web.endpoint import disk_store, protocol, service_description, warm
 from treatykg.web.endpoint.admission import Admission
 from treatykg.web.endpoint.cache import AnswerCache
 from treatykg.web.endpoint.dispatch import Dispatcher
 from treatykg.web.endpoint.media import GRAPH_TYPES, HTML, RESULT_TYPES
 from treatykg.web.endpoint.pool import Pool
 from treatykg.web.endpoint.protocol import NOSNIFF, READ_ONLY, HttpError
-from treatykg.web.endpoint.worker import HTML_ROWS, Job
+from treatykg.web.endpoint.warm import WarmUp
+from treatykg.web.endpoint.worker import HTML_ROWS, Job, Source
 
 log = logging.getLogger(__name__)
+
+#: Dumps up to this size are loaded into memory by each worker, larger ones served from one
+#: store on disk. In memory a store takes about 3 bytes per byte of N-Triples, and a pool has
+#: 4 copies (2 workers, a spare, the warm-up's process): 64 MiB keeps them under 1 GB, loaded
+#: in about 2 s each (about 430,000 triples).
+IN_MEMORY_MAX_BYTES = 64 * 1024 * 1024
 
 #: Renders the HTML page: (query text, SPARQL JSON results, error message) -> HTML.
 HtmlRenderer = Callable[[str | None, dict[str, Any] | None, str | None], str]
@@ -59,8 +72,12 @@ class SparqlService:
         spares: int = 1,
         warm: bool = True,
         html_rows: int = 1000,
+        store: Path | None = None,
+        in_memory: bool | None = None,
+        warm_wait: float | None = 1.0,
     ) -> None:
-        """``memory_limit`` caps what each worker may allocate beyond its loaded store (a query
+        """``memory_limit`` caps what each worker may allocate beyond its loaded store (and, on
+        disk, beyond what RocksDB's caches may grow to: :data:`.disk_store.CACHES`; a query
         that needs more crashes its worker, not the machine; None for no cap);
         ``isolate_network`` puts workers in an empty network namespace where Linux allows;
         ``cache_bytes`` bounds the cache of answers (0: no cache, every query runs).
@@ -68,13 +85,22 @@ class SparqlService:
         ``workers`` queries run at once; ``spares`` more processes wait loaded, so that a
         worker killed (a timeout, a query stopped to make room) is replaced at once.
         ``per_client``, ``grace`` and ``penalty`` are the admission rules of
-        :mod:`treatykg.web.endpoint.admission`. ``warm`` answers every bundled query at
-        start-up, in every result format, so that they never wait for a worker (kept outside
-        the cache's budget).
+        :mod:`treatykg.web.endpoint.admission`. ``warm`` answers every bundled query after
+        start-up, in every result format, so that they never wait for a worker (within the
+        cache's budget, never evicted); :meth:`start` waits ``warm_wait`` seconds for it at
+        most (None: until it ends), and it goes on in the background.
+
+        ``in_memory`` True has each worker load the dump into memory; False has them all open
+        one store on disk, made once per dump in the directory ``store`` (default
+        :func:`~treatykg.web.endpoint.disk_store.default_directory`); None (the default)
+        chooses by the dump's size (:data:`IN_MEMORY_MAX_BYTES`), or disk if ``store`` is given.
         """
         if workers < 1:
             raise UsageError("the SPARQL endpoint needs at least one worker")
         self.dump = Path(dump)
+        self.store = Path(store) if store is not None else None
+        self._in_memory = in_memory
+        self._source: Source | None = None
         self.workers = workers
         self.spares = max(0, spares)
         self.timeout = timeout
@@ -85,7 +111,6 @@ class SparqlService:
         self._html = html
         self.html_rows = html_rows
         self.pool = Pool(
-            self.dump,
             size=workers,
             spares=self.spares,
             memory_limit=memory_limit,
@@ -102,15 +127,17 @@ class SparqlService:
             max_result_bytes=max_result_bytes,
         )
         self._warm = warm
-        #: Bundled answers computed at start-up, by job (never evicted), and what it cost.
+        self.warm_wait = warm_wait
+        #: Bundled answers computed after start-up, by job (never evicted).
         self.warmed: dict[Job, bytes] = {}
-        self.warm_seconds = 0.0
+        self._warm_up: WarmUp | None = None
 
     # --- the processes ---------------------------------------------------------------------
 
     def start(self) -> None:
-        """Spawn the worker processes and block until each has loaded the dump (and, with
-        ``warm``, answered the bundled queries).
+        """Prepare the store on disk if the workers use one (once per dump: later starts find
+        it), spawn the worker processes and block until each has opened it; then start the
+        warm-up of the bundled queries and wait for it ``warm_wait`` seconds at most.
 
         Workers are started with multiprocessing's "forkserver" or "spawn", which re-import
         the program's main module: a script that calls this needs the
@@ -118,22 +145,53 @@ class SparqlService:
         """
         if self.pool.running:
             return
-        spawned = self.pool.start()
-        try:
-            if self._warm and self.cache.budget:
-                html_rows = self.html_rows if self._html is not None else None
-                jobs = warm.bundled_jobs(self.max_result_bytes, html_rows)
-                self.warmed, self.warm_seconds = warm.answers(
-                    self.pool, spawned, jobs, timeout=self.timeout, budget=self.cache.budget
-                )
-        except BaseException:
-            self.close()
-            raise
+        spawned = self.pool.start(self.source())
         self.pool.open(spawned)  # no request runs before start() returns
+        if self._warm and self.cache.budget:
+            html_rows = self.html_rows if self._html is not None else None
+            self._warm_up = WarmUp(
+                self.pool,
+                warm.bundled_groups(self.max_result_bytes, html_rows),
+                self.warmed,
+                timeout=self.timeout,
+                budget=self.cache.budget,
+            )
+            self._warm_up.start()
+            self._warm_up.done.wait(self.warm_wait)
+
+    @property
+    def on_disk(self) -> bool:
+        """Whether the workers share one store on disk rather than load the dump each."""
+        if self._in_memory is not None:
+            return not self._in_memory
+        if self.store is not None:
+            return True
+        try:
+            return self.dump.stat().st_size > IN_MEMORY_MAX_BYTES
+        except OSError:  # no dump: the pool says so
+            return False
+
+    def source(self) -> Source:
+        """Where the workers' store comes from: the dump, or its store on disk (made now if
+        there is none yet: 15 s per million triples, once)."""
+        if self._source is None:
+            if self.on_disk:
+                path = disk_store.prepare_store(self.dump, self.store)
+                self._source = Source(str(path), on_disk=True)
+            else:
+                self._source = Source(str(self.dump))
+        return self._source
 
     def close(self) -> None:
-        """Stop every worker; requests from now on are answered 503."""
+        """Stop every worker (and the warm-up); requests from now on are answered 503."""
         self.pool.close()
+        if self._warm_up is not None:
+            self._warm_up.join(5)
+
+    @property
+    def warm_seconds(self) -> float:
+        """How long the warm-up of the bundled queries took (0 until it has ended)."""
+        return self._warm_up.seconds if self._warm_up is not None else 0.0
 
     @property
     def idle(self) -> int:
@@ -142,7 +200,7 @@ class SparqlService:
 
     @property
     def triples(self) -> int:
-        """The triples of the dump, as the workers loaded it."""
+        """The triples of the store, as the workers opened it."""
         return self.pool.triples
 
     @property

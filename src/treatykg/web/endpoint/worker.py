@@ -1,4 +1,7 @@
-"""What runs inside a query process: load the dump once, then answer jobs until the pipe closes.
+"""What runs inside a query process: load its store once, then answer jobs until the pipe closes.
+
+A worker's store is a :class:`Source`: a dump it loads into memory (a copy of its own), or a
+store on disk that every worker opens read-only (:mod:`treatykg.web.endpoint.disk_store`).
 
 pyoxigraph has no query timeout and cannot be interrupted by a signal, so every query runs in
 a process of its own that the server can kill (:mod:`treatykg.web.endpoint.pool`). The server
@@ -25,12 +28,21 @@ import pyoxigraph as ox
 
 from treatykg.errors import UsageError
 from treatykg.sparql import execute, guard
-from treatykg.web.endpoint import sandbox
+from treatykg.web.endpoint import disk_store, sandbox
 
 #: The job format of an HTML results page: the worker sends SPARQL JSON results holding the
 #: first rows (``html_rows``) and the total count, so that the server parses and renders a
 #: page's worth, off the event loop, however large the result.
 HTML_ROWS = "HTML_ROWS"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a worker's store comes from: a dump to load into memory, or (``on_disk``) a store
+    made by :func:`~treatykg.web.endpoint.disk_store.prepare_store`, opened read-only."""
+
+    path: str
+    on_disk: bool = False
 
 
 class ResultTooLargeError(Exception):
@@ -65,38 +77,58 @@ class _CappedBuffer(io.BytesIO):
 
 
 def serve_queries(
-    conn: Connection, dump: str, memory_limit: int | None, isolate_network: bool
+    conn: Connection, source: Source, memory_limit: int | None, isolate_network: bool
 ) -> None:
-    """The worker's main loop: load the dump, say ready, then answer jobs until the pipe closes."""
+    """The worker's main loop: open its store, say ready, then answer jobs until the pipe
+    closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     sandbox.die_with_parent()
     try:
-        data = Path(dump).read_bytes()  # read before unsharing: the file may be ours only
+        # Opened before unsharing: the files may be ours only.
+        store, triples, union = _open(source)
         isolated = isolate_network and sandbox.unshare_network()
-        store = ox.Store()
-        store.bulk_load(data, ox.RdfFormat.from_extension(Path(dump).suffix.lstrip(".")))
-        del data
     except Exception as error:  # reported to the parent, which raises it
         conn.send(("failed", f"{type(error).__name__}: {error}"))
         return
-    union = next(iter(store.named_graphs()), None) is not None
+    if memory_limit is not None and source.on_disk:
+        memory_limit += disk_store.CACHES  # RocksDB's caches fill as queries read the store
     try:
         # Queries run on a thread with a stack for the largest one (execute.on_query_stack:
         # the 8 MB of this main thread overflow on a long chain of operators); it starts
         # before the memory cap, which counts thread stacks, so that the cap leaves the
         # budget whole.
-        execute.on_query_stack(_answer_jobs, conn, store, union, memory_limit, isolated)
+        execute.on_query_stack(_answer_jobs, conn, store, (triples, union, isolated), memory_limit)
     except UsageError as error:  # no such thread on this machine: the parent says why
         conn.send(("failed", str(error)))
 
 
+def _open(source: Source) -> tuple[ox.Store, int, bool]:
+    """The worker's store, its number of triples and whether it has named graphs: a store on
+    disk opened read-only (nothing to load: its files are shared with the other workers
+    through the page cache), or the dump loaded into a store of this worker's own."""
+    if source.on_disk:
+        info = disk_store.read_info(Path(source.path))
+        return ox.Store.read_only(source.path), info.triples, info.named_graphs
+    dump = Path(source.path)
+    data = dump.read_bytes()
+    store = ox.Store()
+    store.bulk_load(data, ox.RdfFormat.from_extension(dump.suffix.lstrip(".")))
+    del data
+    return store, len(store), next(iter(store.named_graphs()), None) is not None
+
+
 def _answer_jobs(
-    conn: Connection, store: ox.Store, union: bool, memory_limit: int | None, isolated: bool
+    conn: Connection,
+    store: ox.Store,
+    ready: tuple[int, bool, bool],
+    memory_limit: int | None,
 ) -> None:
-    """Say ready, then answer jobs until the pipe closes (on the query thread)."""
+    """Say ready (with the store's triples, whether it has named graphs, whether the network
+    is cut off), then answer jobs until the pipe closes (on the query thread)."""
     if memory_limit is not None:
         sandbox.limit_memory(memory_limit)
-    conn.send(("ready", len(store), union, isolated))
+    conn.send(("ready", *ready))
+    union = ready[1]
     while True:
         try:
             job = conn.recv()
