@@ -101,7 +101,9 @@ class LineSorter:
         """
         if self._runs and self._lines:
             self._spill()
-        lines = sorted(set(self._lines))
+        # A dict drops duplicates and keeps the input's order (a set would not): files give a
+        # subject's statements together, and Python's sort is several times faster on runs.
+        lines = sorted(dict.fromkeys(self._lines))
         self._lines, self._size = [], 0
         runs, self._runs = self._runs, []
         return SortedLines(lines, runs)
@@ -110,7 +112,7 @@ class LineSorter:
         """Sort the lines in memory into a run file of their own, and forget them."""
         self._directory.mkdir(parents=True, exist_ok=True)
         run = self._directory / f"run-{len(self._runs):05d}"
-        lines = sorted(set(self._lines))
+        lines = sorted(dict.fromkeys(self._lines))
         self._lines, self._size = [], 0
         with run.open("wb") as handle:
             handle.write(b"\n".join(lines))
