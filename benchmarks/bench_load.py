@@ -54,6 +54,7 @@ benchmarks/README.md and the issue's notes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -71,7 +72,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -134,7 +134,7 @@ class Store:
         return [*common, *auth, "-H", "Content-Type: text/turtle", *body, url]
 
 
-@contextmanager
+@contextlib.contextmanager
 def store(kind: str, folder: Path, settings: dict[str, str], cap_mb: int) -> Iterator[Store]:
     """Start a fresh ``kind`` store in ``folder`` on a free loopback port; stop and delete it
     afterwards, so that every run starts from an empty store and the disk is given back."""
@@ -590,6 +590,8 @@ def _kill_and_check(target: Store, check: KillCheck, chunk: int, at: float) -> N
 
 @dataclasses.dataclass
 class Settings:
+    """The command line, checked."""
+
     builds: list[Path]
     chunks: list[int]
     kill: bool
@@ -603,6 +605,8 @@ class Settings:
 
 @dataclasses.dataclass
 class BuildResult:
+    """Every run of one build into one kind of store."""
+
     build: Path
     triples: int
     runs: list[Run]
@@ -611,42 +615,46 @@ class BuildResult:
 
 def measure_store(kind: str, settings: Settings) -> list[BuildResult]:
     """Every run of every build into fresh instances of one store."""
-    results = []
-    for index, build in enumerate(settings.builds):
-        runs: list[Run] = []
-        check = None
-        for number, chunk in enumerate(settings.chunks):
-            with store(
-                kind, settings.work / f"{kind}-store", settings.virtuoso, settings.cap_mb
-            ) as target:
-                _say(f"{kind}: treatykg load {build} --chunk-size {chunk}…")
-                run = load(target, build, chunk, "treatykg load")
-                run.store_mb = _folder_mb(target.folder)
-                runs.append(run)
-                _say(f"{kind}: {_brief(run)}")
-                if number == 0 and settings.kill and run.ok:
-                    other = settings.builds[(index + 1) % len(settings.builds)]
-                    if other == build:
-                        _say(f"{kind}: deriving build B from {build} for the kill check…")
-                        other = derived_build(build, settings.work / "kill-b")
-                    check = kill_check(target, build, run, other, chunk, settings.kill_at)
-                    if check.reload is not None:
-                        runs.append(check.reload)
-                        _say(f"{kind}: {_brief(check.reload)}")
-        triples = runs[0].triples
-        dump = build / "treatykg.nt"
-        if settings.naive and dump.is_file():
-            with store(
-                kind, settings.work / f"{kind}-store", settings.virtuoso, settings.cap_mb
-            ) as target:
-                _say(f"{kind}: naive PUT of {dump}…")
-                run = naive_put(target, dump, GRAPH, triples, settings.naive_timeout)
-                run.store_mb = _folder_mb(target.folder)
-                runs.append(run)
-                _say(f"{kind}: {_brief(run)}")
-        results.append(BuildResult(build, triples, runs, check))
-        shutil.rmtree(settings.work / "kill-b", ignore_errors=True)
-    return results
+    return [measure_build(kind, settings, index) for index in range(len(settings.builds))]
+
+
+def fresh(kind: str, settings: Settings) -> contextlib.AbstractContextManager[Store]:
+    """A new, empty store of this kind."""
+    return store(kind, settings.work / f"{kind}-store", settings.virtuoso, settings.cap_mb)
+
+
+def measure_build(kind: str, settings: Settings, index: int) -> BuildResult:
+    """``treatykg load`` of one build per chunk size (the kill check after the first), then
+    the naive PUT."""
+    build = settings.builds[index]
+    runs: list[Run] = []
+    check = None
+    for number, chunk in enumerate(settings.chunks):
+        with fresh(kind, settings) as target:
+            _say(f"{kind}: treatykg load {build} --chunk-size {chunk}…")
+            run = load(target, build, chunk, "treatykg load")
+            run.store_mb = _folder_mb(target.folder)
+            runs.append(run)
+            _say(f"{kind}: {_brief(run)}")
+            if number == 0 and settings.kill and run.ok:
+                other = settings.builds[(index + 1) % len(settings.builds)]
+                if other == build:
+                    _say(f"{kind}: deriving build B from {build} for the kill check…")
+                    other = derived_build(build, settings.work / "kill-b")
+                check = kill_check(target, build, run, other, chunk, settings.kill_at)
+                shutil.rmtree(settings.work / "kill-b", ignore_errors=True)
+                if check.reload is not None:
+                    runs.append(check.reload)
+                    _say(f"{kind}: {_brief(check.reload)}")
+    dump = build / "treatykg.nt"
+    if settings.naive and dump.is_file():
+        with fresh(kind, settings) as target:
+            _say(f"{kind}: naive PUT of {dump}…")
+            run = naive_put(target, dump, GRAPH, runs[0].triples, settings.naive_timeout)
+            run.store_mb = _folder_mb(target.folder)
+            runs.append(run)
+            _say(f"{kind}: {_brief(run)}")
+    return BuildResult(build, runs[0].triples, runs, check)
 
 
 ###################################################################################
