@@ -397,6 +397,10 @@ class SortedStatements:
     each compared in N-Triples form), reached without converting terms in Python: pyoxigraph
     writes the lines and they are sorted as bytes. Terms are self-delimiting in that form, so
     comparing lines compares the terms one after the other, and UTF-8 keeps code point order.
+
+    Everything here is held in memory: the build writes its dumps from lines sorted on disk
+    instead (:class:`treatykg.rdf.dumps.Dumps`), and the tests check those files against
+    these bytes, the reference that fits a small graph.
     """
 
     default: tuple[bytes, ...]

@@ -178,7 +178,9 @@ def merges(lines: Iterable[bytes]) -> Merges:
     Only XSD-typed literals are normalised: those lines are picked out (a byte search), and
     each distinct literal goes through a scratch Store once to learn what the Store makes of
     it. ``lines`` may repeat a statement (the same triple in two named graphs): it is counted
-    once, as a Store of the union of the graphs holds it.
+    once, as a Store of the union of the graphs holds it. The build learns the same from what
+    its Store changed (:meth:`treatykg.publish.ingest.Ingested.merges`), without a pass over
+    the lines; the tests compare the two.
     """
     written: set[tuple[bytes, bytes, bytes]] = set()
     for line in lines:
