@@ -47,6 +47,7 @@ from treatykg import atomic
 from treatykg.errors import TreatykgError
 from treatykg.namespaces import DATASET, new_graph
 from treatykg.publish import jsonld, release
+from treatykg.publish.dump_process import DumpWriter
 from treatykg.publish.ingest import SORT_DIRECTORY, ingest
 from treatykg.publish.release import OutputFile, skolemize_report
 from treatykg.publish.statistics import store_statistics
@@ -87,8 +88,11 @@ class BuildResult:
     #: Triples (quads) in the published dump: ontology and data.
     statements: int
     report: Report = field(repr=False)
-    #: Seconds per stage, in the order the stages ran.
+    #: Seconds per stage, in the order the stages ran. ``dumps`` is the time spent waiting for
+    #: the dumps, which a second process writes while the validation and the views run.
     timings: dict[str, float] = field(default_factory=dict)
+    #: Seconds per dump step (``turtle``, ``jsonld`` …), as the process writing them measured.
+    dump_timings: dict[str, float] = field(default_factory=dict)
     #: Staging directories that builds killed earlier had left beside ``out``, now removed.
     removed: tuple[Path, ...] = ()
 
@@ -158,51 +162,55 @@ def build(
             onto = load_ontology(ontology)
             shapes_graph = load_shapes(shapes)
             loaded = ingest(files, _ox_quads(onto), staging / SORT_DIRECTORY)
-        with stage("validate"):
-            report = validate_loaded(
-                loaded.store,
-                shapes_graph,
-                statements=loaded.statements,
-                originals=loaded.originals,
-                reference_data=loaded.reference_data,
-                files_for=files.files_for,
-                files=files.files,
-                engine=engine,
-            )
-        if not report.conforms:
-            raise InvalidDataError(report)
-        with stage("context"):
-            context = jsonld.build_context(onto)
-        store, published, named = loaded.store, loaded.published, loaded.named
-        statistics = background.submit(store_statistics, store, merges=loaded.merges())
+        named = loaded.named
+        rows = [f for f in release.FILES if named or not f.named_graphs_only]
         dumps = Dumps(
             loaded.default, loaded.named_lines, staging, ntriples_name="treatykg.nt", about=DATASET
         )
-        del loaded, store  # with named graphs, the statistics hold the Store of their union
-        sources = release.Sources(
-            published,
-            dumps=dumps,
-            named_graphs=named,
-            context=context,
-            ontology=onto,
-            shapes=shapes_graph,
-            report=report.graph,
-            statistics=statistics.result,
-        )
-        rows = [f for f in release.FILES if named or not f.named_graphs_only]
-        last_dump = max(i for i, f in enumerate(rows) if f.dump)
-        for i, file in enumerate(rows):
-            with stage(file.step):
-                file.write(sources, staging / file.name)
-            with stage("write"):
-                sources.written.append(file.record(staging / file.name, named))
-            if i == last_dump:
-                statements = len(dumps)
-                sources.about = _about(dumps.about_lines)
-                sources.dumps = None  # the views and links read the Store
-                dumps.default.remove()
-                if dumps.named is not None:
-                    dumps.named.remove()
+        # The dumps need only the sorted lines: a second process writes them from here on,
+        # while this one validates (and, if the data conforms, writes the views).
+        writer = DumpWriter(dumps, rows, staging, named_graphs=named, runs=staging / SORT_DIRECTORY)
+        try:
+            with stage("validate"):
+                report = validate_loaded(
+                    loaded.store,
+                    shapes_graph,
+                    statements=loaded.statements,
+                    originals=loaded.originals,
+                    reference_data=loaded.reference_data,
+                    files_for=files.files_for,
+                    files=files.files,
+                    engine=engine,
+                )
+            if not report.conforms:
+                raise InvalidDataError(report)
+            with stage("context"):
+                context = jsonld.build_context(onto)
+            store, published = loaded.store, loaded.published
+            statistics = background.submit(store_statistics, store, merges=loaded.merges())
+            del loaded, store  # with named graphs, the statistics hold the Store of their union
+            sources = release.Sources(
+                published,
+                named_graphs=named,
+                context=context,
+                ontology=onto,
+                shapes=shapes_graph,
+                report=report.graph,
+                statistics=statistics.result,
+            )
+            if not writer.in_child:
+                _wait_for_dumps(writer, dumps, sources, stage)
+            for file in rows:
+                if file.dump:
+                    continue
+                if file is rows[-1]:  # void.ttl lists every file before it: the dumps too
+                    _wait_for_dumps(writer, dumps, sources, stage)
+                with stage(file.step):
+                    file.write(sources, staging / file.name)
+                with stage("write"):
+                    sources.written.append(file.record(staging / file.name, named))
+        finally:
+            writer.stop()
         with stage("write"):
             shutil.rmtree(staging / SORT_DIRECTORY, ignore_errors=True)
             (staging / atomic.MARKER).write_bytes(release.manifest(sources.written))
@@ -213,11 +221,27 @@ def build(
     return BuildResult(
         out=out,
         files=tuple(sources.written),
-        statements=statements,
+        statements=writer.result().statements,
         report=report,
         timings=stage.timings,
+        dump_timings=writer.result().timings,
         removed=tuple(leftovers),
     )
+
+
+def _wait_for_dumps(
+    writer: DumpWriter, dumps: Dumps, sources: release.Sources, stage: _Stages
+) -> None:
+    """Put the dumps' records first in ``sources`` once written, and free their sorted lines."""
+    if sources.about is not None:
+        return
+    with stage("dumps"):
+        written = writer.result()
+    sources.written[:0] = written.files
+    sources.about = _about(written.about_lines)
+    dumps.default.remove()
+    if dumps.named is not None:
+        dumps.named.remove()
 
 
 def write_linking(out: PathLike, data: PathLike | None = None) -> tuple[OutputFile, ...]:

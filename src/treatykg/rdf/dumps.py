@@ -47,11 +47,27 @@ class Dumps:
         self.named = named
         self._ntriples = directory / ntriples_name
         self._written = False
+        #: The subject whose statements are kept aside (``about_lines``).
+        self.about = about
         self._about = f"<{about}> ".encode() if about is not None else None
         #: The statements about ``about``, as N-Triples lines (once the N-Triples file exists).
         self.about_lines: list[bytes] = []
         #: Statements in the default graph (once the N-Triples file exists).
         self.default_count = 0
+
+    @property
+    def ntriples(self) -> Path:
+        """Where the N-Triples file of the default graph is written (the other formats' source)."""
+        return self._ntriples
+
+    def write_source(self) -> None:
+        """Write the N-Triples file that every other format reads, if not yet written."""
+        self._write_ntriples()
+
+    def adopt(self, default_count: int, about_lines: list[bytes]) -> None:
+        """Take the N-Triples file at :attr:`ntriples` as written (by another process that
+        held the sorted lines), with what writing it found."""
+        self.default_count, self.about_lines, self._written = default_count, about_lines, True
 
     def __len__(self) -> int:
         """Every statement: the default graph's and each named graph's."""

@@ -132,6 +132,24 @@ class SortedLines:
         """Whether some lines were written to run files (the data passed the budget)."""
         return bool(self._runs)
 
+    def __len__(self) -> int:
+        """Lines in memory (those in run files are not counted until read)."""
+        return len(self._lines)
+
+    def runs(self, directory: Path) -> list[Path]:
+        """The run files, once the lines still in memory are written to one in ``directory``
+        (and dropped from memory): another process can then read the same lines
+        (``SortedLines([], runs)``)."""
+        if self._lines:
+            directory.mkdir(parents=True, exist_ok=True)
+            run = directory / f"run-{len(self._runs):05d}"
+            with run.open("wb") as handle:
+                for start in range(0, len(self._lines), 65536):
+                    handle.write(b"\n".join(self._lines[start : start + 65536]) + b"\n")
+            self._runs.append(run)
+            self._lines = []
+        return list(self._runs)
+
     def blocks(self, lines_per_block: int = 65536) -> Iterator[bytes]:
         """The sorted lines, newline-ended, joined into blocks of up to ``lines_per_block``."""
         if not self._runs:
@@ -156,10 +174,12 @@ class SortedLines:
             yield from lines
 
     def remove(self) -> None:
-        """Delete the run files (a build's staging directory goes anyway)."""
+        """Delete the run files (a build's staging directory goes anyway) and drop the lines
+        held in memory: the lines are gone once the dumps are written."""
         for run in self._runs:
             run.unlink(missing_ok=True)
         self._runs = []
+        self._lines = []
 
     def _merged(self) -> Iterator[bytes]:
         """Every run and the lines in memory merged, each line once, newline-ended."""
