@@ -20,9 +20,10 @@ build in a few GB; see benchmarks/README.md):
    (:class:`~treatykg.rdf.sorted_lines.LineSorter`), which spills sorted runs into the staging
    directory past its memory budget, since the dumps must keep every literal as written;
 3. **sorted lines → dumps** (:class:`~treatykg.rdf.dumps.Dumps`): N-Triples first, then the
-   other formats read back from it, each written to its file as it is made; every view and
-   link file is written to its file as it is made too, and each file's record (size,
-   checksum) is read back from it.
+   other formats read back from it, each written to its file as it is made. Past 200,000
+   statements a second process writes them (:mod:`~treatykg.publish.dump_process`) while this
+   one validates and writes the views and link files from the Store, so a large build uses
+   both cores; each file's record (size, checksum) is read back from it.
 
 The Store normalises typed literals, so the statistics add back what it merged (from the
 :class:`~treatykg.validation.engine.Originals`) rather than loading a second Store. Only data
