@@ -18,7 +18,7 @@ import pytest
 
 from treatykg import resources
 from treatykg.cli import main
-from treatykg.publish import dump_process
+from treatykg.publish import dump_process, jsonld
 from treatykg.publish.build import InvalidDataError, build
 from treatykg.publish.dump_process import DumpProcessError
 from treatykg.rdf.sorted_lines import LineSorter
@@ -107,7 +107,7 @@ def test_a_dump_process_that_dies_publishes_nothing(
     assert tree(tmp_path) == before
 
 
-def test_invalid_data_stops_the_dump_process(
+def test_invalid_data_starts_no_dump_process(
     tmp_path: Path, in_child: list[subprocess.Popen[bytes]]
 ) -> None:
     bad = tmp_path / "bad-data"
@@ -116,10 +116,31 @@ def test_invalid_data_stops_the_dump_process(
     shutil.copy(EXAMPLES / "invalid" / "article-numbering.ttl", bad)
     with pytest.raises(InvalidDataError):
         build(tmp_path / "dist", data=bad)
-    (child,) = in_child
-    assert child.poll() is not None, "the dump process outlived the failed build"
+    assert in_child == [], "dumps of data that does not conform are never written"
     assert not (tmp_path / "dist").exists()
-    assert not list(tmp_path.glob(".dist.staging-*"))
+
+
+def test_an_interrupted_build_stops_the_dump_process(
+    tmp_path: Path,
+    release: Path,
+    in_child: list[subprocess.Popen[bytes]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C while the views are written: the dump process is terminated, not left behind,
+    and the previous release stays as it was."""
+    out = tmp_path / "dist"
+    shutil.copytree(release, out)
+    before = tree(tmp_path)
+
+    def interrupt(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(jsonld, "write_framed", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        build(out)
+    (child,) = in_child
+    assert child.poll() is not None, "the dump process outlived the interrupted build"
+    assert tree(tmp_path) == before
 
 
 def _child_request(tmp_path: Path, lines: int) -> dict[str, object]:

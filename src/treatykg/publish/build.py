@@ -168,23 +168,24 @@ def build(
         dumps = Dumps(
             loaded.default, loaded.named_lines, staging, ntriples_name="treatykg.nt", about=DATASET
         )
+        with stage("validate"):
+            report = validate_loaded(
+                loaded.store,
+                shapes_graph,
+                statements=loaded.statements,
+                originals=loaded.originals,
+                reference_data=loaded.reference_data,
+                files_for=files.files_for,
+                files=files.files,
+                engine=engine,
+            )
+        if not report.conforms:
+            raise InvalidDataError(report)
         # The dumps need only the sorted lines: a second process writes them from here on,
-        # while this one validates (and, if the data conforms, writes the views).
+        # while this one writes the views from the Store. Not earlier: the validation's
+        # queries already use both cores.
         writer = DumpWriter(dumps, rows, staging, named_graphs=named, runs=staging / SORT_DIRECTORY)
         try:
-            with stage("validate"):
-                report = validate_loaded(
-                    loaded.store,
-                    shapes_graph,
-                    statements=loaded.statements,
-                    originals=loaded.originals,
-                    reference_data=loaded.reference_data,
-                    files_for=files.files_for,
-                    files=files.files,
-                    engine=engine,
-                )
-            if not report.conforms:
-                raise InvalidDataError(report)
             with stage("context"):
                 context = jsonld.build_context(onto)
             store, published = loaded.store, loaded.published
