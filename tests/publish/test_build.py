@@ -8,6 +8,7 @@ in temporary directories.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -445,3 +446,28 @@ def test_a_build_removes_what_killed_builds_left_and_nothing_in_use(
     # the build's own staging folder and lock are gone once it is published
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == [".dist.staging-running", ".dist.staging-running.lock", "dist"], left
+
+
+class _Terminal(io.StringIO):
+    """stderr as a person's terminal: progress is shown only there."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_names_each_step_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal the build says each step as it starts, once and in order: not a line
+    per file written (a release has 17, and a step such as link writes four)."""
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["build", "--out", str(tmp_path / "dist")]) == 0
+    steps = [
+        line.removeprefix("treatykg: ").removesuffix("…")
+        for line in terminal.getvalue().splitlines()
+        if line.startswith("treatykg: ")
+    ]
+    assert steps[:2] == ["load", "validate"], steps
+    assert len(steps) == len(set(steps)), f"a step shown twice: {steps}"
+    assert "write" not in steps
+    assert {"dumps", "framed", "link", "describe"} <= set(steps)
+    assert terminal.getvalue().splitlines()[-1].startswith("built "), terminal.getvalue()

@@ -74,7 +74,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Build; on invalid data print the report on stdout and write nothing."""
     from treatykg.publish.build import InvalidDataError, build
 
+    shown: list[str] = []
+
     def progress(stage: str) -> None:
+        # Each file is followed by its "write" (its checksum) and some steps write several
+        # files: a person needs each step once, in order, not a line per file.
+        if stage == "write" or stage in shown:
+            return
+        shown.append(stage)
         print(f"{PROG}: {stage}…", file=err, flush=True)
 
     show_progress = not args.quiet and err.isatty()
