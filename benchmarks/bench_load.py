@@ -6,6 +6,8 @@ Usage::
     python benchmarks/bench_load.py --build /work/corpora/ref/t4400 \\
         --build /work/corpora/ref/t13200 --stores oxigraph,virtuoso \\
         --chunk-sizes 50000,200000 --work /work/corpora/load --markdown load.md
+    python benchmarks/bench_load.py --build DIST10M --build /work/corpora/ref/t4400 \
+        --stores oxigraph --swap chunked --chunk-sizes 50000 --no-naive
 
 For each store (``oxigraph serve`` from the ``oxigraph`` PyPI package; ``virtuoso-t`` from
 Debian's ``virtuoso-opensource``, a throwaway instance on loopback as ``tests/servers.py``
@@ -14,32 +16,47 @@ directory holding ``treatykg.nq`` or ``treatykg.nt``), one store at a time, each
 fresh, empty store in ``--work``:
 
 * **treatykg load**, once per ``--chunk-sizes`` value: the CLI in a subprocess, as a user runs
-  it. Wall time end to end (Python start-up, the checking pass, the chunked Graph Store POSTs
-  into the staging graph, the one ``MOVE GRAPH`` update, the count read back) and triples per
-  second; the phases, from the times its progress lines reach stderr; the loader's peak memory,
-  the kernel's high-water mark of the process and its children (``os.wait4``); the store's
+  it, with ``--swap`` (atomic, the default, or chunked) and ``--atomic-limit`` passed on.
+  Wall time end to end (Python start-up, the checking pass, the chunked Graph Store POSTs
+  into the staging graph, the swap: one ``MOVE GRAPH`` update, or chunk by chunk the old
+  triples deleted and the staged ones moved in; the count read back) and triples per second;
+  the phases, from the times its progress lines reach stderr; the loader's peak memory, the
+  kernel's high-water mark of the process and its children (``os.wait4``); the store's
   peak resident memory during the run (sampled every 0.1 s), its RSS and its folder's size
   at the end. A dump's chunks bound the loader's memory: the peak should not grow from one
   build size to the next at the same chunk size, and should grow with the chunk size;
 * **kill mid-load** (``--no-kill`` skips it), on the store that has just loaded build A with
   the first chunk size: ``treatykg load`` of build B (the next ``--build`` in the list, round
-  robin; with one build, a derived dump in ``--work``: every other line of A, its subjects
-  renamed, so that it shares no triple with A) is sent SIGKILL once its progress says
-  ``--kill-at`` of B is staged (default 40 %), during the chunk POSTs. Then: the target graph
-  must still hold exactly A's triple count, A's probes (triples of A's dump read at spread
-  offsets, IRIs only) must still be there and B's probes (triples of B not in A) must not;
-  the staging graph left behind is counted (the next load drops it); and a full
-  ``treatykg load`` of B must then succeed, leave B's count in the target and no staging graph;
+  robin, or ``--other DIR``, which is not measured itself; with one build, a derived dump in
+  ``--work``: every other line of A, its subjects renamed, so that it shares no triple with
+  A) is sent SIGKILL once its progress says ``--kill-at`` of B is staged (default 40 %),
+  during the chunk POSTs. Then: the target graph must still hold exactly A's triple count,
+  A's probes (triples of A's dump read at spread offsets, IRIs only) must still be there and
+  B's probes (triples of B not in A) must not; the staging graph left behind is counted (the
+  next load drops it); and a full ``treatykg load`` of B must then succeed, leave B's count
+  in the target and no staging graph;
+* **kill mid-swap** (``--swap chunked`` only): with B now loaded, ``treatykg load`` of A is sent
+  SIGKILL once its progress says ``--kill-at`` of A is moved in. The target is then
+  incomplete, by design, and must say so (its journal's flag); the same load of A run again
+  must finish the swap without staging anew (its time is the resume's), and leave A's count,
+  A's probes and no staging or journal graph;
 * **the naive peer**: the whole ``treatykg.nt`` in one Graph Store PUT with curl
   (``--data-binary @treatykg.nt``, which reads the file into memory), into the same graph of
   a fresh store, cut off after ``--naive-timeout`` seconds: its wall time, curl's peak memory,
   and the store's memory. Virtuoso gets ``text/turtle`` and digest auth.
 
+A chunked swap keeps every request to a chunk, so the store's memory should stay flat from one
+build size to the next; an atomic swap into Oxigraph's server above ``--atomic-limit`` (default
+1,000,000 triples there) is refused before anything is sent, and its row says so.
+
 Virtuoso runs with Debian's ``virtuoso.ini`` (``NumberOfBuffers = 10000``, 80 MB of pages;
 no ``TransactionAfterImageLimit``, so Virtuoso's default, which a ``MOVE GRAPH`` of 3M triples
-exceeds: error SR325) as the README's recipe has it; ``--virtuoso-set KEY=VALUE`` (repeated)
-sets a ``[Parameters]`` entry, e.g. ``TransactionAfterImageLimit=1500000000`` or
-``NumberOfBuffers=340000`` with ``MaxDirtyBuffers=250000``. Oxigraph's server starts
+exceeds: error SR325; ``MaxQueryExecutionTime = 60`` in ``[SPARQL]``, which a ``MOVE GRAPH``
+of 10M triples exceeds: error SR171) unless ``--virtuoso-set KEY=VALUE`` (repeated) sets a
+``[Parameters]`` entry, or ``SECTION.KEY=VALUE`` an entry of another section: the README's
+recipe is ``TransactionAfterImageLimit=2000000000`` with
+``SPARQL.MaxQueryExecutionTime=600``; ``NumberOfBuffers=340000`` with
+``MaxDirtyBuffers=250000`` gives it more pages. Oxigraph's server starts
 with ``oxigraph serve --location DIR``. A store whose RSS grows past ``--store-memory-cap``
 (default half the RAM) is killed and its run reported as failed, so that a store holding a
 whole transaction in memory cannot bring the machine down.
@@ -88,6 +105,7 @@ MIB = 1024 * 1024
 CURL_TIMED_OUT = 28  # curl's exit status when --max-time runs out
 HALF_THE_RAM = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // MIB // 2
 _STAGED = re.compile(r"([\d,]+) of ([\d,]+) triples staged")
+_MOVED = re.compile(r"([\d,]+) of ([\d,]+) triples moved in")
 _STORED = re.compile(r"([\d,]+) triples sent, ([\d,]+) in the store")
 
 
@@ -164,16 +182,20 @@ def store(kind: str, folder: Path, settings: dict[str, str], cap_mb: int) -> Ite
 def _virtuoso_ini(folder: Path, http: int, settings: dict[str, str]) -> Path:
     """Debian's virtuoso.ini pointed at ``folder`` and at loopback ports, as
     ``tests/servers.py`` does (../shared/design/engines.md), with ``settings`` in its
-    ``[Parameters]`` section (replacing the entries already there)."""
+    ``[Parameters]`` section, or ``SECTION.KEY`` in ``[SECTION]`` (replacing the entries
+    already there)."""
     text = VIRTUOSO_INI.read_text(encoding="utf-8")
     text = text.replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
     sql = free_port()
     text = re.sub(r"(\[Parameters\][^\[]*?ServerPort\s*=\s*)\S+", rf"\g<1>127.0.0.1:{sql}", text)
     text = re.sub(r"(\[HTTPServer\][^\[]*?ServerPort\s*=\s*)\S+", rf"\g<1>127.0.0.1:{http}", text)
     text = re.sub(r"(DirsAllowed\s*=\s*)(.*)", rf"\g<1>\g<2>, {folder}", text)
-    for key, value in settings.items():
+    for name, value in settings.items():
+        section, _, key = name.rpartition(".")
         text = re.sub(rf"(?m)^{re.escape(key)}\s*=.*\n", "", text)
-        text = text.replace("[Parameters]\n", f"[Parameters]\n{key} = {value}\n", 1)
+        header = f"[{section or 'Parameters'}]\n"
+        assert header in text, f"virtuoso.ini has no {header.strip()} section"
+        text = text.replace(header, f"{header}{key} = {value}\n", 1)
     ini = folder / "virtuoso.ini"
     ini.write_text(text, encoding="utf-8")
     return ini
@@ -308,7 +330,8 @@ class Run:
     phases: dict[str, float] = dataclasses.field(default_factory=dict)
     #: The store's peak while the chunks were staged, and during the swap.
     store_phase_kb: tuple[int, int] | None = None
-    killed_at: int | None = None  # triples staged when SIGKILL was sent
+    killed_at: int | None = None  # triples staged (or moved in) when SIGKILL was sent
+    resumed: bool = False  # finished a chunked swap an interrupted load left, staging nothing
     error: str = ""
 
     @property
@@ -336,10 +359,14 @@ class Finished:
 
 
 def run_client(
-    command: list[str], env: dict[str, str] | None = None, kill_at: float = 0.0
+    command: list[str],
+    env: dict[str, str] | None = None,
+    kill_at: float = 0.0,
+    kill_on: re.Pattern[str] = _STAGED,
 ) -> Finished:
-    """Run a client to its end, or SIGKILL it once ``kill_at`` of the dump is staged (its
-    progress lines say so; they come at most once a second, after a chunk's POST)."""
+    """Run a client to its end, or SIGKILL it once ``kill_at`` of the dump is staged (or
+    moved in, with ``kill_on=_MOVED``): its progress lines say so, at most once a second,
+    after a chunk's request."""
     with tempfile.TemporaryFile() as out:
         started = time.monotonic()
         process = subprocess.Popen(
@@ -353,7 +380,7 @@ def run_client(
             for raw in process.stderr:
                 line = raw.decode("utf-8", "replace").rstrip()
                 lines.append((time.monotonic() - started, line))
-                staged = _STAGED.search(line)
+                staged = kill_on.search(line)
                 if kill_at and staged and not killed:
                     sent, total = (int(g.replace(",", "")) for g in staged.groups())
                     if kill_at * total <= sent < total:
@@ -374,19 +401,29 @@ def run_client(
     return Finished(started, seconds, process.returncode, usage.ru_maxrss, lines, stdout, killed_at)
 
 
-def load(target: Store, build: Path, chunk: int, what: str, kill_at: float = 0.0) -> Run:
-    """``treatykg load`` of ``build`` into ``target``'s release graph, measured."""
+def load(
+    target: Store,
+    build: Path,
+    chunk: int,
+    what: str,
+    options: list[str],
+    kill_at: float = 0.0,
+    kill_on: re.Pattern[str] = _STAGED,
+) -> Run:
+    """``treatykg load`` of ``build`` into ``target``'s release graph, measured; ``options``
+    are more of its options (``--swap``, ``--atomic-limit``)."""
     command = [*treatykg_command(), "load", *target.load_options(), "--build", str(build)]
-    command += ["--chunk-size", str(chunk)]
+    command += ["--chunk-size", str(chunk), *options]
     env = {"TREATYKG_ENDPOINT_PASSWORD": VIRTUOSO_PASSWORD} if target.kind == "virtuoso" else {}
     run = Run(what, chunk)
     with Sampler(target) as sampler:
-        done = run_client(command, env, kill_at)
+        done = run_client(command, env, kill_at, kill_on)
     run.seconds, run.exit, run.loader_kb = done.seconds, done.exit, done.peak_kb
     run.killed_at = done.killed_at
     run.store_peak_kb, run.store_end_kb = sampler.peak, sampler.last
     lines = done.lines
     run.phases = _phases(lines, run.seconds)
+    run.resumed = any("finishing its swap" in line for _, line in lines)
     if "staging" in run.phases:
         staged = done.started + run.phases["check"]
         swap = staged + run.phases["staging"]
@@ -414,13 +451,19 @@ def _total(lines: list[tuple[float, str]]) -> int:
 
 def _phases(lines: list[tuple[float, str]], end: float) -> dict[str, float]:
     """The phases of a load from the times its progress lines arrived: start-up, the checking
-    pass and dropping the staging graph; the staging POSTs; the swap; the count read back."""
+    pass and emptying the staging graph; the staging POSTs; the swap (a chunked one: deleting
+    the old triples, then moving the staged ones in); the count read back. A chunked load
+    that finishes an interrupted swap has no staging."""
     marks: dict[str, float] = {}
     for at, line in lines:
         if "well-formed; staging" in line:
             marks["checked"] = at
-        elif " in with one update" in line:
+        elif "finishing its swap" in line:
+            marks["checked"] = marks["swapping"] = at
+        elif " in with one update" in line or " in chunk by chunk" in line:
             marks["swapping"] = at
+        elif "old triples deleted (100%)" in line:
+            marks["cleared"] = at
         elif line.endswith("swapped in"):
             marks["swapped"] = at
     phases: dict[str, float] = {}
@@ -429,6 +472,8 @@ def _phases(lines: list[tuple[float, str]], end: float) -> dict[str, float]:
         phases["staging"] = marks.get("swapping", end) - marks["checked"]
     if "swapping" in marks:
         phases["swap"] = marks.get("swapped", end) - marks["swapping"]
+        if "cleared" in marks:
+            phases["delete"] = marks["cleared"] - marks["swapping"]
     if "swapped" in marks:
         phases["count"] = end - marks["swapped"]
     return phases
@@ -521,6 +566,7 @@ class KillCheck:
     staging_after_reload: int = 0
     b_probes_after: int = 0
     error: str = ""
+    swap_kill: SwapKill | None = None  # --swap chunked: then A killed mid-swap over B
 
     @property
     def intact(self) -> bool:
@@ -544,18 +590,86 @@ class KillCheck:
         )
 
 
-def kill_check(target: Store, a: Path, a_run: Run, b: Path, chunk: int, at: float) -> KillCheck:
+@dataclasses.dataclass
+class SwapKill:
+    """A chunked load of A over B killed mid-swap: the target then (incomplete, flagged by its
+    journal), and the same load run again, which must finish the swap."""
+
+    killed_at: int | None = None  # triples moved in when SIGKILL was sent
+    target_after: int = 0
+    flagged: bool = False  # the journal says the target is incomplete
+    resume: Run | None = None
+    resumed: bool = False  # the rerun said it finished the swap (no staging)
+    after_resume: int = 0
+    a_probes_after: tuple[int, int] = (0, 0)
+    left_after_resume: int = 0  # staging and journal triples
+    error: str = ""
+
+    def finished(self, a_triples: int) -> bool:
+        return (
+            self.resume is not None
+            and self.resume.ok
+            and self.resumed
+            and self.after_resume == a_triples
+            and self.a_probes_after[0] == self.a_probes_after[1]
+            and self.left_after_resume == 0
+        )
+
+
+def kill_check(
+    target: Store, a: Path, a_run: Run, b: Path, chunk: int, at: float, options: list[str]
+) -> KillCheck:
     """With A loaded in ``target``, kill a load of B mid-staging and check what is left; then
-    load B whole. A store that stops answering (e.g. killed at its memory cap) ends it."""
+    load B whole; with ``--swap chunked``, then kill a load of A mid-swap and run it again.
+    A store that stops answering (e.g. killed at its memory cap) ends it."""
     check = KillCheck(str(a), str(b), a_run.stored or 0)
     try:
-        _kill_and_check(target, check, chunk, at)
+        _kill_and_check(target, check, chunk, at, options)
+        if "chunked" in options and check.recovered:
+            check.swap_kill = SwapKill()
+            _kill_mid_swap(target, check, chunk, at, options)
     except (OSError, ValueError) as error:  # urllib's errors are OSErrors
-        check.error = f"the store stopped answering: {error}"
+        if check.swap_kill is not None:
+            check.swap_kill.error = f"the store stopped answering: {error}"
+        else:
+            check.error = f"the store stopped answering: {error}"
     return check
 
 
-def _kill_and_check(target: Store, check: KillCheck, chunk: int, at: float) -> None:
+def _kill_mid_swap(
+    target: Store, check: KillCheck, chunk: int, at: float, options: list[str]
+) -> None:
+    """B is loaded: kill a chunked load of A once ``at`` of it is moved in; run it again."""
+    from treatykg.sparql.remote import INCOMPLETE, journal_graph, staging_graph
+
+    swap = check.swap_kill
+    assert swap is not None
+    a = Path(check.a)
+    a_probes = probe_lines(dump_of(a))
+    killed = load(target, a, chunk, "killed mid-swap", options, at, _MOVED)
+    swap.killed_at = killed.killed_at
+    if killed.killed_at is None:
+        swap.error = f"not killed mid-swap (exit {killed.exit}, {killed.error or 'finished'})"
+        return
+    swap.target_after = count(target, GRAPH)
+    flag = f"ASK {{ GRAPH <{journal_graph(GRAPH)}> {{ <{GRAPH}> <{INCOMPLETE}> true }} }}"
+    swap.flagged = bool(query(target, flag)["boolean"])
+    _say(
+        f"  killed mid-swap at {killed.killed_at:,} moved of {killed.triples:,}: target "
+        f"{swap.target_after:,}, flagged incomplete: {swap.flagged}; loading A again…"
+    )
+    swap.resume = load(target, a, chunk, "rerun after the mid-swap kill", options)
+    swap.resume.store_mb = _folder_mb(target.folder)
+    swap.resumed = swap.resume.resumed
+    swap.after_resume = count(target, GRAPH)
+    swap.a_probes_after = (sum(holds(target, GRAPH, line) for line in a_probes), len(a_probes))
+    swap.left_after_resume = count(target, staging_graph(GRAPH))
+    swap.left_after_resume += count(target, journal_graph(GRAPH))
+
+
+def _kill_and_check(
+    target: Store, check: KillCheck, chunk: int, at: float, options: list[str]
+) -> None:
     from treatykg.sparql.remote import staging_graph
 
     staging = staging_graph(GRAPH)
@@ -563,7 +677,7 @@ def _kill_and_check(target: Store, check: KillCheck, chunk: int, at: float) -> N
     a_probes = [line for line in probe_lines(dump_of(a)) if holds(target, GRAPH, line)]
     b_probes = [line for line in probe_lines(dump_of(b)) if not holds(target, GRAPH, line)]
     _say(f"  kill check: {len(a_probes)} probes of A, {len(b_probes)} of B not in A")
-    killed = load(target, b, chunk, "killed load", kill_at=at)
+    killed = load(target, b, chunk, "killed load", options, kill_at=at)
     check.killed_at, check.exit, check.b_triples = killed.killed_at, killed.exit, killed.triples
     if killed.killed_at is None:
         check.error = f"not killed mid-load (exit {killed.exit}, {killed.error or 'finished'})"
@@ -576,7 +690,7 @@ def _kill_and_check(target: Store, check: KillCheck, chunk: int, at: float) -> N
         f"  killed at {killed.killed_at:,} of {killed.triples:,}: target {check.target_after:,}"
         f" (A {check.a_triples:,}), staging left {check.staging_left:,}; loading B again…"
     )
-    check.reload = load(target, b, chunk, "reload after the kill")
+    check.reload = load(target, b, chunk, "reload after the kill", options)
     check.reload.store_mb = _folder_mb(target.folder)
     check.after_reload = count(target, GRAPH)
     check.staging_after_reload = count(target, staging)
@@ -601,6 +715,8 @@ class Settings:
     virtuoso: dict[str, str]  # [Parameters] entries set in virtuoso.ini
     cap_mb: int
     work: Path
+    load_options: list[str]  # --swap, --atomic-limit
+    other: Path | None  # build B of the kill checks
 
 
 @dataclasses.dataclass
@@ -632,20 +748,25 @@ def measure_build(kind: str, settings: Settings, index: int) -> BuildResult:
     for number, chunk in enumerate(settings.chunks):
         with fresh(kind, settings) as target:
             _say(f"{kind}: treatykg load {build} --chunk-size {chunk}…")
-            run = load(target, build, chunk, "treatykg load")
+            run = load(target, build, chunk, "treatykg load", settings.load_options)
             run.store_mb = _folder_mb(target.folder)
             runs.append(run)
             _say(f"{kind}: {_brief(run)}")
             if number == 0 and settings.kill and run.ok:
-                other = settings.builds[(index + 1) % len(settings.builds)]
+                other = settings.other or settings.builds[(index + 1) % len(settings.builds)]
                 if other == build:
                     _say(f"{kind}: deriving build B from {build} for the kill check…")
                     other = derived_build(build, settings.work / "kill-b")
-                check = kill_check(target, build, run, other, chunk, settings.kill_at)
+                check = kill_check(
+                    target, build, run, other, chunk, settings.kill_at, settings.load_options
+                )
                 shutil.rmtree(settings.work / "kill-b", ignore_errors=True)
                 if check.reload is not None:
                     runs.append(check.reload)
                     _say(f"{kind}: {_brief(check.reload)}")
+                if check.swap_kill is not None and check.swap_kill.resume is not None:
+                    runs.append(check.swap_kill.resume)
+                    _say(f"{kind}: {_brief(check.swap_kill.resume)}")
     dump = build / "treatykg.nt"
     if settings.naive and dump.is_file():
         with fresh(kind, settings) as target:
@@ -691,8 +812,8 @@ def store_table(kind: str, results: list[BuildResult]) -> list[str]:
         f"### {kind}",
         "",
         "| build | triples | run | chunk | wall s | triples/s | check s | staging s | swap s "
-        "| count s | client peak MB | store peak MB (staging / swap) | store RSS end MB "
-        "| store disk MB | result |",
+        "(delete) | count s | client peak MB | store peak MB (staging / swap) "
+        "| store RSS end MB | store disk MB | result |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for result in results:
@@ -701,6 +822,8 @@ def store_table(kind: str, results: list[BuildResult]) -> list[str]:
                 f"{run.phases[name]:.1f}" if name in run.phases else "–"
                 for name in ("check", "staging", "swap", "count")
             ]
+            if "delete" in run.phases:
+                phases[2] += f" ({run.phases['delete']:.1f})"
             rate = f"{run.triples / run.seconds:,.0f}" if run.ok and run.seconds else "–"
             if run.ok:
                 state = f"{run.stored:,} stored"
@@ -749,6 +872,43 @@ def kill_table(kind: str, results: list[BuildResult]) -> list[str]:
             f"{c.a_probes[0]}/{c.a_probes[1]} | {c.b_probes[0]}/{c.b_probes[1]} | "
             f"{c.staging_left:,} | {'intact' if c.intact else 'NOT INTACT'} | {reload} |"
         )
+    return [*lines, "", *swap_kill_table(kind, checks)]
+
+
+def swap_kill_table(kind: str, checks: list[KillCheck]) -> list[str]:
+    """The kills mid-swap (chunked): the target flagged incomplete, and the rerun that
+    finished the swap."""
+    rows = [(c, c.swap_kill) for c in checks if c.swap_kill is not None]
+    if not rows:
+        return []
+    lines = [
+        f"kill mid-swap, {kind} (--swap chunked): B loaded, a load of A killed (SIGKILL) while "
+        "its staged triples were moved in, then the same load run again",
+        "",
+        "| A | B | killed at | target after the kill | flagged incomplete | rerun "
+        "| rerun s | A count, probes after | staging + journal left | result |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c, swap in rows:
+        a, b = Path(c.a).name, Path(c.b).name
+        if swap.killed_at is None or swap.resume is None:
+            lines.append(
+                f"| {a} | {b} | {_cell(swap.error)} | – | – | – | – | – | – | NOT CHECKED |"
+            )
+            continue
+        rerun = "finished the swap, staged nothing" if swap.resumed else "loaded anew"
+        if not swap.resume.ok:
+            rerun = f"FAILED: {_cell(swap.resume.error or f'exit {swap.resume.exit}')}"
+        result = "finished" if swap.finished(c.a_triples) else "NOT FINISHED"
+        if not swap.flagged:
+            result += ", NOT FLAGGED"
+        lines.append(
+            f"| {a} ({c.a_triples:,}) | {b} | {swap.killed_at:,} of {c.a_triples:,} moved in | "
+            f"{swap.target_after:,} | {'yes' if swap.flagged else 'no'} | {rerun} | "
+            f"{swap.resume.seconds:.1f} | {swap.after_resume:,}, "
+            f"{swap.a_probes_after[0]}/{swap.a_probes_after[1]} | "
+            f"{swap.left_after_resume:,} | {result} |"
+        )
     return [*lines, ""]
 
 
@@ -788,6 +948,7 @@ def header(settings: Settings, argv: list[str]) -> list[str]:
     )
     ini = ", ".join(f"{key} = {value}" for key, value in settings.virtuoso.items())
     ini = ini or "Debian's virtuoso.ini"
+    loading = " ".join(settings.load_options) or "--swap atomic"
     return [
         f"bench_load {dt.date.today().isoformat()}: "
         f"`python benchmarks/bench_load.py {' '.join(argv)}`",
@@ -795,7 +956,7 @@ def header(settings: Settings, argv: list[str]) -> list[str]:
         f"machine: {os.cpu_count()} cores, {memory:.0f} GiB RAM, Python "
         f"{platform.python_version()}; {oxigraph.stdout.strip() or 'oxigraph ?'}, Virtuoso "
         f"{virtuoso.stdout.strip() or '?'} ({ini}); treatykg git "
-        f"{described.stdout.strip() or '?'}",
+        f"{described.stdout.strip() or '?'}; treatykg load {loading}",
         "",
         "MB are MiB. client peak: the high-water mark of `treatykg load` (or curl) and its "
         "children; store peak: the server's RSS sampled every 0.1 s (killed past "
@@ -824,6 +985,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-kill", action="store_true", help="skip the kill mid-load check")
     parser.add_argument(
+        "--other",
+        type=Path,
+        metavar="DIR",
+        help="build B of the kill checks, not measured itself (default: the next --build)",
+    )
+    parser.add_argument(
         "--kill-at",
         type=float,
         default=0.4,
@@ -843,8 +1010,20 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a [Parameters] entry of virtuoso.ini, e.g. TransactionAfterImageLimit=1500000000 "
-        "(repeat for several; default: Debian's virtuoso.ini as it is)",
+        help="a [Parameters] entry of virtuoso.ini, e.g. TransactionAfterImageLimit=2000000000, "
+        "or SECTION.KEY=VALUE, e.g. SPARQL.MaxQueryExecutionTime=600 (repeat for several; "
+        "default: Debian's virtuoso.ini as it is)",
+    )
+    parser.add_argument(
+        "--swap",
+        choices=("atomic", "chunked"),
+        default="atomic",
+        help="treatykg load --swap (default atomic); chunked adds the kill mid-swap check",
+    )
+    parser.add_argument(
+        "--atomic-limit",
+        metavar="TRIPLES",
+        help="treatykg load --atomic-limit (default: its own, 1,000,000 on Oxigraph's server)",
     )
     parser.add_argument(
         "--store-memory-cap",
@@ -877,7 +1056,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(not key.strip() or not sign for key, sign, _ in entries):
         parser.error("--virtuoso-set: KEY=VALUE")
     virtuoso = {key.strip(): value.strip() for key, _, value in entries}
-    for build in args.build:
+    for build in [*args.build, *([args.other] if args.other else [])]:
         if not dump_of(build).is_file():
             parser.error(f"{build}: not a build (no treatykg.nq or treatykg.nt)")
     if args.work:
@@ -893,6 +1072,9 @@ def main(argv: list[str] | None = None) -> int:
             virtuoso=virtuoso,
             cap_mb=args.store_memory_cap,
             work=Path(work),
+            other=args.other,
+            load_options=["--swap", args.swap]
+            + (["--atomic-limit", args.atomic_limit] if args.atomic_limit else []),
         )
         report = header(settings, arguments)
         print("\n".join(report), flush=True)

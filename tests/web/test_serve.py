@@ -7,15 +7,19 @@ test_serve_live.py.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 import pytest
 from rdflib import RDFS, Graph, URIRef
 from rdflib.compare import isomorphic
 from starlette.testclient import TestClient
 
+from treatykg.web import serve
 from treatykg.web.documents import Documents
 from treatykg.web.serve import Settings, create_app
 
@@ -286,3 +290,72 @@ def test_a_retired_identifier_redirects_for_good(release: Path, tmp_path: Path) 
     )
     assert followed.status_code == 200 and str(followed.url).endswith("/vladimir-putin.ttl")
     assert client.get("/id/person/vladimir-putin").status_code == 303  # the successor as ever
+
+
+def test_large_build_files_are_streamed_with_their_checksum(
+    release: Path, documents: Documents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dump of a large build is gigabytes: it is streamed from disk (ranges too), not read
+    into memory, and its ETag is the manifest's SHA-256, as a small file's is its bytes'."""
+    monkeypatch.setattr(serve, "STREAMED_BYTES", 1000)
+    client = TestClient(create_app(Settings(build=release), documents), follow_redirects=False)
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    checksum = {entry["name"]: entry["sha256"] for entry in manifest["files"]}["treatykg.nt"]
+    whole = (release / "treatykg.nt").read_bytes()
+    assert len(whole) > 1000
+    response = client.get("/treatykg.nt")
+    assert response.status_code == 200 and response.content == whole
+    assert response.headers["content-type"].startswith("application/n-triples")
+    assert response.headers["etag"] == f'"{checksum[:32]}"'
+    assert response.headers["x-content-type-options"] == "nosniff"
+    again = client.get("/treatykg.nt", headers={"If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    part = client.get("/treatykg.nt", headers={"Range": "bytes=10-99"})
+    assert part.status_code == 206 and part.content == whole[10:100]
+    head = client.head("/treatykg.nt")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(whole))
+    # a small file is sent from memory with the same ETag its bytes give
+    small = client.get("/context.jsonld")
+    assert small.headers["etag"] == f'"{checksum_of(release, "context.jsonld")[:32]}"'
+
+
+def checksum_of(release: Path, name: str) -> str:
+    import hashlib
+
+    return hashlib.sha256((release / name).read_bytes()).hexdigest()
+
+
+def test_a_slow_document_holds_up_no_file_and_no_made_document(release: Path) -> None:
+    """A hub of a large build takes a minute to describe: meanwhile the server answers the
+    build files and the documents it has made (they are made on a thread of their own)."""
+    documents = Documents(release)
+    gate = threading.Event()
+    make = documents.document
+
+    def slow(path: str, suffix: str) -> object:
+        if path == "/id/state/prk":
+            gate.wait(10)
+        return make(path, suffix)
+
+    documents.document = slow  # type: ignore[method-assign]
+    app = create_app(Settings(build=release), documents)
+
+    async def scenario() -> tuple[httpx.Response, ...]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            await client.get("/id/person/vladimir-putin.ttl")  # made now, kept
+            waiting = asyncio.create_task(client.get("/id/state/prk.ttl"))
+            await asyncio.sleep(0.3)
+            assert not waiting.done(), "the slow document is still being made"
+            file = await asyncio.wait_for(client.get("/void.ttl"), 5)
+            made = await asyncio.wait_for(client.get("/id/person/vladimir-putin.ttl"), 5)
+            assert not waiting.done(), "both answered while it was made"
+            gate.set()
+            return file, made, await asyncio.wait_for(waiting, 10)
+
+    file, made, slow_one = asyncio.run(scenario())
+    assert file.status_code == made.status_code == slow_one.status_code == 200
+    assert file.content == (release / "void.ttl").read_bytes()
+    described = Graph().parse(data=slow_one.content, format="turtle")
+    assert (URIRef(f"{BASE}id/state/prk"), None, None) in described

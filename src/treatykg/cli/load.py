@@ -1,4 +1,5 @@
-"""``treatykg load``: load a build into a triplestore, atomically.
+"""``treatykg load``: load a build into a triplestore, atomically (``--swap atomic``, the
+default) or in bounded store memory (``--swap chunked``); see :mod:`treatykg.sparql.remote`.
 
 The store client is imported inside the functions that use it, not at the top, so that
 ``treatykg --help`` does not import the HTTP and RDF machinery it needs.
@@ -20,16 +21,21 @@ if TYPE_CHECKING:
     from treatykg.sparql.remote import Progress
 
 NAME = "load"
-HELP = "load a build into a triplestore, atomically"
+#: remote.OXIGRAPH_ATOMIC_LIMIT, repeated so that ``--help`` does not import the store client
+#: (tests/cli/test_load_swap.py checks that they agree).
+OXIGRAPH_ATOMIC_LIMIT = 1_000_000
+HELP = "load a build into a triplestore (atomically, or chunk by chunk)"
 
 EXIT_CODES = """\
 exit codes:
   0    every graph replaced, and the store holds as many triples as were sent
   1    replaced, but the store reports a different triple count
-  2    usage or input error: malformed dump (nothing sent), store unreachable, refusing,
-       timing out or lost mid-load; one line on stderr. Before the swap, the staging
-       graphs are dropped and the target graphs stay as they were
-  130  interrupted (Ctrl-C): the same, staging graphs dropped, targets unchanged
+  2    usage or input error: malformed dump or a dump over --atomic-limit (nothing sent),
+       store unreachable, refusing, timing out or lost mid-load; one line on stderr, which
+       says what the store holds. Before the swap, the staging graphs are emptied and the
+       target graphs stay as they were; during a chunked swap, the targets are incomplete
+       until the same load is run again, which finishes it
+  130  interrupted (Ctrl-C): the same
 """
 
 
@@ -39,16 +45,23 @@ def add_parser(commands: Subcommands) -> None:
         NAME,
         help=HELP,
         description=(
-            "Replace graphs in a triplestore with a build's dump, atomically and in bounded "
-            "memory. The dump is parsed once to check it (nothing is sent if it is malformed), "
-            "then streamed in chunks of --chunk-size triples with Graph Store Protocol POSTs "
-            "into a staging graph per target graph (urn:treatykg:staging:<UUIDv5 of the "
-            "target IRI>, dropped first), and one SPARQL Update then moves every staging graph "
-            "onto its target (MOVE GRAPH … TO GRAPH …): a store that runs an update as one "
-            "transaction, like Oxigraph, switches all the graphs at once. A failure before "
-            "that drops the staging graphs and leaves the targets as they were. The default "
-            "graph goes to --graph; named graphs keep their names. Afterwards the triple "
-            "count of each graph is read back and compared."
+            "Replace graphs in a triplestore with a build's dump, in bounded memory. The dump "
+            "is parsed once to check it (nothing is sent if it is malformed), then streamed "
+            "in chunks of --chunk-size triples with Graph Store Protocol POSTs into a staging "
+            "graph per target graph (urn:treatykg:staging:<UUIDv5 of the target IRI>, emptied "
+            "first). Then, with --swap atomic (the default), one SPARQL Update moves every "
+            "staging graph onto its target (MOVE GRAPH … TO GRAPH …): a store that runs an "
+            "update as one transaction switches all the graphs at once. Oxigraph's server "
+            "holds that transaction in memory, so there a dump over --atomic-limit triples is "
+            "refused before anything is sent. With --swap chunked, no request changes more "
+            "than --chunk-size triples, so the store's memory stays bounded too, but the swap "
+            "is not atomic: each target's old triples are deleted and the staged ones moved "
+            "in, chunk by chunk, and readers see the target incomplete meanwhile; a journal "
+            "graph (urn:treatykg:journal:<UUIDv5>) says so, and running the same load again "
+            "after a failure finishes the swap. A failure before the swap empties the staging "
+            "graphs and leaves the targets as they were. The default graph goes to --graph; "
+            "named graphs keep their names. Afterwards the triple count of each graph is read "
+            "back and compared."
         ),
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -87,6 +100,23 @@ def add_parser(commands: Subcommands) -> None:
         metavar="TRIPLES",
         help="triples per Graph Store request, which bounds the memory used (default 50000)",
     )
+    parser.add_argument(
+        "--swap",
+        choices=("atomic", "chunked"),
+        default="atomic",
+        help="atomic (default): one update swaps every graph in, all or nothing; chunked: "
+        "bounded memory in the store, not atomic (readers see a target incomplete while it "
+        "is replaced; a journal in the store says so; the same load run again after a "
+        "failure finishes it); needs the query endpoint",
+    )
+    parser.add_argument(
+        "--atomic-limit",
+        type=positive_int,
+        metavar="TRIPLES",
+        help="refuse an atomic swap of more triples, before sending anything (default: "
+        f"{OXIGRAPH_ATOMIC_LIMIT:,} on Oxigraph's server, which holds the swap in memory, "
+        "about 3.5 GB per million triples; no limit elsewhere)",
+    )
     add_remote_options(parser, timeout=120.0)
     parser.add_argument(
         "--graph-param",
@@ -121,7 +151,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             user=args.user,
             auth=args.auth,
             graph_param=args.graph_param,
-            progress=None if args.quiet else _progress_printer(args.chunk_size, err),
+            swap=args.swap,
+            atomic_limit=args.atomic_limit,
+            progress=None if args.quiet else _progress_printer(args.chunk_size, args.swap, err),
         )
     except remote.LoadInterrupted as stop:
         print(f"{PROG}: interrupted: {stop}", file=err)
@@ -138,39 +170,48 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 1 if mismatch else 0
 
 
-def _progress_printer(chunk_size: int, err: TextIO) -> Callable[[Progress], None]:
-    """Progress lines on stderr: the check, the staging (at most one line a second, and the
-    last), the swap."""
+def _progress_printer(chunk_size: int, swap: str, err: TextIO) -> Callable[[Progress], None]:
+    """Progress lines on stderr: the check, the staging, the swap; the lines that repeat
+    (staged, deleted, moved) at most once a second, and always the last of each."""
     last_shown = float("-inf")
 
-    def progress(event: Progress) -> None:
+    def say(text: str) -> None:
+        print(f"{PROG}: {text}", file=err, flush=True)
+
+    def often(event: Progress, text: str) -> None:
         nonlocal last_shown
+        now = time.monotonic()
+        if event.sent == event.total or now - last_shown >= 1.0:
+            last_shown = now
+            say(f"{text} ({100 * event.sent // max(event.total, 1)}%)")
+
+    def progress(event: Progress) -> None:
         graphs = f"{event.graphs:,} graph{'' if event.graphs == 1 else 's'}"
         if event.stage == "checked":
-            print(
-                f"{PROG}: {event.total:,} triples in {graphs}, well-formed; staging them in "
-                f"chunks of {chunk_size:,}",
-                file=err,
-                flush=True,
+            say(
+                f"{event.total:,} triples in {graphs}, well-formed; staging them in chunks of "
+                f"{chunk_size:,}"
             )
         elif event.stage == "sent":
-            now = time.monotonic()
-            if event.sent == event.total or now - last_shown >= 1.0:
-                last_shown = now
-                share = 100 * event.sent // max(event.total, 1)
-                print(
-                    f"{PROG}: {event.sent:,} of {event.total:,} triples staged ({share}%)",
-                    file=err,
-                    flush=True,
-                )
-        elif event.stage == "swapping":
-            print(
-                f"{PROG}: swapping {graphs} in with one update (the store copies "
-                f"{event.total:,} triples)…",
-                file=err,
-                flush=True,
+            often(event, f"{event.sent:,} of {event.total:,} triples staged")
+        elif event.stage == "resuming":
+            say(
+                f"{event.total:,} triples in {graphs}, well-formed: the same dump as the "
+                f"chunked load that stopped midway; finishing its swap ({event.sent:,} "
+                "triples still staged)"
             )
+        elif event.stage == "swapping" and swap == "chunked":
+            say(
+                f"swapping {graphs} in chunk by chunk ({event.total:,} triples): until it is "
+                "done, readers see each target incomplete as it is replaced"
+            )
+        elif event.stage == "swapping":
+            say(f"swapping {graphs} in with one update (the store copies {event.total:,} triples)…")
+        elif event.stage == "cleared":
+            often(event, f"<{event.graph}>: {event.sent:,} of {event.total:,} old triples deleted")
+        elif event.stage == "moved":
+            often(event, f"{event.sent:,} of {event.total:,} triples moved in")
         elif event.stage == "swapped":
-            print(f"{PROG}: {graphs} swapped in", file=err, flush=True)
+            say(f"{graphs} swapped in")
 
     return progress

@@ -156,7 +156,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.in_memory and (args.store is not None or args.prepare_store):
         raise UsageError("--in-memory keeps no store on disk: leave out --store/--prepare-store")
     if args.prepare_store:
-        return _prepare_store(args, out)
+        return _prepare_store(args, out, err)
     if not serve.is_loopback(args.host):
         print(
             f"{PROG}: warning: listening on {args.host}, reachable from other machines; "
@@ -202,14 +202,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _prepare_store(args: argparse.Namespace, out: TextIO) -> int:
-    """``--prepare-store``: make the store on disk of ``--build`` (or ./dist) and say where."""
+def _prepare_store(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``--prepare-store``: make the store on disk of ``--build`` (or ./dist) and say where;
+    for a build large enough to be served from it, summarise it for its home page too, so
+    that the server's first answer waits for neither."""
     from treatykg.web.documents import Documents
     from treatykg.web.endpoint.disk_store import prepare_store
     from treatykg.web.serve import dump_of
 
     folder = Path(args.build if args.build is not None else "dist")
-    Documents(folder)  # an InputError unless it is a build
     store = Path(args.store) if args.store is not None else None
+    documents = Documents(folder, store=store)  # an InputError unless it is a build
     print(prepare_store(dump_of(folder), store), file=out)
+    documents.prepare(note=lambda line: print(f"{PROG}: {line}", file=err, flush=True))
     return 0

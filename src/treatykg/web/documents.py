@@ -17,18 +17,36 @@ not 3,700 others. :class:`Documents` reads a build once and answers, for every s
 Every document is made on first use and kept (the set is finite and small: ~450 resources);
 :meth:`Documents.everything` makes them all, for a static site or to warm a server. The RDF
 bytes come from :mod:`treatykg.rdf.serialize`, so they are deterministic like the build's.
+
+**Large builds.** A build is read into an rdflib graph in memory (about 1.4 GB and 50 s per
+million triples) only if it is small; one whose dump the SPARQL endpoint would serve from a
+store on disk (:func:`treatykg.web.endpoint.disk_store.on_disk`: over 64 MiB, about 430,000
+triples) is read from that same read-only store and from its sorted N-Triples dump instead
+(:class:`~treatykg.web.pages.store_index.StoreGraph`): a document is a few look-ups, whether
+a resource exists is one, the pages walk a
+:class:`~treatykg.web.pages.store_index.StoreIndex`, and the documents kept are the most
+recently used within :data:`CACHED_BYTES`. Memory then stays about the same whatever the
+size of the build. The two paths give the same pages and the same documents but for the
+labels of blank nodes (the dump's, where reading ``treatykg.ttl`` scopes them to that file):
+byte for byte on the bundled data, which has none in its documents. A small build keeps the
+in-memory path all the same: it needs no store on disk made for it, and writes a static site
+two to three times faster.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDFS, SKOS
 from rdflib.term import Node
@@ -39,9 +57,11 @@ from treatykg.rdf import serialize
 from treatykg.rdf.formats import FORMATS, by_key
 from treatykg.rdf.load import parse_file
 from treatykg.web import urls
+from treatykg.web.endpoint import disk_store
 
 if TYPE_CHECKING:
     from treatykg.web.pages import Pages
+    from treatykg.web.pages.store_index import StoreGraph
 
 #: Properties whose values name a resource; their triples go into the documents of the
 #: resources that link to it.
@@ -65,6 +85,13 @@ SVG = by_key("svg").content_type
 #: The build files a site is made from; all must be present.
 REQUIRED_FILES = ("treatykg.ttl", "void.ttl", "ontology.ttl", "shapes.ttl", "context.jsonld")
 
+#: The bytes of the documents a large build keeps made (the most recently used): a server
+#: of millions of resources cannot keep every one it was asked for.
+CACHED_BYTES = 64 * 1024 * 1024
+#: How many pages ahead the static site of a large build has its pictures drawn (two windows
+#: are kept: see :data:`~treatykg.web.pages.pictures.painter.KEPT_PAGES`).
+PREFETCH_WINDOW = 500
+
 
 @dataclass(frozen=True)
 class Document:
@@ -73,11 +100,108 @@ class Document:
     body: bytes
     media_type: str
 
+    @cached_property
+    def etag(self) -> str:
+        """The strong entity tag of the bytes (a server's ``ETag``), computed once."""
+        return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
+
+
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
+
+#: What :meth:`Recent.get` answers for a key it does not hold.
+_ABSENT: Any = object()
+
+
+class Recent(MutableMapping[_K, _V]):
+    """The most recently used entries within a budget of weight (thread-safe): a cache that a
+    long-running server can fill for ever without growing. An entry weighs what :meth:`put`
+    says, else what ``weigh`` says of it, else 1; one heavier than the whole budget is not
+    kept."""
+
+    def __init__(self, budget: int, weigh: Callable[[_V], int] | None = None) -> None:
+        self.budget = budget
+        self.weight = 0
+        self._weigh = weigh
+        self._entries: OrderedDict[_K, tuple[_V, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: _K, default: Any = None) -> Any:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return default
+            self._entries.move_to_end(key)
+            return found[0]
+
+    def __getitem__(self, key: _K) -> _V:
+        found = self.get(key, _ABSENT)
+        if found is _ABSENT:
+            raise KeyError(key)
+        return found
+
+    def put(self, key: _K, value: _V, weight: int | None = None) -> _V:
+        """Keep ``value`` (unless it alone outweighs the budget) and return it."""
+        if weight is None:
+            weight = self._weigh(value) if self._weigh is not None else 1
+        if weight > self.budget:
+            return value
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.weight -= old[1]
+            self._entries[key] = (value, weight)
+            self.weight += weight
+            while self.weight > self.budget:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self.weight -= dropped
+        return value
+
+    def setdefault(self, key: _K, default: _V) -> _V:
+        """The value kept for ``key``, keeping ``default`` first if there is none."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found[0]
+        return self.put(key, default)
+
+    def __setitem__(self, key: _K, value: _V) -> None:
+        self.put(key, value)
+
+    def __delitem__(self, key: _K) -> None:
+        with self._lock:
+            _, weight = self._entries.pop(key)
+            self.weight -= weight
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._entries
+
+    def __iter__(self) -> Iterator[_K]:
+        with self._lock:
+            return iter(list(self._entries))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
 
 class Documents:
-    """Every document of one build, made on demand and cached (thread-safe)."""
+    """Every document of one build, made on demand and cached (thread-safe).
 
-    def __init__(self, build: str | Path, *, endpoint: str | None = "sparql") -> None:
+    ``store`` (a directory of stores) and ``in_memory`` choose between reading the build
+    into memory and reading it from its store on disk as the SPARQL endpoint does
+    (:func:`~treatykg.web.endpoint.disk_store.on_disk`; by default, by the dump's size).
+    """
+
+    def __init__(
+        self,
+        build: str | Path,
+        *,
+        endpoint: str | None = "sparql",
+        store: str | Path | None = None,
+        in_memory: bool | None = None,
+    ) -> None:
         self.build = Path(build)
         self.endpoint = endpoint
         manifest = self.build / "manifest.json"
@@ -90,8 +214,15 @@ class Documents:
                 raise InputError(str(self.build / name), "missing from the build")
         listed = json.loads(manifest.read_text(encoding="utf-8"))
         self.file_names: tuple[str, ...] = tuple(sorted(_manifest_names(listed)))
-        self._cache: dict[tuple[str, str], Document] = {}
-        self._lock = threading.Lock()
+        #: The SHA-256 of each build file the manifest lists (the manifest itself is not).
+        self.checksums: dict[str, str] = dict(_manifest_checksums(listed))
+        self.stores = Path(store) if store is not None else None
+        #: Whether the build is read from its store on disk rather than held in memory.
+        self.large = disk_store.on_disk(disk_store.dump_of(self.build), self.stores, in_memory)
+        #: The documents made so far (all of them for a small build), by weight in bytes.
+        self._cache: Recent[tuple[str, str], Document] = Recent(
+            CACHED_BYTES if self.large else sys.maxsize, lambda document: len(document.body)
+        )
 
     # --- graphs ----------------------------------------------------------------------------
 
@@ -100,7 +231,58 @@ class Documents:
         """Everything the site describes: dataset and ontology, VoID, validation report, and
         the header of the shapes (so that their version IRI is a resource too)."""
         graph = new_graph()
-        for name in ("treatykg.ttl", "void.ttl", "validation-report.ttl"):
+        for quad in parse_file(self.build / "treatykg.ttl", "treatykg.ttl"):
+            graph.add(quad[:3])
+        for triple in self._extra():
+            graph.add(triple)
+        return graph
+
+    @cached_property
+    def store_path(self) -> Path:
+        """Where the build's store on disk is (made first if there is none yet: 15 s per
+        million triples, once per build), for a large build."""
+        return disk_store.prepare_store(disk_store.dump_of(self.build), self.stores)
+
+    @cached_property
+    def store(self) -> ox.Store:
+        """The build's store on disk, read-only, for a large build."""
+        return ox.Store.read_only(str(self.store_path))
+
+    def prepare(self, note: Callable[[str], Any] | None = None) -> None:
+        """Make now what a large build's first pages would wait for: its store on disk and
+        the summary of the dataset its home page shows, each made once per build and kept
+        (``note`` is told first when they take long). A small build needs nothing."""
+        if not self.large:
+            return
+        summaries = self._summaries_path()
+        if note is not None and not summaries.is_file():
+            note(
+                f"summarising {self.build} for its home page, once for this build (about "
+                "5 s per million triples)"
+            )
+        self.page("index")
+
+    def _summaries_path(self) -> Path:
+        """The file beside the store where the summaries of the dataset are kept."""
+        return self.store_path.with_name(self.store_path.name + ".summaries.json")
+
+    @cached_property
+    def statements(self) -> Graph | StoreGraph:
+        """What the documents are made of: :attr:`graph`, or for a large build the same
+        statements looked up in :attr:`store` (and the small files the dump leaves out)."""
+        if not self.large:
+            return self.graph
+        from treatykg.web.pages.store_index import SortedDump, StoreGraph
+
+        dump = disk_store.dump_of(self.build)
+        sorted_dump = SortedDump(dump) if dump.suffix == ".nt" else None
+        return StoreGraph(self.store, self._extra(), sorted_dump)
+
+    def _extra(self) -> Graph:
+        """What :attr:`graph` holds beyond the dump: VoID, the validation report and the
+        shapes' header."""
+        graph = new_graph()
+        for name in ("void.ttl", "validation-report.ttl"):
             path = self.build / name
             if path.is_file():
                 for quad in parse_file(path, name):
@@ -125,8 +307,13 @@ class Documents:
         return document["@context"]
 
     @cached_property
-    def resources(self) -> dict[str, str]:
-        """Server path → IRI of every resource with a document of its own, sorted by path."""
+    def resources(self) -> Mapping[str, str]:
+        """Server path → IRI of every resource with a document of its own, sorted by path
+        (for a large build, a mapping that looks each path up: listing it reads the store
+        whole)."""
+        statements = self.statements
+        if not isinstance(statements, Graph):
+            return _StoreResources(self.file_names, statements)
         found: dict[str, str] = {}
         files = {f"/{name}" for name in self.file_names}
         for triple in self.graph:
@@ -146,9 +333,16 @@ class Documents:
         # files need neither Jinja2 nor the templates.
         from treatykg.sparql import catalogue
         from treatykg.web.pages import Pages
+        from treatykg.web.pages.store_index import StoreGraph, StoreIndex
 
+        statements = self.statements
+        if isinstance(statements, StoreGraph):
+            vocabulary = {s for s in self.ontology.subjects() if isinstance(s, URIRef)}
+            source: Graph | StoreIndex = StoreIndex(statements, vocabulary, self._summaries_path())
+        else:
+            source = statements
         return Pages(
-            self.graph, queries=catalogue.bundled(), endpoint=self.endpoint, shapes=self.shapes
+            source, queries=catalogue.bundled(), endpoint=self.endpoint, shapes=self.shapes
         )
 
     # --- lookups ---------------------------------------------------------------------------
@@ -158,7 +352,7 @@ class Documents:
         """Retired resource path → its successor's path (``tkg:replacedBy``): the redirect
         that docs/identifiers.md promises for an identifier that had to go."""
         found = {}
-        for old, new in self.graph.subject_objects(TKG.replacedBy):
+        for old, new in self.statements.subject_objects(TKG.replacedBy):
             old_path, new_path = urls.path_of(str(old)), urls.path_of(str(new))
             if old_path and new_path and old_path != new_path:
                 found[old_path] = new_path
@@ -169,6 +363,11 @@ class Documents:
         if path not in self.resources or suffix not in urls.SUFFIXES:
             return None
         return self._cached(path, suffix, lambda: self._make(path, suffix))
+
+    def made(self, path: str, suffix: str) -> Document | None:
+        """The ``suffix`` document of a resource path if it is made already, else None: no
+        look-up, so a server can answer it at once while another document is being made."""
+        return self._cache.get((path, suffix)) if suffix in urls.SUFFIXES else None
 
     def page(self, name: str) -> Document | None:
         """A page that is not a resource: "index", "queries", "404"."""
@@ -193,13 +392,13 @@ class Documents:
         if page != "/index" and page not in self.resources:
             return None
         key = (path, "svg")
-        if key not in self._cache:
+        document = self._cache.get(key)
+        if document is None:
             body = self.pages.picture(page, kind)
             if body is None:
                 return None
-            with self._lock:
-                self._cache.setdefault(key, Document(body, SVG))
-        return self._cache[key]
+            document = self._cache.setdefault(key, Document(body, SVG))
+        return document
 
     def not_found(self, path: str, suffix: str) -> Document:
         """A 404 body in the requested format (not cached: it names the path asked for)."""
@@ -226,10 +425,18 @@ class Documents:
     ) -> Iterator[tuple[str, Document]]:
         """Every document with its site path (``/id/state/prk.ttl`` …), in path order, each
         page followed by its pictures (``/id/state/prk.neighbourhood.svg``)."""
-        # Every page's Graphviz pictures are drawn on the other cores meanwhile, in this order.
-        self.pages.prefetch_pictures([*self.resources, "/index"])
-        total = len(self.resources)
-        for done, path in enumerate(self.resources, start=1):
+        # Every page's Graphviz pictures are drawn on the other cores meanwhile, in this order:
+        # all at once, or for a large build a window ahead (a window's pictures are kept).
+        paths = list(self.resources)
+        total = len(paths)
+        if self.large:
+            self.pages.prefetch_pictures(paths[:PREFETCH_WINDOW])
+        else:
+            self.pages.prefetch_pictures([*paths, "/index"])
+        for done, path in enumerate(paths, start=1):
+            if self.large and done % PREFETCH_WINDOW == 1:  # the next window, while this one
+                start = done - 1 + PREFETCH_WINDOW  # is written
+                self.pages.prefetch_pictures(paths[start : start + PREFETCH_WINDOW])
             for suffix in urls.SUFFIXES:
                 document = self.document(path, suffix)
                 assert document is not None
@@ -259,9 +466,7 @@ class Documents:
         key = (path, suffix)
         document = self._cache.get(key)
         if document is None:
-            document = make()
-            with self._lock:
-                document = self._cache.setdefault(key, document)
+            document = self._cache.setdefault(key, make())
         return document
 
     def _make(self, path: str, suffix: str) -> Document:
@@ -296,6 +501,7 @@ class Documents:
     def document_graph(self, iri: str) -> Graph:
         """The triples of the documents of ``iri``: its own (through blank nodes), the ones
         that point to it, and the labels of the resources on the other end of either."""
+        source = self.statements
         graph = new_graph()
         node = URIRef(iri)
         linked: set[Node] = set()
@@ -306,21 +512,80 @@ class Documents:
             if subject in seen:
                 continue
             seen.add(subject)
-            for _, predicate, value in self.graph.triples((subject, None, None)):
+            for _, predicate, value in source.triples((subject, None, None)):
                 graph.add((subject, predicate, value))
                 if isinstance(value, BNode):
                     pending.append(value)
                 elif isinstance(value, URIRef):
                     linked.add(value)
-        for subject, predicate, _ in self.graph.triples((None, None, node)):
+        for subject, predicate, _ in source.triples((None, None, node)):
             graph.add((subject, predicate, node))
             if isinstance(subject, URIRef):
                 linked.add(subject)
         for other in linked - {node}:
-            for label in LABELS:
-                for value in self.graph.objects(other, label):
-                    graph.add((other, label, value))
+            if isinstance(source, Graph):
+                for label in LABELS:
+                    for value in source.objects(other, label):
+                        graph.add((other, label, value))
+            else:  # a store: one look-up of the labels alone (a hub links to thousands)
+                for triple in source.about(other, LABELS):
+                    graph.add(triple)
         return graph
+
+
+class _StoreResources(Mapping[str, str]):
+    """:attr:`Documents.resources` of a large build: each path looked up in the store when
+    asked (is its IRI the subject or the object of a statement?), the whole list made only
+    if it is listed (a static site), by reading every statement once."""
+
+    def __init__(self, file_names: tuple[str, ...], statements: StoreGraph) -> None:
+        self._statements = statements
+        self._files = {f"/{name}" for name in file_names}
+        self._known: Recent[str, bool] = Recent(100_000)
+        self._listed: dict[str, str] | None = None
+
+    def _iri(self, path: str) -> str | None:
+        """The IRI of the resource at ``path``, or None if there is none."""
+        if path in WHOLE_FILE_DOCUMENTS:
+            return urls.iri_of(path)
+        if path == "/" or path in self._files:
+            return None
+        iri = urls.iri_of(path)
+        if "#" in iri or urls.path_of(iri) != path:
+            return None
+        known = self._known.get(path)
+        if known is None:
+            known = self._known.put(path, self._statements.mentions(URIRef(iri)))
+        return iri if known else None
+
+    def __getitem__(self, path: str) -> str:
+        iri = self._iri(path) if isinstance(path, str) else None
+        if iri is None:
+            raise KeyError(path)
+        return iri
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and self._iri(path) is not None
+
+    def _listing(self) -> dict[str, str]:
+        if self._listed is None:
+            found = {
+                path: iri
+                for iri in self._statements.iris()
+                if (path := urls.path_of(iri))
+                and path != "/"
+                and path not in self._files
+                and "#" not in iri
+            }
+            found.update((path, urls.iri_of(path)) for path in WHOLE_FILE_DOCUMENTS)
+            self._listed = dict(sorted(found.items()))
+        return self._listed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._listing())
+
+    def __len__(self) -> int:
+        return len(self._listing())
 
 
 def _graph(path: Path) -> Graph:
@@ -356,6 +621,16 @@ def _manifest_names(manifest: object) -> Iterator[str]:
             if isinstance(name, str) and "/" not in name:
                 yield name
     yield "manifest.json"
+
+
+def _manifest_checksums(manifest: object) -> Iterator[tuple[str, str]]:
+    """(name, SHA-256) of each build file whose manifest entry gives one."""
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    for entry in files if isinstance(files, list) else ():
+        if isinstance(entry, dict):
+            name, checksum = entry.get("name"), entry.get("sha256")
+            if isinstance(name, str) and isinstance(checksum, str):
+                yield name, checksum
 
 
 __all__ = ["Document", "Documents"]

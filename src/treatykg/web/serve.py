@@ -25,8 +25,8 @@ behind the templates' escaping. Starlette routes the requests and uvicorn serves
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
-import hashlib
 import ipaddress
 import logging
 import posixpath
@@ -43,7 +43,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from treatykg.errors import UsageError
@@ -54,6 +54,7 @@ from treatykg.rdf.load import parse_file
 from treatykg.web import urls
 from treatykg.web.documents import MEDIA_TYPES, Document, Documents
 from treatykg.web.endpoint import SparqlService, disk_store
+from treatykg.web.endpoint.disk_store import dump_of
 from treatykg.web.negotiate import BadAccept, choose
 from treatykg.web.pages import MAX_RESULT_ROWS
 
@@ -95,15 +96,11 @@ class Settings:
     in_memory: bool | None = None
 
 
-def dump_of(build: Path) -> Path:
-    """The dump the SPARQL endpoint serves: the build's N-Triples, else its Turtle."""
-    dump = build / "treatykg.nt"
-    return dump if dump.is_file() else build / "treatykg.ttl"
-
-
 def create_app(settings: Settings, documents: Documents | None = None) -> Starlette:
     """The ASGI application: linked-data documents and pages, and the SPARQL endpoint."""
-    documents = documents or Documents(settings.build)
+    documents = documents or Documents(
+        settings.build, store=settings.store, in_memory=settings.in_memory
+    )
     service = SparqlService(
         dump_of(settings.build),
         workers=settings.workers,
@@ -127,6 +124,7 @@ def create_app(settings: Settings, documents: Documents | None = None) -> Starle
         try:
             yield
         finally:
+            handler.close()
             await asyncio.to_thread(service.close)
 
     routes = [
@@ -143,8 +141,20 @@ def create_app(settings: Settings, documents: Documents | None = None) -> Starle
     return app
 
 
+#: Build files larger than this are streamed from disk on each request (``Range`` too) rather
+#: than kept in memory: the dumps of a large build are gigabytes.
+STREAMED_BYTES = 1024 * 1024
+
+
 class _Handler:
-    """Every path but ``/sparql``: resources, documents, pages and build files."""
+    """Every path but ``/sparql``: resources, documents, pages and build files.
+
+    Documents and pages are made on one thread of their own, not on the event loop: a hub of
+    a large build (a source cited by a million statements) takes a minute to describe, and
+    meanwhile the build files, the redirects, the documents already made and the SPARQL
+    endpoint keep answering. One thread, because the documents are made one at a time
+    anyway (the GIL) and a second request for a document being made then finds it made.
+    """
 
     def __init__(self, documents: Documents) -> None:
         self.documents = documents
@@ -157,7 +167,13 @@ class _Handler:
         self._file_cache: dict[str, Document] = {
             "/.well-known/void": Document(served_void(documents), MEDIA_TYPES[".ttl"])
         }
-        self._etags: dict[int, str] = {}
+        self._maker = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="treatykg-documents"
+        )
+
+    def close(self) -> None:
+        """Stop the thread that makes documents (a document being made is finished)."""
+        self._maker.shutdown(wait=False, cancel_futures=True)
 
     async def handle(self, request: Request) -> Response:
         raw = request.scope.get("raw_path") or request.url.path.encode()
@@ -167,12 +183,21 @@ class _Handler:
             path = _decode(raw.split(b"?", 1)[0])
         except ValueError as error:
             return _plain(400, f"malformed percent-encoding in the path: {error}")
+        if path in self.files or path == "/.well-known/void":
+            return self._send_file(request, path)
+        stem, dot, suffix = path.rpartition(".")
+        made = self.documents.made(stem, suffix) if dot else None
+        if made is not None:
+            return self._send(request, made)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._maker, self._respond, request, path)
+
+    def _respond(self, request: Request, path: str) -> Response:
+        """The answer for a path that is not a build file, on the documents' thread."""
         if path in ("/", "/index.html"):
             return self._send(request, self.documents.page("index"))
         if path in ("/queries", "/queries.html"):
             return self._send(request, self.documents.page("queries"))
-        if path in self.files or path == "/.well-known/void":
-            return self._send(request, self._file(path), cors=path == "/context.jsonld")
         stem, dot, suffix = path.rpartition(".")
         moved = self.documents.successors.get(path) or (
             dot and suffix in urls.SUFFIXES and self.documents.successors.get(stem)
@@ -233,26 +258,35 @@ class _Handler:
         document = self.documents.not_found(stem, suffix)
         return self._send(request, document, status=404)
 
-    def _file(self, path: str) -> Document:
+    def _send_file(self, request: Request, path: str) -> Response:
+        """A build file: small ones from memory, large ones streamed from disk, both with
+        the ETag of their bytes (from the build's manifest for a streamed one)."""
+        cors = path == "/context.jsonld"
         document = self._file_cache.get(path)
-        if document is None:
-            file, media_type = self.files[path]
+        if document is not None:
+            return self._send(request, document, cors=cors)
+        file, media_type = self.files[path]
+        size = file.stat().st_size
+        checksum = self.documents.checksums.get(file.name)
+        if size <= STREAMED_BYTES or checksum is None:
             document = Document(file.read_bytes(), media_type)
             self._file_cache[path] = document
-        return document
+            return self._send(request, document, cors=cors)
+        etag = f'"{checksum[:32]}"'
+        headers = _headers(media_type, cors=cors)
+        headers["ETag"] = etag
+        headers["Cache-Control"] = "public, max-age=300"
+        if etag in _etags(request.headers.get("if-none-match")):
+            return Response(status_code=304, headers=headers)
+        return FileResponse(file, media_type=media_type, headers=headers)
 
     def _send(
         self, request: Request, document: Document | None, *, status: int = 200, cors: bool = False
     ) -> Response:
         assert document is not None
-        headers = {"X-Content-Type-Options": "nosniff"}
-        if document.media_type.startswith((_HTML, _SVG)):
-            # A picture opened on its own is a document too: the same policy (no script).
-            headers["Content-Security-Policy"] = HTML_POLICY
-        if cors:
-            headers["Access-Control-Allow-Origin"] = "*"
+        headers = _headers(document.media_type, cors=cors)
         if status == 200:
-            etag = self._etag(document)
+            etag = document.etag
             headers["ETag"] = etag
             headers["Cache-Control"] = "public, max-age=300"
             if etag in _etags(request.headers.get("if-none-match")):
@@ -264,14 +298,6 @@ class _Handler:
         if request.method == "HEAD":
             response.headers["Content-Length"] = str(len(document.body))
         return response
-
-    def _etag(self, document: Document) -> str:
-        key = id(document.body)
-        etag = self._etags.get(key)
-        if etag is None:
-            etag = '"' + hashlib.sha256(document.body).hexdigest()[:32] + '"'
-            self._etags[key] = etag
-        return etag
 
 
 #: The SPARQL endpoint's IRI under the namespace, as a server at its root answers it.
@@ -299,6 +325,17 @@ def served_void(documents: Documents) -> bytes:
     for licence in graph.objects(DATASET, DCTERMS.license):
         graph.add((service, DCTERMS.license, licence))
     return serialize.turtle(graph)
+
+
+def _headers(media_type: str, *, cors: bool) -> dict[str, str]:
+    """The headers every document and file is sent with."""
+    headers = {"X-Content-Type-Options": "nosniff"}
+    if media_type.startswith((_HTML, _SVG)):
+        # A picture opened on its own is a document too: the same policy (no script).
+        headers["Content-Security-Policy"] = HTML_POLICY
+    if cors:
+        headers["Access-Control-Allow-Origin"] = "*"
+    return headers
 
 
 def _decode(raw: bytes) -> str:
@@ -366,9 +403,11 @@ def run(
     import uvicorn
 
     sock = listen(settings.host, settings.port)  # fail fast: port taken, bad address
-    documents = Documents(settings.build)
+    documents = Documents(settings.build, store=settings.store, in_memory=settings.in_memory)
     app = create_app(settings, documents)
-    prepare(app.state.service, note or (lambda line: print(line, file=sys.stderr)))
+    note = note or (lambda line: print(line, file=sys.stderr))
+    prepare(app.state.service, note)
+    documents.prepare(note)  # a large build's home page: summarised once per build
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     announce(f"serving {settings.build} at http://{shown}:{port}/ (SPARQL: /sparql); Ctrl-C stops")

@@ -54,6 +54,14 @@ INFO = "treatykg-store.json"
 #: A store being built: ``.<name>.<random>.partial`` in the directory of stores.
 PARTIAL = ".partial"
 
+#: Dumps up to this size are loaded into memory by each worker, larger ones served from one
+#: store on disk. In memory a store takes about 3 bytes per byte of N-Triples, and a pool has
+#: 4 copies (2 workers, a spare, the warm-up's process): 64 MiB keeps them under 1 GB, loaded
+#: in about 2 s each (about 430,000 triples). The documents and pages of a build follow the
+#: same rule (:class:`treatykg.web.documents.Documents`): a dump this large is too large to
+#: hold in memory as an rdflib graph (about 1.4 GB per million triples) as well.
+IN_MEMORY_MAX_BYTES = 64 * 1024 * 1024
+
 #: What a worker's RocksDB caches may grow to as queries read the store, beyond what it holds
 #: once open: a block cache of 32 MiB shared by the quad indexes and one of 128 MiB for the
 #: strings (Oxigraph's settings, as the store's LOG file lists them), plus index and filter
@@ -70,6 +78,26 @@ class StoreInfo:
 
     triples: int
     named_graphs: bool
+
+
+def dump_of(build: Path) -> Path:
+    """The dump a build's store holds: the build's N-Triples, else its Turtle."""
+    dump = Path(build) / "treatykg.nt"
+    return dump if dump.is_file() else Path(build) / "treatykg.ttl"
+
+
+def on_disk(dump: Path, store: Path | None = None, in_memory: bool | None = None) -> bool:
+    """Whether ``dump`` is read from its store on disk rather than loaded into memory: as
+    ``in_memory`` says if it is given, else on disk if a directory of stores (``store``) is
+    given or the dump is larger than :data:`IN_MEMORY_MAX_BYTES`."""
+    if in_memory is not None:
+        return not in_memory
+    if store is not None:
+        return True
+    try:
+        return Path(dump).stat().st_size > IN_MEMORY_MAX_BYTES
+    except OSError:  # no dump: whoever reads it says so
+        return False
 
 
 def default_directory() -> Path:
@@ -210,10 +238,13 @@ def _building(directory: Path, name: str) -> Iterator[None]:
 
 __all__ = [
     "CACHES",
+    "IN_MEMORY_MAX_BYTES",
     "StoreInfo",
     "default_directory",
     "dump_checksum",
+    "dump_of",
     "find_store",
+    "on_disk",
     "prepare_store",
     "read_info",
 ]

@@ -11,7 +11,7 @@ Its workers either each load the dump into memory, or all open one store on disk
 (:mod:`~treatykg.web.endpoint.disk_store`): memory for small dumps, where queries run about six
 times faster (every string a query reads is a lookup in RocksDB on disk) and the copies are
 small; disk for large ones, where copies per worker would not fit and loading them would take
-minutes (:data:`IN_MEMORY_MAX_BYTES`).
+minutes (:data:`.disk_store.IN_MEMORY_MAX_BYTES`).
 """
 
 from __future__ import annotations
@@ -38,12 +38,6 @@ from treatykg.web.endpoint.warm import WarmUp
 from treatykg.web.endpoint.worker import HTML_ROWS, Job, Source
 
 log = logging.getLogger(__name__)
-
-#: Dumps up to this size are loaded into memory by each worker, larger ones served from one
-#: store on disk. In memory a store takes about 3 bytes per byte of N-Triples, and a pool has
-#: 4 copies (2 workers, a spare, the warm-up's process): 64 MiB keeps them under 1 GB, loaded
-#: in about 2 s each (about 430,000 triples).
-IN_MEMORY_MAX_BYTES = 64 * 1024 * 1024
 
 #: Renders the HTML page: (query text, SPARQL JSON results, error message) -> HTML.
 HtmlRenderer = Callable[[str | None, dict[str, Any] | None, str | None], str]
@@ -93,7 +87,8 @@ class SparqlService:
         ``in_memory`` True has each worker load the dump into memory; False has them all open
         one store on disk, made once per dump in the directory ``store`` (default
         :func:`~treatykg.web.endpoint.disk_store.default_directory`); None (the default)
-        chooses by the dump's size (:data:`IN_MEMORY_MAX_BYTES`), or disk if ``store`` is given.
+        chooses by the dump's size (:data:`.disk_store.IN_MEMORY_MAX_BYTES`), or disk if
+        ``store`` is given.
         """
         if workers < 1:
             raise UsageError("the SPARQL endpoint needs at least one worker")
@@ -162,14 +157,7 @@ class SparqlService:
     @property
     def on_disk(self) -> bool:
         """Whether the workers share one store on disk rather than load the dump each."""
-        if self._in_memory is not None:
-            return not self._in_memory
-        if self.store is not None:
-            return True
-        try:
-            return self.dump.stat().st_size > IN_MEMORY_MAX_BYTES
-        except OSError:  # no dump: the pool says so
-            return False
+        return disk_store.on_disk(self.dump, self.store, self._in_memory)
 
     def source(self) -> Source:
         """Where the workers' store comes from: the dump, or its store on disk (made now if

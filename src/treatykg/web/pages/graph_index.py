@@ -11,6 +11,8 @@ the same way every time, and the same graph gives byte-identical pages.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import Protocol
 
 import rdflib
 from rdflib import Literal, URIRef
@@ -42,6 +44,18 @@ def lang_rank(language: str | None) -> int:
     return LANG_RANK.get(language or "", 3)
 
 
+#: What :meth:`GraphIndex.label` caches for a node without a name.
+_NO_LABEL = object()
+
+
+class PageSet(Protocol):
+    """The IRIs that have a resource page: asked one by one, listed for a static site."""
+
+    def __contains__(self, iri: object, /) -> bool: ...
+
+    def __iter__(self) -> Iterator[str]: ...
+
+
 class GraphIndex:
     """Statements by subject and by object, every node, hierarchies, labels and files."""
 
@@ -57,17 +71,15 @@ class GraphIndex:
                 incoming[obj].append((predicate, subject))
                 nodes.add(obj)
         #: subject → predicate → objects, sorted.
-        self.out: dict[Node, dict[URIRef, list[Node]]] = {
+        self.out: Mapping[Node, Mapping[URIRef, list[Node]]] = {
             subject: {p: sorted(values, key=term_key) for p, values in props.items()}
             for subject, props in out.items()
         }
         #: object → (predicate, subject) pairs, sorted.
-        self.incoming: dict[Node, list[tuple[URIRef, Node]]] = {
+        self.incoming: Mapping[Node, list[tuple[URIRef, Node]]] = {
             obj: sorted(pairs, key=lambda pair: (term_key(pair[0]), term_key(pair[1])))
             for obj, pairs in incoming.items()
         }
-        #: Every subject and every object that is not a literal.
-        self.nodes: set[Node] = nodes
         self.super_classes = self._hierarchy(RDFS.subClassOf)
         self.super_properties = self._hierarchy(RDFS.subPropertyOf)
         #: IRI → site path of every file a distribution names: links to these go to the file
@@ -76,8 +88,8 @@ class GraphIndex:
         #: The dataset the site is about, for the footer, the navigation and the home page.
         self.dataset: Node | None = self._main_dataset()
         #: The IRIs that have a resource page.
-        self.pages: set[str] = self._resource_pages()
-        self._labels: dict[Node, tuple[str, str] | None] = {}
+        self.pages: PageSet = self._resource_pages(nodes)
+        self._labels: MutableMapping[Node, tuple[str, str] | None] = {}
 
     # --- statements -------------------------------------------------------------------------
 
@@ -99,6 +111,20 @@ class GraphIndex:
     def subjects(self, predicate: URIRef, obj: Node) -> list[Node]:
         """The subjects of ``predicate`` statements about ``obj``, sorted."""
         return [s for p, s in self.incoming.get(obj, ()) if p == predicate]
+
+    def described(self, namespace: str) -> Iterator[URIRef]:
+        """The IRIs in ``namespace`` that are the subject of a statement (the terms of a
+        vocabulary the graph describes), in no particular order."""
+        for subject in self.out:
+            if isinstance(subject, URIRef) and str(subject).startswith(namespace):
+                yield subject
+
+    def pairs(self, predicate: URIRef) -> Iterator[tuple[Node, Node]]:
+        """(subject, object) of every ``predicate`` statement, in no particular order: for the
+        few look-ups that need every statement of one property (hierarchies, alignments)."""
+        for subject, props in self.out.items():
+            for obj in props.get(predicate, ()):
+                yield subject, obj
 
     def best_literal(self, node: Node | None, predicate: URIRef) -> Literal | None:
         """The English (else untagged, else any) literal of ``predicate``."""
@@ -124,6 +150,11 @@ class GraphIndex:
 
     def instances(self, cls: URIRef) -> list[Node]:
         """Instances of ``cls`` or of any of its sub-classes, sorted."""
+        found = {s for c in self.classes(cls) for s in self.subjects(RDF.type, c)}
+        return sorted(found, key=term_key)
+
+    def classes(self, cls: URIRef) -> list[Node]:
+        """``cls`` and its sub-classes, at any depth, sorted."""
         classes: set[Node] = {cls}
         frontier: list[Node] = [cls]
         while frontier:
@@ -132,8 +163,7 @@ class GraphIndex:
                 if sub not in classes:
                     classes.add(sub)
                     frontier.append(sub)
-        found = {s for c in classes for s in self.subjects(RDF.type, c)}
-        return sorted(found, key=term_key)
+        return sorted(classes, key=term_key)
 
     def is_a(self, node: Node, cls: URIRef) -> bool:
         """Whether ``node`` has type ``cls``, directly or by a sub-class."""
@@ -149,20 +179,23 @@ class GraphIndex:
         return False
 
     def _hierarchy(self, predicate: URIRef) -> dict[Node, list[Node]]:
+        found: dict[Node, list[Node]] = defaultdict(list)
+        for subject, obj in self.pairs(predicate):
+            found[subject].append(obj)
         return {
-            s: [o for o in props[predicate] if isinstance(o, URIRef)]
-            for s, props in self.out.items()
-            if predicate in props
+            s: [o for o in sorted(objects, key=term_key) if isinstance(o, URIRef)]
+            for s, objects in found.items()
         }
 
     # --- labels -----------------------------------------------------------------------------
 
     def label(self, node: Node) -> tuple[str, str] | None:
         """The best name of ``node``: (text, language), English first."""
-        if node in self._labels:
-            return self._labels[node]
+        cached = self._labels.get(node, _NO_LABEL)
+        if cached is not _NO_LABEL:
+            return cached  # type: ignore[return-value]
         best: tuple[tuple[int, int, str], tuple[str, str]] | None = None
-        props = self.out.get(node, {})
+        props = self.names(node)
         for rank, predicate in enumerate(LABELS):
             for value in props.get(predicate, ()):
                 if not isinstance(value, Literal):
@@ -175,16 +208,19 @@ class GraphIndex:
         self._labels[node] = found
         return found
 
+    def names(self, node: Node) -> Mapping[URIRef, list[Node]]:
+        """``node``'s statements of :data:`LABELS` (here, all of its statements) by property."""
+        return self.out.get(node, {})
+
     # --- files, the dataset and the pages ---------------------------------------------------
 
     def _download_files(self) -> dict[str, str]:
         files: dict[str, str] = {}
-        for props in self.out.values():
-            for predicate in (DCAT.downloadURL, DCAT.accessURL, VOID.dataDump):
-                for obj in props.get(predicate, ()):
-                    path = urls.path_of(str(obj))
-                    if path is not None and path not in ("", "/"):
-                        files[str(obj)] = path
+        for predicate in (DCAT.downloadURL, DCAT.accessURL, VOID.dataDump):
+            for _, obj in self.pairs(predicate):
+                path = urls.path_of(str(obj))
+                if path is not None and path not in ("", "/"):
+                    files[str(obj)] = path
         return files
 
     def _main_dataset(self) -> Node | None:
@@ -193,21 +229,24 @@ class GraphIndex:
         datasets = [s for s in self.subjects(RDF.type, DCAT.Dataset) if isinstance(s, URIRef)]
         return min(datasets, key=term_key) if datasets else None
 
-    def _resource_pages(self) -> set[str]:
-        """Our IRIs that are a subject or an object, except those whose document is another
-        page (the root, ``def``, ``shapes``), a hash IRI, or a download file."""
-        pages = set()
-        for node in self.nodes:
-            if not isinstance(node, URIRef):
-                continue
-            text = str(node)
-            if "#" in text or text in self.files:
-                continue
-            path = urls.path_of(text)
-            if path is None or path in SPECIAL_PATHS:
-                continue
-            pages.add(text)
-        return pages
+    def _resource_pages(self, nodes: set[Node]) -> set[str]:
+        """Our IRIs among ``nodes`` (every subject and every object that is not a literal),
+        except those whose document is another page (the root, ``def``, ``shapes``), a hash
+        IRI, or a download file."""
+        return {str(n) for n in nodes if isinstance(n, URIRef) and self.has_page(str(n))}
+
+    def has_page(self, iri: str) -> bool:
+        """Whether the IRI ``iri``, if the graph names it, gets a resource page: ours, not a
+        hash IRI, a download file or one of the pages that are not resource pages."""
+        if "#" in iri or iri in self.files:
+            return False
+        path = urls.path_of(iri)
+        return path is not None and path not in SPECIAL_PATHS
+
+    def guesses(self, path: str) -> list[str]:
+        """The paths of pages that a mistyped ``path`` may have meant, sorted, for the "not
+        found" page to pick the closest from: here, every page's."""
+        return sorted(urls.path_of(iri) or "" for iri in self.pages)
 
     def file_paths(self) -> dict[str, str]:
         """File name (``shapes.ttl``) → site path of every download file."""

@@ -4,12 +4,19 @@ dated events and the downloads the dataset description lists.
 The timeline is a walk over the events in the index rather than ``queries/timeline.rq``:
 the query lists a fixed set of event types and needs an English label, while the page shows
 every instance of ``tkg:Event`` or of any sub-class, labelled or not.
+
+A build too large to hold in memory (read from its store: :class:`~.store_index.StoreIndex`)
+would make a home page of hundreds of megabytes, so there it shows the first
+:data:`MAX_TREATIES` treaties and :data:`MAX_EVENTS` dated events, in the same order, says
+how many there are in all and links to a query that lists them all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDF
 from rdflib.term import Node
 
@@ -17,7 +24,16 @@ from treatykg.namespaces import DCAT, SPDX, TKG
 from treatykg.rdf.formats import IANA_MEDIA_TYPES
 from treatykg.web import urls
 from treatykg.web.pages.links import Links, SiteLinks, Value
+from treatykg.web.pages.store_index import StoreIndex
 from treatykg.web.pages.treaty import TreatyView, treaties, treaty_view
+
+#: The treaties and the dated events the home page of a build read from its store lists (the
+#: first, in the order of the whole list); a page built from a graph in memory lists them all.
+MAX_TREATIES = 20
+MAX_EVENTS = 200
+
+#: Looks up the first value of a node's property, as :meth:`.GraphIndex.value` does.
+ValueOf = Callable[[Node, URIRef], Node | None]
 
 
 @dataclass(slots=True)
@@ -42,10 +58,23 @@ class DownloadView:
 
 
 @dataclass(slots=True)
+class Cut:
+    """What a list of the home page leaves out: it shows the first ``shown`` of ``total``."""
+
+    shown: int
+    total: int
+    more: Value
+
+
+@dataclass(slots=True)
 class HomeView:
     treaties: list[TreatyView]
     timeline: list[EventView]
     downloads: list[DownloadView]
+    #: Set when the page lists only the first treaties or dated events (a build too large to
+    #: hold in memory): how many of how many, and where to get them all.
+    treaties_cut: Cut | None
+    timeline_cut: Cut | None
     dataset: Value | None
     dataset_description: Value | None
     dataset_title: Value | None
@@ -55,10 +84,14 @@ class HomeView:
 def home_view(links: Links, doc: str) -> HomeView:
     """The home page at ``doc`` (``/index.html``)."""
     dataset = links.index.dataset
+    shown, treaty_total = home_treaties(links)
+    events, event_total = home_events(links)
     return HomeView(
-        treaties=[treaty_view(links, doc, treaty) for treaty in treaties(links)],
-        timeline=_timeline(links, doc),
+        treaties=[treaty_view(links, doc, treaty) for treaty in shown],
+        timeline=_timeline(links, doc, events),
         downloads=_downloads(links, doc),
+        treaties_cut=_cut(links, doc, len(shown), treaty_total, _all_treaties),
+        timeline_cut=_cut(links, doc, len(events), event_total, _all_events),
         dataset=links.link(doc, dataset) if dataset is not None else None,
         dataset_description=links.text(dataset, DCTERMS.description),
         dataset_title=links.text(dataset, DCTERMS.title),
@@ -66,18 +99,77 @@ def home_view(links: Links, doc: str) -> HomeView:
     )
 
 
-def _when(links: Links, event: Node) -> tuple[str, str] | None:
-    """(sort key, text) of an event's time, or None if it has none."""
+def home_treaties(links: Links) -> tuple[list[Node], int]:
+    """The treaties the home page shows (all, or the first of a store), and how many there
+    are in all."""
     ix = links.index
-    date = ix.value(event, TKG.date)
+    if isinstance(ix, StoreIndex):
+        return ix.first_treaties(MAX_TREATIES)
+    found = treaties(links)
+    return found, len(found)
+
+
+def home_events(links: Links) -> tuple[list[Node], int]:
+    """The dated events the home page's timeline shows (all, or the first of a store), and
+    how many there are in all."""
+    ix = links.index
+    if isinstance(ix, StoreIndex):
+        return ix.first_dated_events(MAX_EVENTS, when)
+    found = dated_events(links)
+    return found, len(found)
+
+
+def _cut(
+    links: Links, doc: str, shown: int, total: int, query: Callable[[Links], str]
+) -> Cut | None:
+    if shown >= total:
+        return None
+    return Cut(shown, total, links.more_link(doc, query(links)))
+
+
+def _all_treaties(links: Links) -> str:
+    """The SPARQL query that lists every treaty with articles (the classes are listed, not
+    reached by ``rdfs:subClassOf*``, and the rows are not sorted: on ten million triples
+    either would take the query past the endpoint's timeout)."""
+    return f"""PREFIX eli: <http://data.europa.eu/eli/ontology#>
+SELECT DISTINCT ?treaty WHERE {{
+  VALUES ?class {{ {_iris(links.index.classes(TKG.Treaty))} }}
+  VALUES ?part {{ {_iris(links.index.classes(TKG.Article))} }}
+  ?treaty a ?class .
+  ?article eli:is_part_of ?treaty ; a ?part .
+}}
+"""
+
+
+def _all_events(links: Links) -> str:
+    """The SPARQL query that lists every dated event by its dates (its classes listed, as in
+    :func:`_all_treaties`)."""
+    return f"""PREFIX tkg: <https://w3id.org/treatykg/def#>
+SELECT ?when ?property ?event WHERE {{
+  VALUES ?class {{ {_iris(links.index.classes(TKG.Event))} }}
+  VALUES ?property {{ tkg:date tkg:startDate tkg:notBefore tkg:notAfter }}
+  ?event a ?class ; ?property ?when .
+}}
+ORDER BY ?when ?event
+"""
+
+
+def _iris(nodes: list[Node]) -> str:
+    return " ".join(f"<{n}>" for n in nodes if isinstance(n, URIRef))
+
+
+def when(value: ValueOf, event: Node) -> tuple[str, str] | None:
+    """(sort key, text) of an event's time, or None if it has none; ``value`` looks up its
+    date, start and end dates and bounds."""
+    date = value(event, TKG.date)
     if date is not None:
         return str(date), str(date)
-    start = ix.value(event, TKG.startDate)
+    start = value(event, TKG.startDate)
     if start is not None:
-        end = ix.value(event, TKG.endDate)
+        end = value(event, TKG.endDate)
         return str(start), f"{start} – {end}" if end is not None else f"from {start}"
-    before = ix.value(event, TKG.notBefore)
-    after = ix.value(event, TKG.notAfter)
+    before = value(event, TKG.notBefore)
+    after = value(event, TKG.notAfter)
     if before is not None and after is not None:
         return str(before), f"between {before} and {after}"
     if before is not None:
@@ -89,24 +181,25 @@ def _when(links: Links, event: Node) -> tuple[str, str] | None:
 
 def dated_events(links: Links) -> list[Node]:
     """The events that have a date or bounds, in the order of the home page's timeline."""
+    ix = links.index
     keyed = []
-    for event in links.index.instances(TKG.Event):
-        when = _when(links, event)
-        if when is not None:
-            keyed.append((when[0], when[1], str(event), event))
+    for event in ix.instances(TKG.Event):
+        found = when(ix.value, event)
+        if found is not None:
+            keyed.append((found[0], found[1], str(event), event))
     return [event for *_, event in sorted(keyed)]
 
 
-def _timeline(links: Links, doc: str) -> list[EventView]:
+def _timeline(links: Links, doc: str, events: list[Node]) -> list[EventView]:
     ix = links.index
     rows = []
-    for event in dated_events(links):
-        when = _when(links, event)
-        assert when is not None
+    for event in events:
+        found = when(ix.value, event)
+        assert found is not None
         rows.append(
             EventView(
-                key=when[0],
-                when=when[1],
+                key=found[0],
+                when=found[1],
                 link=links.link(doc, event),
                 types=links.links(doc, ix.values(event, RDF.type)),
                 places=links.links(doc, ix.values(event, TKG.place)),

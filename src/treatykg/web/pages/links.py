@@ -260,15 +260,18 @@ class Links:
             text = f"SELECT ?subject ?property WHERE {{ ?subject ?property <{node}> }}"
         else:
             text = f"SELECT ?value WHERE {{ <{node}> <{predicate}> ?value }}"
+        return Listing(items[:MAX_LISTED], more, self.more_link(doc, text))
+
+    def more_link(self, doc: str, query: str) -> Value:
+        """Where ``doc`` sends a reader for all of a list it cuts: the SPARQL ``query`` that
+        lists them, on the endpoint, or (a static site) the queries page."""
         endpoint = self.endpoint_href(doc)
         if endpoint is not None:
-            link = Value(
+            return Value(
                 "ask the SPARQL endpoint for all of them",
-                href=endpoint + "?" + urlencode({"query": text, "format": "html"}),
+                href=endpoint + "?" + urlencode({"query": query, "format": "html"}),
             )
-        else:
-            link = Value(
-                "a SPARQL endpoint (treatykg serve) lists all of them; see the queries",
-                href=urls.relative(doc, "/queries.html"),
-            )
-        return Listing(items[:MAX_LISTED], more, link)
+        return Value(
+            "a SPARQL endpoint (treatykg serve) lists all of them; see the queries",
+            href=urls.relative(doc, "/queries.html"),
+        )

@@ -76,13 +76,7 @@ def ontology_view(links: Links, doc: str) -> OntologyView:
     ix = links.index
     namespace = str(TKG)
     terms = sorted(
-        (
-            s
-            for s in ix.out
-            if isinstance(s, URIRef)
-            and str(s).startswith(namespace)
-            and len(str(s)) > len(namespace)
-        ),
+        (s for s in ix.described(namespace) if len(str(s)) > len(namespace)),
         key=lambda s: (local_name(str(s)).casefold(), str(s)),
     )
     classes, properties, others = [], [], []

@@ -72,7 +72,9 @@ class Pages:
     """Renders every HTML page of the site from one graph.
 
     ``graph`` is everything the site describes: ``treatykg.ttl`` + ``void.ttl`` +
-    ``validation-report.ttl`` of a build, merged. ``queries`` are listed on the queries page;
+    ``validation-report.ttl`` of a build, merged; or an index of it already made (a
+    :class:`~.store_index.StoreIndex` reads a build too large to hold in memory from its
+    store, statement by statement as pages need them). ``queries`` are listed on the queries page;
     ``endpoint`` is where the SPARQL endpoint is, relative to the site root (``"sparql"``) or
     as an absolute URL, or None for a static site without one. ``shapes`` is the build's
     ``shapes.ttl``, for the shapes page.
@@ -80,7 +82,7 @@ class Pages:
 
     def __init__(
         self,
-        graph: rdflib.Graph,
+        graph: rdflib.Graph | GraphIndex,
         *,
         queries: Sequence[Query] = (),
         endpoint: str | None = "sparql",
@@ -89,7 +91,7 @@ class Pages:
     ) -> None:
         self._queries = tuple(sorted(queries, key=lambda query: query.name))
         self._shapes = shapes
-        self._index = GraphIndex(graph)
+        self._index = graph if isinstance(graph, GraphIndex) else GraphIndex(graph)
         self._links = Links(self._index, endpoint)
         self._schema = SchemaOrg(self._index)
         self._env = Environment(
@@ -224,7 +226,7 @@ class Pages:
         wanted = doc.removesuffix(".html")
         close = []
         if len(wanted) <= _MAX_GUESSED_PATH:  # difflib is quadratic: no guesses for huge paths
-            known = sorted(urls.path_of(iri) or "" for iri in self._index.pages)
+            known = self._index.guesses(wanted)
             close = difflib.get_close_matches(wanted, known, n=5, cutoff=0.75)
         view = NotFoundView(
             path=path,

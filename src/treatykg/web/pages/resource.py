@@ -5,6 +5,12 @@ obligations and treaty it is part of.
 Labels, the type, sources and the description have sections of their own; every other
 property is a row of the property table. Lists longer than :data:`~.links.MAX_LISTED` are
 cut with a link to the query that lists them all.
+
+What links to a resource is listed by property and by name, so every one of them is named
+first. A resource of a build read from its store (:class:`~.store_index.StoreIndex`) that
+more than :data:`NAMED_INCOMING` statements point to (a state party to thousands of
+treaties) lists them by property and by IRI instead and names only those it shows: naming
+each is a look-up in the store, and a hundred thousand of them would take minutes.
 """
 
 from __future__ import annotations
@@ -18,9 +24,19 @@ from rdflib.term import Node
 
 from treatykg.namespaces import TKG
 from treatykg.rdf.formats import DOCUMENT_FORMATS
+from treatykg.rdf.terms import term_key
 from treatykg.web import urls
 from treatykg.web.pages.graph_index import LABELS
-from treatykg.web.pages.links import Alternate, Links, Listing, Value, external, literal
+from treatykg.web.pages.links import (
+    MAX_LISTED,
+    Alternate,
+    Links,
+    Listing,
+    Value,
+    external,
+    literal,
+)
+from treatykg.web.pages.store_index import StoreIndex
 from treatykg.web.pages.treaty import (
     NormView,
     ObligationView,
@@ -36,6 +52,9 @@ _SECTIONED = frozenset({RDF.type, DCTERMS.source, DCTERMS.description, *LABELS})
 #: The other documents of a resource a page links to, in the order they are offered: every
 #: document format but the page's own.
 _ALTERNATES = tuple(f for f in DOCUMENT_FORMATS if f.kind != "page")
+
+#: A resource of a store that more statements point to lists them by IRI, not by name.
+NAMED_INCOMING = 2_000
 
 _RANKS: dict[Node, str] = {
     TKG.PreferredRank: "preferred",
@@ -136,14 +155,6 @@ def resource_view(links: Links, doc: str, node: URIRef) -> ResourceView:
         for predicate in sorted(props, key=lambda p: (links.name(p).casefold(), str(p)))
         if predicate not in _SECTIONED
     ]
-    incoming = [
-        IncomingView(subject=links.link(doc, s), property=links.term_link(doc, p))
-        for p, s in ix.incoming.get(node, ())
-        if p != TKG.claimSubject
-    ]
-    incoming.sort(
-        key=lambda r: (r.property.text.casefold(), r.subject.text.casefold(), r.subject.href or "")
-    )
     label = ix.label(node)
     return ResourceView(
         iri=str(node),
@@ -154,13 +165,33 @@ def resource_view(links: Links, doc: str, node: URIRef) -> ResourceView:
         names=names,
         descriptions=[literal(v) for v in ix.literals(node, DCTERMS.description)],
         properties=properties,
-        incoming=links.cut(incoming, doc, node, None),
+        incoming=_incoming(links, doc, node),
         sources=_sources(links, doc, props.get(DCTERMS.source, ())),
         claims=_claims(links, doc, node),
         norms=norm_views(links, doc, ix.subjects(TKG.expressedBy, node)),
         obligations=obligation_views(links, doc, ix.subjects(TKG.derivedFrom, node)),
         treaty=treaty_view(links, doc, node) if has_articles(links, node) else None,
     )
+
+
+def _incoming(links: Links, doc: str, node: Node) -> Listing[IncomingView]:
+    """What links to ``node`` (but the claims about it, which have a section of their own),
+    by property and by name; by property and by IRI on a store, when there are so many that
+    naming them all would take long."""
+    pairs = [(p, s) for p, s in links.index.incoming.get(node, ()) if p != TKG.claimSubject]
+    if isinstance(links.index, StoreIndex) and len(pairs) > NAMED_INCOMING:
+        names = {p: links.term_link(doc, p) for p in {p for p, _ in pairs}}
+        pairs.sort(key=lambda pair: (names[pair[0]].text.casefold(), term_key(pair[1])))
+        shown = [IncomingView(links.link(doc, s), names[p]) for p, s in pairs[:MAX_LISTED]]
+        query = f"SELECT ?subject ?property WHERE {{ ?subject ?property <{node}> }}"
+        return Listing(shown, len(pairs) - len(shown), links.more_link(doc, query))
+    incoming = [
+        IncomingView(subject=links.link(doc, s), property=links.term_link(doc, p)) for p, s in pairs
+    ]
+    incoming.sort(
+        key=lambda r: (r.property.text.casefold(), r.subject.text.casefold(), r.subject.href or "")
+    )
+    return links.cut(incoming, doc, node, None)
 
 
 def _sources(links: Links, doc: str, sources: Iterable[Node]) -> list[SourceView]:

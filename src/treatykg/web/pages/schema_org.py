@@ -132,13 +132,12 @@ def script_json(data: Any) -> Markup:
 def _aligned(index: GraphIndex, predicates: Iterable[URIRef]) -> dict[Node, tuple[str, ...]]:
     """Term → the schema.org names ``predicates`` align it to (``https://`` or ``http://``)."""
     found: dict[Node, set[str]] = defaultdict(set)
-    for subject, props in index.out.items():
-        for predicate in predicates:
-            for obj in props.get(predicate, ()):
-                text = str(obj)
-                for prefix in _SCHEMA_NAMESPACES:
-                    if text.startswith(prefix) and len(text) > len(prefix):
-                        found[subject].add(text[len(prefix) :])
+    for predicate in predicates:
+        for subject, obj in index.pairs(predicate):
+            text = str(obj)
+            for prefix in _SCHEMA_NAMESPACES:
+                if text.startswith(prefix) and len(text) > len(prefix):
+                    found[subject].add(text[len(prefix) :])
     return {term: tuple(sorted(names)) for term, names in found.items()}
 
 

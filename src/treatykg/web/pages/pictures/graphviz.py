@@ -40,12 +40,14 @@ import tempfile
 import textwrap
 import threading
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from markupsafe import escape
+
+from treatykg.web.documents import Recent
 
 #: The Graphviz program that lays out the graph pictures.
 COMMAND = "dot"
@@ -222,9 +224,10 @@ class Graphviz:
     documents are written; :meth:`draw` takes a prefetched picture when it is ready.
     """
 
-    def __init__(self, command: str = COMMAND) -> None:
+    def __init__(self, command: str = COMMAND, *, keep: int | None = None) -> None:
+        """``keep`` bounds how many drawings are kept (the most recently used; None: all)."""
         self.command = shutil.which(command)
-        self._drawn: dict[str, Future[str]] = {}
+        self._drawn: MutableMapping[str, Future[str]] = Recent(keep) if keep is not None else {}
         self._lock = threading.Lock()
         self._env: dict[str, str] | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -263,14 +266,16 @@ class Graphviz:
                 weakref.finalize(self, self._pool.shutdown, wait=False, cancel_futures=True)
             wanted = [s for s in dict.fromkeys(sources) if s not in self._drawn]
             plain = [s for s in wanted if not needs_own_run(s)]
+            futures: dict[str, Future[str]] = {}
             for source in wanted:
                 if needs_own_run(source):
-                    self._drawn[source] = self._pool.submit(self._run, source)
+                    futures[source] = self._pool.submit(self._run, source)
                 else:
-                    self._drawn[source] = Future()
+                    futures[source] = Future()
+                self._drawn[source] = futures[source]
             for start in range(0, len(plain), BATCH):
                 batch = plain[start : start + BATCH]
-                self._pool.submit(self._run_batch, batch, [self._drawn[s] for s in batch])
+                self._pool.submit(self._run_batch, batch, [futures[s] for s in batch])
 
     def _run_batch(self, sources: list[str], futures: list[Future[str]]) -> None:
         """Draws plain graphs in one run; one at a time if that run fails."""

@@ -15,7 +15,7 @@ before a static site is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 
 from jinja2 import Environment
 from markupsafe import Markup
@@ -24,7 +24,8 @@ from rdflib.term import Node
 
 from treatykg.namespaces import TKG
 from treatykg.web import urls
-from treatykg.web.pages.home import dated_events
+from treatykg.web.documents import Recent
+from treatykg.web.pages.home import home_events
 from treatykg.web.pages.links import Links
 from treatykg.web.pages.pictures import graphviz
 from treatykg.web.pages.pictures.graphviz import Graphviz
@@ -33,11 +34,17 @@ from treatykg.web.pages.pictures.obligations import obligations_sketch
 from treatykg.web.pages.pictures.picture import Picture, Sketch, download_href
 from treatykg.web.pages.pictures.timeline import timeline
 from treatykg.web.pages.pictures.vocabulary import vocabulary_sketch
+from treatykg.web.pages.store_index import StoreIndex
 from treatykg.web.pages.treaty import article_obligations, has_articles, treaty_obligations
 
 #: The index's timeline shows at most this many events (the first by date); each treaty's
 #: page has the timeline of its own events.
 MAX_INDEX_EVENTS = 60
+
+#: How many pages' pictures a painter of a build read from its store keeps (the most recently
+#: used), and how many drawings its Graphviz keeps: a server of millions of pages cannot keep
+#: every one it was asked for. A painter of a graph in memory keeps them all.
+KEPT_PAGES = 1_000
 
 
 def prefix(kind: str) -> str:
@@ -51,11 +58,12 @@ class Painter:
     def __init__(self, links: Links, env: Environment, dot: Graphviz | None = None) -> None:
         self._links = links
         self._env = env
-        self._dot = dot or Graphviz()
+        bounded = isinstance(links.index, StoreIndex)  # a store of millions of pages
+        self._dot = dot or Graphviz(keep=3 * KEPT_PAGES if bounded else None)
         #: Each page's sketches and pictures, made once for the page and its files (and,
         #: for a static site, once more before: see :meth:`prefetch`).
-        self._sketched: dict[str, list[Sketch]] = {}
-        self._drawn: dict[str, dict[str, Picture]] = {}
+        self._sketched: MutableMapping[str, list[Sketch]] = Recent(KEPT_PAGES) if bounded else {}
+        self._drawn: MutableMapping[str, dict[str, Picture]] = Recent(KEPT_PAGES) if bounded else {}
 
     @property
     def graphviz(self) -> Graphviz:
@@ -75,7 +83,8 @@ class Painter:
         doc = urls.document(page, "html")
         found: list[Sketch | None] = []
         if page == "/index":
-            found.append(self._timeline(doc, dated_events(links), "the dated events", True))
+            events, total = home_events(links)
+            found.append(self._timeline(doc, events, "the dated events", total))
         elif page == "/def":
             found.append(vocabulary_sketch(links, doc, prefix("vocabulary")))
         else:
@@ -85,7 +94,7 @@ class Painter:
             node = URIRef(iri)
             if has_articles(links, node):
                 events = [e for e in ix.subjects(TKG.concerns, node) if ix.is_a(e, TKG.Event)]
-                found.append(self._timeline(doc, events, links.name(node), False))
+                found.append(self._timeline(doc, events, links.name(node), None))
                 found.append(
                     obligations_sketch(
                         links,
@@ -128,9 +137,14 @@ class Painter:
         sources = [s.dot for page in pages for s in self.sketches(page) if s.dot is not None]
         self._dot.prefetch(sources)
 
-    def _timeline(self, doc: str, events: list[Node], name: str, capped: bool) -> Sketch | None:
-        total = len(events)
-        if capped and total > MAX_INDEX_EVENTS:
+    def _timeline(
+        self, doc: str, events: list[Node], name: str, total: int | None
+    ) -> Sketch | None:
+        """The timeline of ``events``; with ``total`` (the index: how many dated events there
+        are, of which ``events`` are the first), of the first :data:`MAX_INDEX_EVENTS`."""
+        if total is None:
+            total = len(events)
+        else:
             events = events[:MAX_INDEX_EVENTS]
         model = timeline(self._links, doc, events, name, prefix("timeline"))
         if model is None:
@@ -177,4 +191,4 @@ class Painter:
         )
 
 
-__all__ = ["MAX_INDEX_EVENTS", "Painter", "prefix"]
+__all__ = ["KEPT_PAGES", "MAX_INDEX_EVENTS", "Painter", "prefix"]
