@@ -246,6 +246,7 @@ def treaty_nodes(t: Treaty) -> Nodes:
         **{
             "eli:is_part_of": [iri(t.iri)],
             "tkg:contentStatus": ["tkg:ContentKnown"],
+            "tkg:contentConfidence": ["tkg:Verified"],
             "dcterms:description": [lit(f"{name_a} and {name_b} recall their friendship.", "en")],
         },
     )
@@ -256,7 +257,10 @@ def treaty_nodes(t: Treaty) -> Nodes:
         }
         if t.known[number - 1]:
             props["tkg:contentStatus"] = ["tkg:ContentKnown"]
+            props["tkg:contentConfidence"] = ["tkg:Verified"]
             props["tkg:numberingBasis"] = ["tkg:NumberStated"]
+            props["tkg:numberStatedIn"] = [iri(t.source)]
+            props["tkg:numberConfidence"] = ["tkg:SingleSource"]
             props["dcterms:description"] = [lit(f"Synthetic provision number {number}.", "en")]
             props["tkg:topic"] = [t.topics[number - 1]]
         else:

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 #: Columns made with GROUP_CONCAT, whose order SPARQL leaves undefined.
-CONCATENATED = {"topics", "legalBases", "about", "legalBasis"}
+CONCATENATED = {"topics", "legalBases", "about", "legalBasis", "sources", "articleClaims"}
 
 
 def comparable(binding: dict[str, Any]) -> dict[str, dict[str, str]]:

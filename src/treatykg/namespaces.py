@@ -49,6 +49,7 @@ class TKG(DefinedNamespace):
     Person: URIRef  # person
     Place: URIRef  # place
     Preamble: URIRef  # preamble
+    Provision: URIRef  # provision
     Publication: URIRef  # publication
     Quotation: URIRef  # quotation
     Ratification: URIRef  # ratification
@@ -81,6 +82,7 @@ class TKG(DefinedNamespace):
     claimValue: URIRef  # claimed value
     concerns: URIRef  # concerns
     condition: URIRef  # condition
+    contentConfidence: URIRef  # content confidence
     contentStatus: URIRef  # content status
     context: URIRef  # context
     date: URIRef  # date
@@ -90,6 +92,7 @@ class TKG(DefinedNamespace):
     expressedBy: URIRef  # expressed by
     forParty: URIRef  # for party
     holder: URIRef  # holder
+    inArticle: URIRef  # in article
     indefiniteDuration: URIRef  # indefinite duration
     invokes: URIRef  # invokes
     isAuthentic: URIRef  # is authentic
@@ -99,6 +102,8 @@ class TKG(DefinedNamespace):
     normType: URIRef  # norm type
     notAfter: URIRef  # not after
     notBefore: URIRef  # not before
+    numberConfidence: URIRef  # number confidence
+    numberStatedIn: URIRef  # number stated in
     numberingBasis: URIRef  # numbering basis
     office: URIRef  # office
     officeOf: URIRef  # office of
@@ -128,6 +133,7 @@ class TKG(DefinedNamespace):
     url: URIRef  # URL
     wording: URIRef  # wording
     # concepts
+    Confidences: URIRef  # confidence levels
     ConstitutiveRule: URIRef  # constitutive rule
     ContentKnown: URIRef  # content known
     ContentStatuses: URIRef  # content statuses
@@ -140,14 +146,18 @@ class TKG(DefinedNamespace):
     EmergencyCooperation: URIRef  # prevention and relief of emergencies
     Encyclopedia: URIRef  # encyclopedia
     EntryIntoForceAndRatification: URIRef  # ratification and entry into force
+    FoodAndEnergySecurity: URIRef  # food and energy security
     GovernmentBody: URIRef  # government body
+    InformationSecurity: URIRef  # international information security
     IntelligenceService: URIRef  # intelligence service
     InternationalOrder: URIRef  # international order and strategic stability
     InternationalOrganisation: URIRef  # international organisation
     InternationalOrganisationsCooperation: URIRef  # cooperation in international organisations
     InterregionalCooperation: URIRef  # interregional and border cooperation
     LawEnforcementAndInformationSecurity: URIRef  # law enforcement and information security
+    LawEnforcementCooperation: URIRef  # cooperation between law-enforcement agencies
     LegislativeChamber: URIRef  # legislative chamber
+    MediaAndDisinformation: URIRef  # media cooperation against disinformation
     MutualMilitaryAssistance: URIRef  # mutual military assistance
     NewsMedia: URIRef  # news media
     NonHostility: URIRef  # non-hostility towards the other party
@@ -155,6 +165,7 @@ class TKG(DefinedNamespace):
     NormalRank: URIRef  # normal
     NumberInferred: URIRef  # number inferred from order
     NumberStated: URIRef  # number stated in a source
+    NumberUnknown: URIRef  # article unknown
     NumberingBases: URIRef  # numbering bases
     Obligation: URIRef  # obligation
     OrganisationKinds: URIRef  # kinds of organisation
@@ -163,15 +174,20 @@ class TKG(DefinedNamespace):
     Permission: URIRef  # permission
     PreferredRank: URIRef  # preferred
     Prohibition: URIRef  # prohibition
+    Proliferation: URIRef  # proliferation of weapons of mass destruction
     Ranks: URIRef  # claim ranks
     ResearchOrganisation: URIRef  # research or analysis publisher
     Sanctions: URIRef  # unilateral coercive measures (sanctions)
     ScienceAndTechnology: URIRef  # science and technology
     SecurityConsultation: URIRef  # security consultations
+    SingleSource: URIRef  # single source
     SocialAndCulturalCooperation: URIRef  # social, cultural and environmental cooperation
     StrategicPartnership: URIRef  # strategic partnership
+    Terrorism: URIRef  # terrorism and extremism
     Topics: URIRef  # treaty topics
+    TransnationalCrime: URIRef  # transnational crime and illicit flows
     TransnationalThreats: URIRef  # terrorism, organised crime and proliferation
+    Verified: URIRef  # verified
 
 
 TKGSH = Namespace(f"{BASE}shapes#")

@@ -23,7 +23,8 @@ CSP = "https://w3id.org/treatykg/eli/treaty/2024/csp"
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
     store = ox.Store()
-    for path in resources.data_files():
+    # the ontology too, as in every published dump: topics are narrower than others there
+    for path in [*resources.ontology_files(), *resources.data_files()]:
         store.load(path=str(path), format=ox.RdfFormat.from_extension(path.suffix[1:]))
     return store
 
@@ -112,11 +113,20 @@ def test_contested_signing_date(store: ox.Store) -> None:
         "english-wikipedia",
         "french-wikipedia",
     }
-    # the TASS numbering slip (threat clause under "Article 4") is contested by the data itself
+    # the TASS numbering slip (threat clause under "Article 4") is contested by the data itself:
+    # six sources put the clause in Article 3 (preferred), TASS alone in Article 4 (deprecated)
     numbering = [r for r in rows if r["property"] == TKG + "expressedBy"]
-    assert [(r["value"], r["rank"]) for r in numbering] == [
-        (CSP + "/art_4", TKG + "DeprecatedRank")
-    ]
+    assert {(r["value"], r["rank"], r["assertedBy"].rsplit("/", 1)[1]) for r in numbering} == {
+        (CSP + "/art_3", TKG + "PreferredRank", agent)
+        for agent in (
+            "english-wikipedia",
+            "french-wikipedia",
+            "herald",
+            "news-pravda",
+            "vedomosti",
+            "verelq",
+        )
+    } | {(CSP + "/art_4", TKG + "DeprecatedRank", "tass")}
 
 
 def test_contested_date_of_russia_s_ratification(store: ox.Store) -> None:
@@ -185,3 +195,72 @@ def test_queries_ship_with_a_header() -> None:
         ]
         keys = {line[2:].split(":", 1)[0] for line in header}
         assert {"title", "question", "columns", "parameters"} <= keys, path.name
+
+
+def _bound(store: ox.Store, name: str, **values: str) -> list[dict[str, str]]:
+    """Run bundled query ``name`` with its parameters bound, as ``treatykg query --param``."""
+    from treatykg.sparql import catalogue
+
+    text = catalogue.bind(catalogue.find(name), values)
+    solutions = store.query(text, use_default_graph_as_union=True)
+    names = [variable.value for variable in solutions.variables]
+    return [{name: row[name].value for name in names if row[name] is not None} for row in solutions]
+
+
+def test_what_the_treaty_says_on_terrorism_and_money_laundering(store: ox.Store) -> None:
+    """Issue 19's analyst: "does the treaty say anything about terrorism, or money
+    laundering?" Yes, according to TASS (5 December 2024) and CCTV; the article is not known."""
+    rows = _bound(store, "provisions", topic=TKG + "Terrorism")
+    found = {r["division"].rsplit("/", 1)[1]: r for r in rows}
+    assert set(found) == {"csp-terrorism", "csp-transnational-crime"}  # financing of terrorism
+    for row in rows:
+        assert row["kind"] == TKG + "Provision" and "article" not in row, row
+        assert row["numberingBasis"] == TKG + "NumberUnknown", row
+        assert ID + "source/tass-1882599-factbox" in row["sources"].split(), row
+    assert found["csp-terrorism"]["contentConfidence"] == TKG + "Verified"
+    assert ID + "source/cctv-2024-10-24" in found["csp-terrorism"]["sources"].split()
+    laundering = _bound(store, "provisions", topic=TKG + "TransnationalCrime")
+    assert [r["division"] for r in laundering] == [ID + "provision/csp-transnational-crime"]
+    assert "money laundering" in laundering[0]["summary"]
+    assert laundering[0]["contentConfidence"] == TKG + "SingleSource"
+    assert laundering[0]["sources"] == ID + "source/tass-1882599-factbox"
+    # the broader topic finds both, and nothing the narrower ones do not
+    broader = _bound(store, "provisions", topic=TKG + "TransnationalThreats")
+    assert {r["division"] for r in broader} == {r["division"] for r in rows}
+
+
+def test_a_single_source_s_article_number_is_a_claim_not_a_fact(store: ox.Store) -> None:
+    """El País alone puts media cooperation in Article 20: a normal-rank claim with its words,
+    so the provision's article stays unknown; DailyNK's list read in order is one too."""
+    media = ID + "provision/csp-media-cooperation"
+    (row,) = _bound(store, "provisions", topic=TKG + "MediaAndDisinformation")
+    assert row["division"] == media and "article" not in row
+    claims = set(row["articleClaims"].split())
+    assert claims == {
+        ID + "claim/elpais-media-cooperation-article-20",
+        ID + "claim/dailynk-media-cooperation-article-20",
+    }
+    assert not store.query(
+        f"ASK {{ <{media}> <{TKG}inArticle> ?article }}", use_default_graph_as_union=True
+    )
+    ranks = {r["claim"]: r["rank"] for r in run(store, "claims") if r["claim"] in claims}
+    assert set(ranks.values()) == {TKG + "NormalRank"} and len(ranks) == 2
+
+
+def test_what_rests_on_a_single_source(store: ox.Store) -> None:
+    rows = run(store, "confidence")
+    numbers = {r["number"] for r in rows if r["aspect"] == "number"}
+    assert numbers == {"1", "2", "6", "7"}
+    assert {r["sources"] for r in rows if r["aspect"] == "number"} == {
+        ID + "source/sputnik-africa-1067142693",
+        ID + "source/hankookilbo-a2024062014580000349",
+    }
+    contents = {r["resource"].rsplit("/", 1)[1] for r in rows if r["aspect"] == "content"}
+    assert contents == {
+        "csp-cooperation-sectors",
+        "csp-law-enforcement",
+        "csp-sanctions-information",
+        "csp-sanctions-non-participation",
+        "csp-transnational-crime",
+    }
+    assert all(r["confidence"] == TKG + "SingleSource" for r in rows)

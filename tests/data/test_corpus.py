@@ -38,7 +38,14 @@ TERMINATION = "https://w3id.org/treatykg/id/event/2024-12-04-termination-of-2000
 #: What the top level of data/ holds: only what all the treaties share.
 SHARED_FILES = {"agents.ttl", "dataset.ttl", "places.ttl", "sources.ttl"}
 #: The files a treaty folder may hold; treaty.ttl is the one every folder needs.
-TREATY_FILES = {"treaty.ttl", "norms.ttl", "events.ttl", "claims.ttl", "quotations.ttl"}
+TREATY_FILES = {
+    "treaty.ttl",
+    "provisions.ttl",
+    "norms.ttl",
+    "events.ttl",
+    "claims.ttl",
+    "quotations.ttl",
+}
 FOLDER = re.compile(r"(?P<year>[0-9]{4})-(?P<acronym>[a-z0-9]+)")
 
 

@@ -17,6 +17,7 @@ import pytest
 from rdflib import Graph
 from rdflib.plugins.sparql import prepareQuery
 
+from sparql_rows import CONCATENATED
 from treatykg import resources
 
 TKG = "https://w3id.org/treatykg/def#"
@@ -232,12 +233,7 @@ def test_competency_question_gives_the_same_rows_in_rdflib(
     # GROUP_CONCAT's order is not defined by SPARQL: compare its lists as sets
     def norm(found: list[dict[str, str]]) -> list[dict[str, object]]:
         return [
-            {
-                k: tuple(sorted(v.split()))
-                if k in {"topics", "legalBases", "about", "legalBasis"}
-                else v
-                for k, v in row.items()
-            }
+            {k: tuple(sorted(v.split())) if k in CONCATENATED else v for k, v in row.items()}
             for row in found
         ]
 
@@ -279,17 +275,34 @@ def test_timeline(store: ox.Store) -> None:
 
 def test_articles(store: ox.Store) -> None:
     rows = run(store, "articles")
-    assert len(rows) == 24
+    assert len(rows) == 24 + 11  # the preamble, 23 articles, 11 provisions of unknown article
     assert rows[0]["division"] == CSP + "/preamble"
     assert rows[0]["kind"] == TKG + "Preamble"
-    assert [r["number"] for r in rows[1:]] == [str(n) for n in range(1, 24)]
-    unknown = {int(r["number"]) for r in rows[1:] if r["contentStatus"] == TKG + "ContentUnknown"}
+    articles, provisions = rows[1:24], rows[24:]
+    assert [r["number"] for r in articles] == [str(n) for n in range(1, 24)]
+    unknown = {int(r["number"]) for r in articles if r["contentStatus"] == TKG + "ContentUnknown"}
     assert unknown == {9, 11, 12, 13, 14, 15, 17, 18, 19, 20, 21}
-    for row in rows[1:]:
+    for row in articles:
         if int(row["number"]) in unknown:
             assert "summary" not in row and not row.get("topics"), row
+            assert "contentConfidence" not in row and "numberConfidence" not in row, row
         else:
             assert row["summary"] and row["numberingBasis"].startswith(str(TKG) + "Number"), row
+            assert row["contentConfidence"] == TKG + "Verified", row
+    # a stated number carries its confidence; single-source ones: Articles 1, 2, 6 and 7
+    stated = {
+        r["number"]: r.get("numberConfidence")
+        for r in articles
+        if r.get("numberingBasis") == TKG + "NumberStated"
+    }
+    assert {n for n, c in stated.items() if c == TKG + "SingleSource"} == {"1", "2", "6", "7"}
+    assert all(c is not None for c in stated.values())
+    # then the provisions whose article is unknown: no number, no content status
+    assert {r["kind"] for r in provisions} == {TKG + "Provision"}
+    for row in provisions:
+        assert "number" not in row and "contentStatus" not in row, row
+        assert row["numberingBasis"] == TKG + "NumberUnknown" and row["summary"], row
+        assert row["topics"] and row["contentConfidence"].startswith(str(TKG)), row
     art_4 = rows[4]
     assert art_4["number"] == "4"
     assert TKG + "MutualMilitaryAssistance" in art_4["topics"].split()
@@ -298,13 +311,14 @@ def test_articles(store: ox.Store) -> None:
 
 def test_obligations(store: ox.Store) -> None:
     rows = run(store, "obligations")
-    assert len(rows) == 14
+    assert len(rows) == 20  # 14 under articles, then 6 under provisions of unknown article
     assert all(r["bearer"] != r["beneficiary"] for r in rows)
     assert {r["bearer"] for r in rows} == {ID + "state/prk", ID + "state/rus"}
-    numbers = [int(r["number"]) for r in rows]
+    numbers = [int(r["number"]) for r in rows[:14]]
     assert numbers == sorted(numbers)
+    assert all("number" not in r and "/id/provision/" in r["article"] for r in rows[14:])
     assert {r["deonticType"] for r in rows} <= {TKG + "Obligation", TKG + "Prohibition"}
-    art_4 = [r for r in rows if r["number"] == "4"]
+    art_4 = [r for r in rows if r.get("number") == "4"]
     assert len(art_4) == 2
     for row in art_4:
         assert "state of war" in row["conditionLabel"]
@@ -338,7 +352,7 @@ def test_replaced_treaties(store: ox.Store) -> None:
 def test_claims(store: ox.Store) -> None:
     rows = run(store, "claims")
     claims = {r["claim"] for r in rows}
-    assert len(claims) == 19
+    assert len(claims) == 29  # 19, six for Article 3 and four on provisions' articles
     for row in rows:
         assert "value" in row or "lowerBound" in row, row
         assert "sourceUrl" in row or "citation" in row, row
@@ -363,7 +377,7 @@ def test_quotations(store: ox.Store) -> None:
 def test_sources_of_the_treaty(store: ox.Store) -> None:
     rows = run(store, "sources-of")
     sources = {r["source"] for r in rows}
-    assert len(sources) == len(rows) == 18
+    assert len(sources) == len(rows) == 21
     assert ID + "source/kcnawatch-2024-06-20-treaty-text" in sources
     assert all("url" in r or "citation" in r for r in rows)
 
@@ -381,7 +395,8 @@ def test_statistics(store: ox.Store) -> None:
     rows = run(store, "statistics")
     counts = {r["class"]: int(r["count"]) for r in rows}
     assert counts[TKG + "Article"] == 23
-    assert counts[TKG + "DirectedObligation"] == 14
+    assert counts[TKG + "DirectedObligation"] == 20  # 14 of articles, 6 of provisions
+    assert counts[TKG + "Provision"] == 11
     assert counts[TKG + "Preamble"] == 1
     values = [int(r["count"]) for r in rows]
     assert values == sorted(values, reverse=True)

@@ -181,7 +181,7 @@ def page_of(iri: str) -> str:
 
 def test_the_site_has_a_page_per_resource(pages: Pages, graph: Graph) -> None:
     iris = pages.resource_iris()
-    assert 400 < len(iris) < 500
+    assert 500 < len(iris) < 600
     assert TREATY in iris and ARTICLE_4 in iris and PUTIN in iris and f"{BASE}dataset" in iris
     assert not [iri for iri in iris if "#" in iri or not iri.startswith(BASE)]
     # download files are files, not pages
@@ -612,3 +612,28 @@ def test_a_page_of_a_large_result_links_to_the_whole_as_csv(pages: Pages) -> Non
         "query": [text],
         "format": ["csv"],
     }
+
+
+def test_the_treaty_page_lists_provisions_after_articles_with_their_confidence(
+    pages: Pages, graph: Graph
+) -> None:
+    """Issue 19: the provisions whose article is unknown come after the articles, each with
+    its confidence and the claims that give it an article; every summary and stated number
+    says how well it is attested."""
+    page = pages.resource(TREATY)
+    articles, provisions = page.index('id="articles"'), page.index('id="provisions"')
+    assert articles < provisions
+    table = page[provisions : page.index("</table>", provisions)]
+    rows = table.split('<tr class="provision">')[1:]
+    assert len(rows) == len(set(graph.subjects(RDF.type, TKG.Provision))) == 11
+    for row in rows:
+        assert re.search(r'content <a href="[^"]*#(Verified|SingleSource)"', row), row
+        assert 'class="unknown">unknown<' in row  # none has an article
+    media = next(r for r in rows if "media-cooperation" in r)
+    assert "Article 20 (El País)" in media and "Article 20 (DailyNK)" in media
+    assert "a claim, not adopted" in media
+    # the articles: Article 1's number is stated by a single source, its content verified
+    first = page[articles:provisions].split('<tr class="article">')[2]
+    assert ">Article 1<" in first
+    assert re.search(r"number stated in a source</a>: <a [^>]*>single source</a>", first), first
+    assert re.search(r"content <a [^>]*>verified</a>", first), first

@@ -313,7 +313,7 @@ def test_article_4_shows_its_treaty_what_it_cites_and_its_norm(pages: Pages) -> 
     assert drawn.boxes[norm].href == urls.relative(doc_of(ARTICLE_4), doc_of(NORM_4))
     # its sources are in the page's Sources section, not in the picture
     assert not any("Wikipedia" in n for n in drawn.boxes)
-    assert drawn.desc.startswith(f"{article} links to 7 resources (cites: 3,")
+    assert drawn.desc.startswith(f"{article} links to 8 resources (cites: 3,")
 
 
 def test_north_korea_is_a_hub_whose_picture_states_its_cap(pages: Pages, graph: Graph) -> None:

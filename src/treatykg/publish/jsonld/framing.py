@@ -44,7 +44,8 @@ FRAME: dict[str, Any] = {
     "type": ["tkg:Treaty", "tkg:BilateralTreaty"],
     "articles": {"norms": {"obligations": {}}},
 }
-"""Treaty → articles (by number) → norms → directed obligations, for web developers.
+"""Treaty → articles (by number, then the provisions whose article is unknown, which have no
+number and the type ``tkg:Provision``) → norms → directed obligations, for web developers.
 
 Every node of :func:`framed_subgraph` is embedded wherever it is linked (``@embed:
 @always``), except a node's own ancestors, which stay IRIs (``isPartOf``, ``expressedBy``,
@@ -202,14 +203,20 @@ def _framed_document(nodes: list[dict[str, Any]], context: Mapping[str, Any]) ->
 
 
 def framed_subgraph(graph: Graph) -> list[tuple[Node, Node, Node]]:
-    """The triples :data:`FRAME` shows: treaties with articles, their articles, norms,
-    obligations and conditions in full, and the labels of the parties and instruments.
+    """The triples :data:`FRAME` shows: treaties with articles, their articles and the
+    provisions whose article is unknown (the frame's ``articles``, unnumbered ones last),
+    norms, obligations and conditions in full, and the labels of the parties and instruments.
 
     The rdflib version, for :func:`framed_by_pyld`; :func:`framed` asks a Store for the same
     triples with SPARQL.
     """
     articles = sorted(
-        (a for a in graph.subjects(RDF.type, TKG.Article) if (a, ELI.is_part_of, None) in graph),
+        (
+            a
+            for kind in (TKG.Article, TKG.Provision)
+            for a in graph.subjects(RDF.type, kind)
+            if (a, ELI.is_part_of, None) in graph
+        ),
         key=term_key,
     )
     treaties = _sorted({t for a in articles for t in graph.objects(a, ELI.is_part_of)})
@@ -266,6 +273,9 @@ Triple = tuple[str, str, str]
 #: Every triple of the tree :func:`framed_subgraph` selects, in two queries of about the same
 #: size, evaluated side by side: the articles and their treaties; the norms and obligations.
 _TREE_QUERIES = ("framed-articles-and-treaties", "framed-norms-and-obligations")
+#: The types of the frame's ``articles`` in a SPARQL filter on ``?k``: the articles, and the
+#: provisions whose article is unknown.
+_PART = "FILTER (?k IN (tkg:Article, tkg:Provision))"
 _CONDITION = f"<{TKG.condition}>"
 _LINKS = frozenset(f"<{p}>" for p in _LINK_PROPERTIES)
 _LABEL = f"<{RDFS.label}>"
@@ -414,8 +424,9 @@ class _BatchReader:
 
     What would make a treaty frame more than its tree is refused (UnsupportedError): a node
     of the frame's types in the subgraph that has no articles (:meth:`treaties`), a part of a
-    treaty (``eli:is_part_of``) in the subgraph that is not an article (:meth:`columns`; it
-    would be framed as an article, with what is below it). The data treatykg knows has none.
+    treaty (``eli:is_part_of``) in the subgraph that is neither an article nor a provision
+    (:meth:`columns`; it would be framed as an article, with what is below it). The data
+    treatykg knows has none.
     """
 
     def __init__(self, store: ox.Store) -> None:
@@ -525,20 +536,21 @@ def _tree_query(treaties: list[str]) -> str:
         treaties,
         "SELECT ?s ?p ?o",
         "{ ?t ?p ?o BIND(?t AS ?s) }\n"
-        "  UNION { ?s eli:is_part_of ?t . ?s a tkg:Article . ?s ?p ?o }\n"
-        "  UNION { ?a eli:is_part_of ?t . ?a a tkg:Article . ?s tkg:expressedBy ?a . ?s ?p ?o }\n"
-        "  UNION { ?a eli:is_part_of ?t . ?a a tkg:Article .\n"
+        f"  UNION {{ ?s eli:is_part_of ?t . ?s a ?k {_PART} . ?s ?p ?o }}\n"
+        f"  UNION {{ ?a eli:is_part_of ?t . ?a a ?k {_PART} . ?s tkg:expressedBy ?a . ?s ?p ?o }}\n"
+        f"  UNION {{ ?a eli:is_part_of ?t . ?a a ?k {_PART} .\n"
         "          ?n tkg:expressedBy ?a . ?s tkg:derivedFrom ?n . ?s ?p ?o }",
     )
 
 
 def _other_parts_query(treaties: list[str]) -> str:
-    """The parts of the treaties (``eli:is_part_of``) other than articles that are nodes of
-    the subgraph with all their triples (none, in the data treatykg knows)."""
+    """The parts of the treaties (``eli:is_part_of``) other than articles and provisions that
+    are nodes of the subgraph with all their triples (none, in the data treatykg knows)."""
     return _for_each_treaty(
         treaties,
         "SELECT ?s",
-        "?s eli:is_part_of ?t FILTER NOT EXISTS { ?s a tkg:Article }\n"
+        "?s eli:is_part_of ?t FILTER NOT EXISTS { ?s a tkg:Article }"
+        " FILTER NOT EXISTS { ?s a tkg:Provision }\n"
         f"  FILTER ({_in_tree('?s', 's')} || {_condition('?s')})",
     )
 
@@ -581,8 +593,12 @@ def _kinds_query(values: Mapping[str, bool]) -> str:
 
 
 def _article(x: str) -> str:
-    """``x`` is an article of a tree: a tkg:Article part of something."""
-    return f"EXISTS {{ {x} a tkg:Article FILTER EXISTS {{ {x} eli:is_part_of [] }} }}"
+    """``x`` is an article of a tree: a tkg:Article, or a tkg:Provision whose article is
+    unknown, part of something."""
+    return (
+        f"(EXISTS {{ {x} a tkg:Article FILTER EXISTS {{ {x} eli:is_part_of [] }} }}"
+        f" || EXISTS {{ {x} a tkg:Provision FILTER EXISTS {{ {x} eli:is_part_of [] }} }})"
+    )
 
 
 def _below_treaty(x: str, stem: str) -> str:

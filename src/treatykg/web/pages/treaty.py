@@ -1,5 +1,7 @@
-"""The view of a treaty: its names, dates, signings, language versions, articles, norms and
-directed obligations, as the home page and the treaty's own page show it.
+"""The view of a treaty: its names, dates, signings, language versions, articles, the
+provisions whose article is unknown, norms and directed obligations, as the home page and the
+treaty's own page show it. How well the sources attest a content or an article number
+(``tkg:contentConfidence``, ``tkg:numberConfidence``) is shown beside it.
 
 These are walks over the :class:`~.graph_index.GraphIndex`, not the bundled queries
 (``queries/articles.rq``, ``obligations.rq``, ``signatories.rq``) that ask similar questions:
@@ -98,6 +100,12 @@ class DivisionView:
     known: bool
     basis: list[Value]
     norms: list[Value]
+    #: How well the sources attest the content, and the stated number (tkg:Confidences).
+    confidence: list[Value]
+    number_confidence: list[Value]
+    #: A provision's article (tkg:inArticle), and the claims that give it one.
+    articles: list[Value]
+    article_claims: list[Value]
 
 
 @dataclass(slots=True)
@@ -113,6 +121,8 @@ class TreatyView:
     cites: list[Value]
     divisions: list[DivisionView]
     article_count: int
+    #: The provisions whose article the sources do not establish (tkg:Provision).
+    provisions: list[DivisionView]
     norms: list[NormView]
     obligations: list[ObligationView]
 
@@ -151,8 +161,12 @@ def treaty_view(links: Links, doc: str, treaty: Node) -> TreatyView:
         (p for p in parts if ix.is_a(p, TKG.Article)),
         key=lambda a: (article_order(ix.value(a, ELI.number)), term_key(a)),
     )
-    others = sorted((p for p in parts if not ix.is_a(p, TKG.Article)), key=term_key)
-    norms = [n for a in articles for n in ix.subjects(TKG.expressedBy, a)]
+    provisions = sorted((p for p in parts if ix.is_a(p, TKG.Provision)), key=term_key)
+    others = sorted(
+        (p for p in parts if not ix.is_a(p, TKG.Article) and not ix.is_a(p, TKG.Provision)),
+        key=term_key,
+    )
+    norms = [n for a in [*articles, *provisions] for n in ix.subjects(TKG.expressedBy, a)]
     obligations = treaty_obligations(links, treaty)
     dates = []
     for predicate, name in _FACTS:
@@ -180,6 +194,7 @@ def treaty_view(links: Links, doc: str, treaty: Node) -> TreatyView:
         divisions=[_division(links, doc, d) for d in others]
         + [_division(links, doc, a) for a in articles],
         article_count=len(articles),
+        provisions=[_division(links, doc, p) for p in provisions],
         norms=norm_views(links, doc, norms),
         obligations=obligation_views(links, doc, obligations),
     )
@@ -193,10 +208,13 @@ def article_obligations(links: Links, article: Node) -> list[Node]:
 
 
 def treaty_obligations(links: Links, treaty: Node) -> list[Node]:
-    """The directed obligations derived from the norms of the treaty's articles."""
+    """The directed obligations derived from the norms of the treaty's articles and of its
+    provisions whose article is unknown, in that order."""
     ix = links.index
-    articles = [p for p in ix.subjects(ELI.is_part_of, treaty) if ix.is_a(p, TKG.Article)]
-    return [o for a in articles for o in article_obligations(links, a)]
+    parts = ix.subjects(ELI.is_part_of, treaty)
+    articles = [p for p in parts if ix.is_a(p, TKG.Article)]
+    provisions = [p for p in parts if ix.is_a(p, TKG.Provision)]
+    return [o for a in [*articles, *provisions] for o in article_obligations(links, a)]
 
 
 def _signings(links: Links, doc: str, treaty: Node) -> list[SigningView]:
@@ -254,6 +272,8 @@ def _division(links: Links, doc: str, part: Node) -> DivisionView:
     number = str(ix.value(part, ELI.number) or "")
     if number:
         text = f"Article {number}"
+    elif ix.is_a(part, TKG.Provision):
+        text = links.name(part)
     else:
         kinds = ix.values(part, RDF.type)
         text = links.name(kinds[0]).capitalize() if kinds else links.name(part)
@@ -265,6 +285,36 @@ def _division(links: Links, doc: str, part: Node) -> DivisionView:
         known=status != TKG.ContentUnknown,
         basis=links.links(doc, ix.values(part, TKG.numberingBasis)),
         norms=links.links(doc, ix.subjects(TKG.expressedBy, part)),
+        confidence=links.links(doc, ix.values(part, TKG.contentConfidence)),
+        number_confidence=links.links(doc, ix.values(part, TKG.numberConfidence)),
+        articles=links.links(doc, ix.values(part, TKG.inArticle)),
+        article_claims=[_article_claim(links, doc, c) for c in _article_claims(links, part)],
+    )
+
+
+def _article_claim(links: Links, doc: str, claim: Node) -> Value:
+    """A claim that gives a provision an article, as "Article 20 (El País)", linking to the
+    claim (whose page has its rank, words and source)."""
+    ix = links.index
+    article = ix.value(claim, TKG.claimValue)
+    number = ix.value(article, ELI.number) if article is not None else None
+    who = ix.value(claim, TKG.assertedBy)
+    text = f"Article {number}" if number is not None else links.name(article) if article else "?"
+    if who is not None:
+        text += f" ({links.name(who)})"
+    return Value(text, href=links.href(doc, str(claim)), title=links.name(claim))
+
+
+def _article_claims(links: Links, part: Node) -> list[Node]:
+    """The claims that give a provision an article (tkg:Claim on tkg:inArticle), sorted."""
+    ix = links.index
+    return sorted(
+        (
+            claim
+            for claim in ix.subjects(TKG.claimSubject, part)
+            if ix.value(claim, TKG.claimProperty) == TKG.inArticle
+        ),
+        key=term_key,
     )
 
 

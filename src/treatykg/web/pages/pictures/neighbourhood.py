@@ -58,8 +58,9 @@ PROPERTY_WIDTH = 12
 DESC_PROPERTIES = 8
 
 #: Links the picture leaves out, as the property table does: the type is the page's
-#: subtitle and the sources have a section of their own.
-_OUT_SKIPPED = frozenset({RDF.type, DCTERMS.source})
+#: subtitle and the sources have a section of their own (those that state an article's
+#: number too: the table names them).
+_OUT_SKIPPED = frozenset({RDF.type, DCTERMS.source, TKG.numberStatedIn})
 #: Links to the resource the picture leaves out, as "Referenced by" does: the claims about
 #: it have a section of their own.
 _IN_SKIPPED = frozenset({TKG.claimSubject})

@@ -262,7 +262,8 @@ class _Drawer:
         conditions above it and the events that invoked it below it."""
         links, graph = self.links, self.graph
         first = box.rows[0]
-        article = f"Art. {first.article}" if first.article else "Obligation"
+        # a norm without an article number is a provision's whose article is unknown
+        article = f"Art. {first.article}" if first.article else "Article unknown"
         action = self._box_action(box)
         conditions = list(dict.fromkeys(c for r in box.rows for c in r.conditions))
         head = article + (" · ⇄ reciprocal" if _reciprocal(links, box.norm) else "")
@@ -449,12 +450,16 @@ def _desc(links: Links, rows: list[_Obligation], drawer: _Drawer) -> str:
     """The picture in words: the counts, who owes whom how many, and the invoking events."""
     parties = list(drawer.parties)
     articles = {r.article for r in rows if r.article}
+    unplaced = {r.norm for r in rows if not r.article}
     text = (
         f"{_count(len(rows), 'directed obligation')} between {_count(len(parties), 'party')}"
         f" ({_and([links.name(p) for p in parties])})"
     )
-    if articles:
-        text += f", under {_count(len(articles), 'article')}"
+    under = [_count(len(articles), "article")] if articles else []
+    if unplaced:
+        under.append(f"{_count(len(unplaced), 'norm')} whose article is unknown")
+    if under:
+        text += f", under {_and(under)}"
     pairs: dict[tuple[str, str], int] = {}
     for row in rows:
         for bearer in row.bearers:
