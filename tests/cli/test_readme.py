@@ -354,6 +354,12 @@ PROMISES: dict[str, Check] = {
         ok, files("obligations.csv"), csv_rows("obligations.csv")
     ),
     f"treatykg query sources-of --param entity={ARTICLE_4_NORM}": all_of(ok, rows),
+    # issue 19: what the treaty says on a topic, article known or not; what rests on one source
+    "treatykg query provisions": all_of(ok, rows, prints(r"csp-terrorism")),
+    "treatykg query provisions --param topic=https://w3id.org/treatykg/def#Sanctions": all_of(
+        ok, rows, prints(r"csp-sanctions-non-participation")
+    ),
+    "treatykg query confidence": all_of(ok, rows, prints(r"SingleSource")),
     "treatykg query my-question.rq --build dist/": all_of(ok, rows, prints(r"\bart_1\b")),
     # Load into a triplestore
     "pip install oxigraph": ok,
