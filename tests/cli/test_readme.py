@@ -356,7 +356,7 @@ PROMISES: dict[str, Check] = {
     f"treatykg query sources-of --param entity={ARTICLE_4_NORM}": all_of(ok, rows),
     # issue 19: what the treaty says on a topic, article known or not; what rests on one source
     "treatykg query provisions": all_of(ok, rows, prints(r"csp-terrorism")),
-    "treatykg query provisions --param topic=https://w3id.org/treatykg/def#Sanctions": all_of(
+    "treatykg query provisions --param 'topic=https://w3id.org/treatykg/def#Sanctions'": all_of(
         ok, rows, prints(r"csp-sanctions-non-participation")
     ),
     "treatykg query confidence": all_of(ok, rows, prints(r"SingleSource")),
