@@ -237,7 +237,17 @@ def main() -> None:
         metavar="OPTION",
         help="--build: one more option for treatykg serve (repeatable)",
     )
+    parser.add_argument(
+        "--languages",
+        action="store_true",
+        help="instead: the index and a resource page in each language (issue 20), p50/p99 "
+        "at --connections clients next to the English pages, and the static site's build "
+        "time in English alone and in the four languages",
+    )
     args = parser.parse_args()
+    if args.languages:
+        run_languages(3 if args.quick else args.seconds, args.connections, args.workers)
+        return
     if args.build is not None:
         workers = 2 if args.workers is None else args.workers
         run_build(args.build, workers, args.repeat, args.serve_option)
@@ -317,6 +327,69 @@ def main() -> None:
         f"{QUERY_RATIO_TARGET}× Oxigraph, p99 < {P99_TARGET_MS:.0f} ms at "
         f"{args.connections} clients — {verdict}"
     )
+
+
+def run_languages(seconds: int, connections: int, workers: int | None) -> None:
+    """``--languages``: the served index and a resource page in each language under load
+    (wrk), the English pages being the reference; then ``treatykg site`` timed in English alone
+    (the site before issue 20) and in the four languages, in the same run."""
+    from treatykg.publish.build import build
+    from treatykg.web import documents as documents_module
+    from treatykg.web.languages import LANGUAGES, tagged
+    from treatykg.web.site import write_site
+
+    if shutil.which("wrk") is None:
+        sys.exit("bench_serve.py --languages needs wrk: apt-get install wrk")
+    options = ["-q", "--per-client", str(connections)]
+    if workers is not None:
+        options += ["--workers", str(workers)]
+    rows: list[tuple[str, str, Load]] = []
+    sites: list[tuple[str, float, int, int]] = []
+    with tempfile.TemporaryDirectory(prefix="treatykg-bench-languages-") as temp:
+        out = Path(temp) / "dist"
+        build(out)
+        with treatykg_server(out, *options) as base:
+            for language in LANGUAGES:
+                for name, stem in (("index", "/index"), ("Article 4", f"{TREATY}/art_4")):
+                    path = f"{tagged(stem, language)}.html"
+                    if warm(base + path, "text/html") >= 400:
+                        sys.exit(f"{path}: the server answered an error")
+                    load = wrk(base + path, "text/html", seconds=seconds, connections=connections)
+                    rows.append((language, name, load))
+                    print(f"  {language} {name}: {load.rate:,.0f} req/s", file=sys.stderr)
+        for label, languages in (("English only", ("en",)), ("four languages", LANGUAGES)):
+            with contextlib.ExitStack() as stack:
+                stack.enter_context(_patched(documents_module, "LANGUAGES", languages))
+                started = time.perf_counter()
+                result = write_site(out, Path(temp) / f"site-{len(languages)}")
+                sites.append((label, time.perf_counter() - started, result.files, result.bytes))
+    english = {name: load for language, name, load in rows if language == "en"}
+    print(f"treatykg serve, pages by language, wrk -c{connections} -d{seconds}s; latency in ms\n")
+    print("| language | page | req/s | p50 ms | p99 ms | p50 / English | p99 / English |")
+    print("|---|---|---|---|---|---|---|")
+    for language, name, load in rows:
+        ref = english[name]
+        print(
+            f"| {language} | {name} | {load.cells()} | {load.p50 / ref.p50:.2f} "
+            f"| {load.p99 / ref.p99:.2f} |"
+        )
+    print("\n`treatykg site` of the bundled data (pictures drawn with Graphviz)\n")
+    print("| pages | seconds | files | MB |")
+    print("|---|---|---|---|")
+    for label, seconds_taken, files, size in sites:
+        print(f"| {label} | {seconds_taken:.1f} | {files:,} | {size / 1e6:.1f} |")
+    print(f"\nfour languages / English only: {sites[1][1] / sites[0][1]:.2f}× the time")
+
+
+@contextlib.contextmanager
+def _patched(module: object, name: str, value: object) -> Iterator[None]:
+    """``module.name`` set to ``value`` for the block (a benchmark's reference run)."""
+    old = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, old)
 
 
 #: The servers ``--soak`` runs against, by the name ``--soak-servers`` takes.

@@ -1,4 +1,5 @@
-"""Ontology hygiene: a complete header, every term labelled and defined, every term used declared.
+"""Ontology hygiene: a complete header, every term labelled and defined in the languages of the
+pages, every term used declared.
 
 "Declared" means: typed in one of the bundled ontology modules (treatykg.ttl, concepts.ttl,
 imports.ttl for the external terms we use directly), or part of RDF, RDFS, OWL, XSD or SHACL.
@@ -22,6 +23,8 @@ ONTOLOGY = URIRef("https://w3id.org/treatykg/def")
 TKG = "https://w3id.org/treatykg/def#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 BUILTIN = (str(RDF), str(RDFS), str(OWL), XSD, str(SH))
+#: The languages of the pages: every term's label, and our terms' definitions, in each.
+LANGUAGES = ("en", "fr", "ru", "ko")
 #: Namespaces whose IRIs are vocabulary terms (as opposed to data resources).
 VOCABULARIES = (
     TKG,
@@ -72,25 +75,52 @@ def test_header_is_complete(ontology: Graph) -> None:
     assert not missing, f"ontology header lacks {missing}"
     assert str(ontology.value(ONTOLOGY, VANN.preferredNamespaceUri)) == TKG
     assert str(ontology.value(ONTOLOGY, VANN.preferredNamespacePrefix)) == "tkg"
+    for text in (DCTERMS.title, DCTERMS.description):
+        wrong = _one_in_each_language(list(ontology.objects(ONTOLOGY, text)))
+        assert wrong is None, f"ontology header {text}: {wrong}"
 
 
-def test_every_term_is_labelled_in_english_and_french_and_defined(ontology: Graph) -> None:
+def _one_in_each_language(values: list[object]) -> str | None:
+    """What is wrong with ``values`` as text in each language of the pages, one per language."""
+    langs = sorted(
+        (v.language or "untagged") if isinstance(v, Literal) else "not a literal" for v in values
+    )
+    ours = [lang for lang in langs if lang in LANGUAGES]  # other languages are welcome
+    if ours == sorted(LANGUAGES) and not {"untagged", "not a literal"} & set(langs):
+        return None
+    return f"in {langs}, not one in each of {list(LANGUAGES)}"
+
+
+def test_every_term_is_labelled_in_the_languages_of_the_pages(ontology: Graph) -> None:
+    """Every declared term (ours and the external ones of imports.ttl) has one label in each
+    language of the pages, which show the labels as class and property names; a concept's
+    skos:prefLabel says the same as its rdfs:label, language by language."""
+    terms = declared(ontology) - {ONTOLOGY}
+    assert len([t for t in terms if str(t).startswith(TKG)]) > 60
+    assert len([t for t in terms if not str(t).startswith(TKG)]) > 60
+    problems = []
+    for term in sorted(terms):
+        labels = list(ontology.objects(term, RDFS.label))
+        wrong = _one_in_each_language(labels)
+        if wrong:
+            problems.append(f"{term}: rdfs:label {wrong}")
+        if (term, RDF.type, SKOS.Concept) in ontology:
+            preferred = set(ontology.objects(term, SKOS.prefLabel))
+            if preferred != set(labels):
+                problems.append(f"{term}: skos:prefLabel {sorted(preferred)} != rdfs:label")
+        if ontology.value(term, RDFS.isDefinedBy) is None:
+            problems.append(f"{term}: no rdfs:isDefinedBy")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_term_of_ours_is_defined_in_the_languages_of_the_pages(ontology: Graph) -> None:
     terms = {t for t in declared(ontology) if str(t).startswith(TKG)}
     assert len(terms) > 60
     problems = []
     for term in sorted(terms):
-        langs = {
-            label.language
-            for label in ontology.objects(term, RDFS.label)
-            if isinstance(label, Literal)
-        }
-        if not {"en", "fr"} <= langs:
-            problems.append(f"{term}: labels in {sorted(langs)}")
-        definition = ontology.value(term, SKOS.definition)
-        if definition is None or definition.language != "en":
-            problems.append(f"{term}: no English skos:definition")
-        if ontology.value(term, RDFS.isDefinedBy) is None:
-            problems.append(f"{term}: no rdfs:isDefinedBy")
+        wrong = _one_in_each_language(list(ontology.objects(term, SKOS.definition)))
+        if wrong:
+            problems.append(f"{term}: skos:definition {wrong}")
     assert not problems, "\n".join(problems)
 
 

@@ -41,6 +41,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from servers import treatykg_server
 from treatykg.sparql import execute
+from treatykg.web import urls
+from treatykg.web.languages import LANGUAGES
 
 BASE_IRI = "https://w3id.org/treatykg/"
 #: A common phone viewport in CSS pixels (Pixel 7 class).
@@ -596,3 +598,60 @@ def test_a_reader_clicks_through_the_pictures(
     WebDriverWait(driver, WAIT).until(
         lambda d: urlparse(d.current_url).path == OBLIGATIONS_4[0] + ".html"
     )
+
+
+#: Pages a reader of each language opens: the home page, Article 4, a person, a provision,
+#: the vocabulary and the queries.
+LANGUAGE_PAGES = (
+    "/index",
+    "/eli/treaty/2024/csp/art_4",
+    "/id/person/vladimir-putin",
+    "/id/provision/csp-media-cooperation",
+    "/def",
+    "/queries",
+)
+
+
+@pytest.mark.parametrize(("width", "mobile"), [(1280, False), (390, True)])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_language_s_pages_fit_the_screen(
+    driver: WebDriver, server: str, artifacts: Path, language: str, width: int, mobile: bool
+) -> None:
+    """Issue 20: each page in each language at a desktop and a phone width: laid out at the
+    screen's width with nothing wider (long Russian words and Korean wrap), its language on
+    <html>, a switch to the three others, and Korean drawn with a Korean font (not boxes)."""
+    metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": mobile}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        walk = Walk(driver, server, artifacts, f"{language}-{width}")
+        for page in LANGUAGE_PAGES:
+            path = urls.document(page, "html", language)
+            driver.get(server + path)
+            walk.screenshot(page.strip("/").replace("/", "-"))
+            assert driver.execute_script("return document.documentElement.lang") == language
+            inner, scroll = driver.execute_script(
+                "return [window.innerWidth, document.documentElement.scrollWidth]"
+            )
+            assert inner == width and scroll <= inner + 1, (path, inner, scroll)
+            switch = driver.execute_script(
+                "return Array.from(document.querySelectorAll('nav.languages a'))"
+                ".map(a => [a.hreflang, a.getAttribute('aria-current')])"
+            )
+            assert [code for code, _ in switch] == list(LANGUAGES), path
+            assert [code for code, current in switch if current == "page"] == [language], path
+            if language == "ko":
+                # a Korean word set in the page's font is as wide as its glyphs, not as the
+                # same number of fallback boxes: measured against a Latin run of 4 em
+                hangul, boxes = driver.execute_script(
+                    "const s = document.createElement('span');"
+                    "s.style.font = getComputedStyle(document.body).font;"
+                    "document.body.append(s); s.textContent = '조약';"
+                    "const a = s.getBoundingClientRect().width; s.textContent = '\\u{10FFFF}';"
+                    "const b = s.getBoundingClientRect().width; s.remove(); return [a, b];"
+                )
+                assert hangul > 0 and hangul != 2 * boxes, (path, hangul, boxes)
+    finally:
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": PHONE_WIDTH, "height": PHONE_HEIGHT, "deviceScaleFactor": 1, "mobile": True},
+        )

@@ -12,6 +12,7 @@ import json
 import posixpath
 import re
 import socket
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -23,6 +24,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 from treatykg.namespaces import BASE, TKG
 from treatykg.sparql.catalogue import bundled
 from treatykg.web import urls
+from treatykg.web.languages import LANGUAGES, tagged
 from treatykg.web.pages import MAX_LISTED, Pages, script_json
 from treatykg.web.pages.pictures.picture import KINDS
 
@@ -160,14 +162,25 @@ def targets(pages: Pages, release: Path) -> set[str]:
     """Every document the site has: resource pages and their RDF documents, the special
     pages, and the files of the build."""
     found = set(SPECIAL)
+    # each page in each language (/def.ko.html), the endpoint's page once
+    found.update(
+        f"{tagged(doc.removesuffix('.html'), language)}.html"
+        for doc in SPECIAL
+        if doc.endswith(".html")
+        for language in LANGUAGES
+    )
     for iri in pages.resource_iris():
         path = urls.path_of(iri) or ""
-        found.update(urls.document(path, suffix) for suffix in ("html", "ttl", "jsonld", "nt"))
+        found.update(urls.document(path, suffix) for suffix in ("ttl", "jsonld", "nt"))
+        found.update(urls.document(path, "html", language) for language in LANGUAGES)
     found.update("/" + file.name for file in release.iterdir() if file.is_file())
-    # the pictures beside the pages, each a file of its own
+    # the pictures beside the pages, each a file of its own, in each language
     for page in ["/index", "/def", *(urls.path_of(iri) or "" for iri in pages.resource_iris())]:
         found.update(
-            f"{page}.{kind}.svg" for kind in KINDS if pages.picture(page, kind) is not None
+            f"{tagged(page, language)}.{kind}.svg"
+            for kind in KINDS
+            if pages.picture(page, kind) is not None
+            for language in LANGUAGES
         )
     return found
 
@@ -253,7 +266,20 @@ def test_resource_pages_link_their_alternate_formats(
     alternates = {
         a["type"]: resolve(doc, str(a["href"]))[0]
         for t, a in tree.tags
-        if t == "link" and a.get("rel") == "alternate"
+        if t == "link" and a.get("rel") == "alternate" and "type" in a
+    }
+    # and the page itself in each language, English the default
+    languages = {
+        a["hreflang"]: resolve(doc, str(a["href"]))[0]
+        for t, a in tree.tags
+        if t == "link" and a.get("rel") == "alternate" and "hreflang" in a
+    }
+    assert languages == {
+        "en": "/id/state/rus.html",
+        "fr": "/id/state/rus.fr.html",
+        "ru": "/id/state/rus.ru.html",
+        "ko": "/id/state/rus.ko.html",
+        "x-default": "/id/state/rus.html",
     }
     assert alternates == {
         "text/turtle": "/id/state/rus.ttl",
@@ -398,8 +424,12 @@ def test_index_lists_the_articles_in_order_and_a_dated_timeline(
         set(graph.subjects(RDF.type, TKG.DirectedObligation))
     )
     # timeline
-    events = re.findall(r'<tr class="event"><td><time>(.*?)</time>', page)
-    firsts = [re.search(r"\d{4}-\d{2}-\d{2}", when).group() for when in events]  # type: ignore[union-attr]
+    events = re.findall(r'<tr class="event"><td><time[^>]*>(.*?)</time>', page)
+    # each event's first date, as English writes dates ("between 1 January 2022 and …")
+    firsts = [
+        datetime.strptime(re.search(r"\d{1,2} [A-Z][a-z]+ \d{4}", when).group(), "%d %B %Y")  # type: ignore[union-attr]
+        for when in events
+    ]
     assert len(events) > 20 and firsts == sorted(firsts)
     dated = graph.query(
         """SELECT DISTINCT ?e WHERE { ?e a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?c .
@@ -412,7 +442,7 @@ def test_index_lists_the_articles_in_order_and_a_dated_timeline(
     # parties, signatories, downloads
     text = Parsed(page).plain
     assert "North Korea" in text and "Russia" in text and "Kim Jong Un" in text
-    assert "2024-06-19" in text and "2024-12-04" in text
+    assert "19 June 2024" in text and "4 December 2024" in text
     downloads = page[page.index('id="downloads"') :]
     distributions = set(graph.subjects(RDF.type, URIRef("http://www.w3.org/ns/dcat#Distribution")))
     assert len(distributions) >= 9
@@ -432,12 +462,17 @@ def test_claims_show_preferred_and_deprecated_values_with_their_asserters(
         ]
         for rank in ("preferred", "deprecated")
     }
-    assert any("2024-06-19" in c and "KCNA" in c for c in claims["preferred"])
-    assert any("2024-06-18" in c and "English Wikipedia" in c for c in claims["deprecated"])
+    # dates as the page's language writes them (English: 19 June 2024)
+    assert any("19 June 2024" in c and "KCNA" in c for c in claims["preferred"])
+    assert any("18 June 2024" in c and "English Wikipedia" in c for c in claims["deprecated"])
     assert all("preferred" in c for c in claims["preferred"])
     assert all("deprecated" in c and "Why this rank" in c for c in claims["deprecated"])
     # the deprecated value is struck through, the preferred one is not
-    assert re.search(r'rank-deprecated">.*?class="claimed">2024-06-18', page, re.S)
+    assert re.search(
+        r'rank-deprecated">.*?class="claimed"><time datetime="2024-06-18">18 June 2024</time>',
+        page,
+        re.S,
+    )
 
 
 def test_sources_show_title_publisher_and_url(site: dict[str, str]) -> None:

@@ -234,7 +234,8 @@ def test_the_invoking_event_and_its_acknowledgements_are_linked(pages: Pages, gr
         desc = svg.find(f"{SVG}desc")
         assert desc is not None
         assert f"{label(graph, URIRef(DEPLOYMENT))} invoked" in (desc.text or "")
-        assert "(2025-04-26)" in (desc.text or "") and "(2025-04-28)" in (desc.text or "")
+        # dates as English writes them
+        assert "(26 April 2025)" in (desc.text or "") and "(28 April 2025)" in (desc.text or "")
 
 
 @needs_dot

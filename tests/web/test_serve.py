@@ -79,12 +79,13 @@ def test_resource_iris_see_other(
 ) -> None:
     headers = {} if accept is None else {"Accept": accept}
     response = client.get(_path(iri), headers=headers)
-    assert response.headers["vary"] == "Accept"
     if suffix is None:
+        assert response.headers["vary"] == "Accept"
         assert response.status_code == 406
         assert "text/turtle" in response.text  # says what it offers
         return
     assert response.status_code == 303
+    assert response.headers["vary"] == "Accept, Accept-Language"
     name = iri.rsplit("/", 1)[1]
     assert response.headers["location"] == f"{name}.{suffix}"
 
@@ -333,10 +334,10 @@ def test_a_slow_document_holds_up_no_file_and_no_made_document(release: Path) ->
     gate = threading.Event()
     make = documents.document
 
-    def slow(path: str, suffix: str) -> object:
+    def slow(path: str, suffix: str, *language: str) -> object:
         if path == "/id/state/prk":
             gate.wait(10)
-        return make(path, suffix)
+        return make(path, suffix, *language)
 
     documents.document = slow  # type: ignore[method-assign]
     app = create_app(Settings(build=release), documents)
@@ -359,3 +360,98 @@ def test_a_slow_document_holds_up_no_file_and_no_made_document(release: Path) ->
     assert file.content == (release / "void.ttl").read_bytes()
     described = Graph().parse(data=slow_one.content, format="turtle")
     assert (URIRef(f"{BASE}id/state/prk"), None, None) in described
+
+
+#: Accept-Language → the language of the page a resource IRI sends a browser to.
+LANGUAGE_NEGOTIATION: list[tuple[str | None, str]] = [
+    (None, "en"),
+    ("ko", "ko"),
+    ("ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7", "ko"),
+    ("fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5", "fr"),
+    ("RU", "ru"),
+    ("ru;q=0.5, fr;q=0.4", "ru"),
+    ("fr;q=0.5, ru;q=0.5", "fr"),  # a tie goes to the header's order
+    ("zh-CN, zh;q=0.9", "en"),  # none of ours: the default, not 406
+    ("*", "en"),
+    ("de, *;q=0.1", "en"),
+    ("en;q=0, *", "fr"),  # "not English", anything else: the first of ours after it
+    ("ko;q=0, *;q=0.5", "en"),
+    ("ko;q=abc, ru", "ru"),  # a malformed element is skipped, not the header
+    ("!!, ;;, ko", "ko"),
+    ("ko-" + "x" * 5000, "en"),  # too long to read
+]
+
+
+@pytest.mark.parametrize(("header", "language"), LANGUAGE_NEGOTIATION, ids=lambda v: str(v)[:40])
+def test_a_browser_is_sent_to_the_page_in_its_language(
+    client: TestClient, header: str | None, language: str
+) -> None:
+    headers = {"Accept": BROWSER}
+    if header is not None:
+        headers["Accept-Language"] = header
+    response = client.get("/id/state/prk", headers=headers)
+    assert response.status_code == 303
+    assert response.headers["vary"] == "Accept, Accept-Language"
+    expected = "prk.html" if language == "en" else f"prk.{language}.html"
+    assert response.headers["location"] == expected
+    # an RDF document carries every language: Accept-Language changes nothing
+    headers["Accept"] = "text/turtle"
+    assert client.get("/id/state/prk", headers=headers).headers["location"] == "prk.ttl"
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ru", "ko"])
+def test_every_page_has_a_path_in_each_language(client: TestClient, language: str) -> None:
+    """A page in another language is a document of its own (linkable, cacheable, static),
+    sent with Content-Language; the RDF documents have no language variants."""
+    tag = "" if language == "en" else f".{language}"
+    for path in (
+        f"/id/state/prk{tag}.html",
+        f"/index{tag}.html",
+        f"/queries{tag}.html",
+        f"/def{tag}.html",
+        f"/eli/treaty/2024/csp/art_4{tag}.html",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-language"] == language, path
+        assert f'<html lang="{language}">' in response.text, path
+        assert 'hreflang="x-default"' in response.text, path
+        again = client.get(path, headers={"If-None-Match": response.headers["etag"]})
+        assert again.status_code == 304, path
+    picture = client.get(f"/id/state/prk{tag}.neighbourhood.svg")
+    assert picture.status_code == 200 and picture.headers["content-type"].startswith("image/svg")
+    assert "content-language" not in client.get("/id/state/prk.ttl").headers
+    assert client.get(f"/id/state/prk{tag}.ttl").status_code == (200 if not tag else 404)
+
+
+def test_the_home_page_negotiates_its_language(client: TestClient) -> None:
+    korean = client.get("/", headers={"Accept-Language": "ko-KR,ko;q=0.9"})
+    assert korean.status_code == 200
+    assert korean.headers["content-language"] == "ko"
+    assert korean.headers["vary"] == "Accept-Language"
+    assert '<html lang="ko">' in korean.text
+    plain = client.get("/")
+    assert plain.headers["content-language"] == "en" and '<html lang="en">' in plain.text
+    # the page's own path does not negotiate: it is the English page
+    assert (
+        client.get("/index.html", headers={"Accept-Language": "ko"}).headers["content-language"]
+        == "en"
+    )
+
+
+def test_pages_in_no_language_of_ours_are_not_found(client: TestClient) -> None:
+    for path in ("/id/state/prk.en.html", "/id/state/prk.de.html", "/index.xx.html"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_a_retired_identifier_keeps_the_language_of_its_page(release: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "dist"
+    shutil.copytree(release, copy)
+    old, new = f"{BASE}id/person/v-putin", f"{BASE}id/person/vladimir-putin"
+    with (copy / "treatykg.ttl").open("a", encoding="utf-8") as turtle:
+        turtle.write(f"\n<{old}> <{BASE}def#replacedBy> <{new}> .\n")
+    client = TestClient(create_app(Settings(build=copy)), follow_redirects=False)
+    moved = client.get("/id/person/v-putin.ko.html")
+    assert (moved.status_code, moved.headers["location"]) == (301, "vladimir-putin.ko.html")

@@ -12,6 +12,7 @@ from rdflib.compare import isomorphic
 from treatykg.cli import main
 from treatykg.web import urls
 from treatykg.web.documents import Documents
+from treatykg.web.languages import LANGUAGES
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,18 @@ def test_every_resource_has_its_four_documents(site: Path, release: Path) -> Non
             assert (site / urls.document(path, suffix).lstrip("/")).is_file(), (path, suffix)
     for name in ("index.html", "queries.html", "404.html", ".htaccess", "w3id.htaccess"):
         assert (site / name).is_file(), name
+    # every page in each language, with its pictures (nothing negotiates in a static site)
+    for language in LANGUAGES:
+        for path in documents.resources:
+            page = site / urls.document(path, "html", language).lstrip("/")
+            assert page.is_file(), (path, language)
+        for name in ("index", "queries"):
+            page = site / urls.document("/" + name, "html", language).lstrip("/")
+            text = page.read_text(encoding="utf-8")
+            assert f'<html lang="{language}">' in text, (name, language)
+    korean = (site / "id/state/prk.ko.html").read_text(encoding="utf-8")
+    assert 'href="prk.ko.neighbourhood.svg"' in korean
+    assert (site / "id/state/prk.ko.neighbourhood.svg").is_file()
     assert (site / ".well-known" / "void").read_bytes() == (release / "void.ttl").read_bytes()
     for name in documents.file_names:
         assert (site / name).read_bytes() == (release / name).read_bytes(), name

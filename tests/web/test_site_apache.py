@@ -137,6 +137,33 @@ def test_resource_iris_see_other(apache: str, path: str, accept: str, suffix: st
 
 
 @pytest.mark.parametrize(
+    ("language", "page"),
+    [
+        ("ko-KR,ko;q=0.9,en;q=0.8", "ko.html"),
+        ("fr", "fr.html"),
+        ("RU, en;q=0.5", "ru.html"),
+        ("de, fr;q=0.5", "html"),  # Apache reads only the first language: see the .htaccess
+        ("", "html"),
+    ],
+)
+def test_a_browser_is_sent_to_the_page_in_its_language(
+    apache: str, language: str, page: str
+) -> None:
+    headers = {"Accept": "text/html,*/*;q=0.8"}
+    if language:
+        headers["Accept_Language"] = language
+    status, answer, _ = _get(apache, "/id/state/prk", **headers)
+    assert status == 303
+    assert answer["location"].endswith(f"/id/state/prk.{page}")
+    assert "Accept-Language" in answer.get("vary", "")
+    served, _, body = _get(apache, f"/id/state/prk.{page}")
+    assert served == 200 and b"<html lang=" in body
+    # Turtle whatever the language
+    status, answer, _ = _get(apache, "/id/state/prk", Accept="text/turtle", Accept_Language="ko")
+    assert (status, answer["location"].rsplit("/", 1)[1]) == (303, "prk.ttl")
+
+
+@pytest.mark.parametrize(
     ("path", "media", "fmt"),
     [
         ("/id/state/prk.ttl", "text/turtle", "turtle"),

@@ -59,7 +59,7 @@ CONSTRUCT { ?s ?p ?o } WHERE {
 LOOPBACK = "http://127.0.0.1:{port}/sparql"
 
 
-def page(text: str | None, results: dict | None, error: str | None) -> str:
+def page(text: str | None, results: dict | None, error: str | None, language: str = "en") -> str:
     """A stand-in for the site's HTML renderer that shows what it was given."""
     return json.dumps({"query": text, "results": results, "error": error})
 

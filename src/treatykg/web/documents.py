@@ -56,8 +56,9 @@ from treatykg.namespaces import ELI, TKG, new_graph
 from treatykg.rdf import serialize
 from treatykg.rdf.formats import FORMATS, by_key
 from treatykg.rdf.load import parse_file
-from treatykg.web import urls
+from treatykg.web import languages, urls
 from treatykg.web.endpoint import disk_store
+from treatykg.web.languages import DEFAULT, LANGUAGES
 
 if TYPE_CHECKING:
     from treatykg.web.pages import Pages
@@ -95,10 +96,12 @@ PREFETCH_WINDOW = 500
 
 @dataclass(frozen=True)
 class Document:
-    """Bytes to send with their media type."""
+    """Bytes to send with their media type, and for a page its language (``Content-Language``;
+    None for the RDF documents and files, which carry every language or none)."""
 
     body: bytes
     media_type: str
+    language: str | None = None
 
     @cached_property
     def etag(self) -> str:
@@ -345,6 +348,10 @@ class Documents:
             source, queries=catalogue.bundled(), endpoint=self.endpoint, shapes=self.shapes
         )
 
+    def pages_in(self, language: str) -> Pages:
+        """The HTML pages of the build in ``language`` (:mod:`treatykg.web.languages`)."""
+        return self.pages.in_language(language)
+
     # --- lookups ---------------------------------------------------------------------------
 
     @cached_property
@@ -358,26 +365,31 @@ class Documents:
                 found[old_path] = new_path
         return found
 
-    def document(self, path: str, suffix: str) -> Document | None:
-        """The ``suffix`` document ("ttl", "jsonld", "nt", "html") of a resource path."""
+    def document(self, path: str, suffix: str, language: str = DEFAULT) -> Document | None:
+        """The ``suffix`` document ("ttl", "jsonld", "nt", "html") of a resource path; a page
+        in ``language`` (the RDF documents carry every language)."""
         if path not in self.resources or suffix not in urls.SUFFIXES:
             return None
-        return self._cached(path, suffix, lambda: self._make(path, suffix))
+        if suffix != "html":
+            return self._cached(path, suffix, lambda: self._make(path, suffix))
+        return self._cached(
+            languages.tagged(path, language), suffix, lambda: self._page(path, language)
+        )
 
     def made(self, path: str, suffix: str) -> Document | None:
         """The ``suffix`` document of a resource path if it is made already, else None: no
-        look-up, so a server can answer it at once while another document is being made."""
+        look-up, so a server can answer it at once while another document is being made. A
+        page's ``path`` carries its language tag, as in its own path (``/id/x.ko``)."""
         return self._cache.get((path, suffix)) if suffix in urls.SUFFIXES else None
 
-    def page(self, name: str) -> Document | None:
-        """A page that is not a resource: "index", "queries", "404"."""
-        makers: dict[str, Callable[[], str]] = {
-            "index": self.pages.index,
-            "queries": self.pages.queries,
-        }
+    def page(self, name: str, language: str = DEFAULT) -> Document | None:
+        """A page that is not a resource, "index" or "queries", in ``language``."""
+        pages = self.pages_in(language)
+        makers: dict[str, Callable[[], str]] = {"index": pages.index, "queries": pages.queries}
         if name not in makers:
             return None
-        return self._cached(name, "page", lambda: _html(makers[name]()))
+        key = languages.tagged(name, language)
+        return self._cached(key, "page", lambda: _html(makers[name](), language))
 
     def picture(self, path: str) -> Document | None:
         """The picture file at ``path`` (``/id/x.neighbourhood.svg``, ``/index.timeline.svg``),
@@ -389,12 +401,13 @@ class Documents:
         if found is None:
             return None
         page, kind = found
+        page, language = languages.split(page)
         if page != "/index" and page not in self.resources:
             return None
         key = (path, "svg")
         document = self._cache.get(key)
         if document is None:
-            body = self.pages.picture(page, kind)
+            body = self.pages_in(language).picture(page, kind)
             if body is None:
                 return None
             document = self._cache.setdefault(key, Document(body, SVG))
@@ -403,7 +416,8 @@ class Documents:
     def not_found(self, path: str, suffix: str) -> Document:
         """A 404 body in the requested format (not cached: it names the path asked for)."""
         if suffix == "html":
-            return _html(self.pages.not_found(path))
+            language = languages.split(path)[1]
+            return _html(self.pages_in(language).not_found(path), language)
         iri = urls.iri_of(path)
         if suffix == "jsonld":
             # An empty graph (so RDF clients read "nothing here"), with the reason in a key
@@ -424,38 +438,50 @@ class Documents:
         self, progress: Callable[[int, int], None] | None = None
     ) -> Iterator[tuple[str, Document]]:
         """Every document with its site path (``/id/state/prk.ttl`` …), in path order, each
-        page followed by its pictures (``/id/state/prk.neighbourhood.svg``)."""
+        page in each language followed by its pictures (``/id/state/prk.neighbourhood.svg``,
+        ``/id/state/prk.ko.html``, ``/id/state/prk.ko.neighbourhood.svg``)."""
         # Every page's Graphviz pictures are drawn on the other cores meanwhile, in this order:
         # all at once, or for a large build a window ahead (a window's pictures are kept).
         paths = list(self.resources)
         total = len(paths)
-        if self.large:
-            self.pages.prefetch_pictures(paths[:PREFETCH_WINDOW])
-        else:
-            self.pages.prefetch_pictures([*paths, "/index"])
+
+        def prefetch(window: list[str]) -> None:
+            for language in LANGUAGES:
+                self.pages_in(language).prefetch_pictures(window)
+
+        prefetch(paths[:PREFETCH_WINDOW] if self.large else [*paths, "/index"])
         for done, path in enumerate(paths, start=1):
             if self.large and done % PREFETCH_WINDOW == 1:  # the next window, while this one
                 start = done - 1 + PREFETCH_WINDOW  # is written
-                self.pages.prefetch_pictures(paths[start : start + PREFETCH_WINDOW])
+                prefetch(paths[start : start + PREFETCH_WINDOW])
             for suffix in urls.SUFFIXES:
-                document = self.document(path, suffix)
+                if suffix != "html":
+                    document = self.document(path, suffix)
+                    assert document is not None
+                    yield urls.document(path, suffix), document
+            for language in LANGUAGES:
+                document = self.document(path, "html", language)
                 assert document is not None
-                yield urls.document(path, suffix), document
-            yield from self._pictures(path)
+                yield urls.document(path, "html", language), document
+                yield from self._pictures(path, language)
             if progress is not None:
                 progress(done, total)
-        for name in ("index", "queries"):
-            document = self.page(name)
-            assert document is not None
-            yield f"/{name}.html", document
-        yield from self._pictures("/index")
+        for language in LANGUAGES:
+            for name in ("index", "queries"):
+                document = self.page(name, language)
+                assert document is not None
+                yield (
+                    urls.document("/" if name == "index" else f"/{name}", "html", language),
+                    document,
+                )
+            yield from self._pictures("/index", language)
 
-    def _pictures(self, page: str) -> Iterator[tuple[str, Document]]:
+    def _pictures(self, page: str, language: str) -> Iterator[tuple[str, Document]]:
         # Imported here like the pages themselves (see ``pages``): start-up stays fast.
         from treatykg.web.pages.pictures.picture import KINDS, file_path
 
         for kind in KINDS:
-            path = file_path(page, kind)
+            path = file_path(urls.document(page, "html", language), kind)
             document = self.picture(path)
             if document is not None:
                 yield path, document
@@ -469,10 +495,17 @@ class Documents:
             document = self._cache.setdefault(key, make())
         return document
 
+    def _page(self, path: str, language: str) -> Document:
+        """The page of the resource at ``path`` in ``language``."""
+        pages, iri = self.pages_in(language), self.resources[path]
+        if path == "/def":
+            return _html(pages.ontology(), language)
+        if path == "/shapes":
+            return _html(pages.shapes(), language)
+        return _html(pages.resource(iri), language)
+
     def _make(self, path: str, suffix: str) -> Document:
         iri = self.resources[path]
-        if suffix == "html":
-            return _html(self._html(path, iri))
         if path in WHOLE_FILE_DOCUMENTS:
             stem = WHOLE_FILE_DOCUMENTS[path]
             if suffix in ("ttl", "jsonld"):
@@ -480,13 +513,6 @@ class Documents:
                 return Document(body, urls.SUFFIXES[suffix])
             return Document(serialize.ntriples(getattr(self, stem)), urls.SUFFIXES[suffix])
         return self._rdf(self.document_graph(iri), suffix)
-
-    def _html(self, path: str, iri: str) -> str:
-        if path == "/def":
-            return self.pages.ontology()
-        if path == "/shapes":
-            return self.pages.shapes()
-        return self.pages.resource(iri)
 
     def _rdf(self, graph: Graph, suffix: str) -> Document:
         prepared = serialize.prepare(graph)
@@ -606,8 +632,8 @@ def _used_prefixes(graph: Graph) -> dict[str, str]:
     }
 
 
-def _html(text: str) -> Document:
-    return Document(text.encode("utf-8"), urls.SUFFIXES["html"])
+def _html(text: str, language: str = DEFAULT) -> Document:
+    return Document(text.encode("utf-8"), urls.SUFFIXES["html"], language)
 
 
 def _manifest_names(manifest: object) -> Iterator[str]:

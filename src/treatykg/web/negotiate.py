@@ -1,4 +1,5 @@
-"""HTTP content negotiation: which of the formats we offer does a client's ``Accept`` want?
+"""HTTP content negotiation: which of the formats we offer does a client's ``Accept`` want,
+and which of the pages' languages its ``Accept-Language`` (:func:`choose_language`)?
 
 RFC 9110 §12.5.1 rules, applied strictly because a linked-data client depends on them:
 
@@ -107,3 +108,65 @@ def choose(header: str | None, offered: Sequence[str]) -> str | None:
         if q > 0:
             scored.append((-q, -specificity, order, media_type))
     return min(scored)[3] if scored else None
+
+
+# --- languages -------------------------------------------------------------------------------
+
+#: A language range of ``Accept-Language`` (RFC 4647 §2.1): ``*`` or subtags of 1–8 letters
+#: and digits joined by ``-``, the first all letters.
+_LANGUAGE_RANGE = re.compile(r"^(?:\*|[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)$")
+
+
+def choose_language(header: str | None, offered: Sequence[str]) -> str:
+    """The offered language (``ko``) that an ``Accept-Language`` header wants most, by RFC
+    9110 §12.5.4 and RFC 4647's basic filtering: a range matches a language it equals or is a
+    prefix of, either way at a ``-`` (``ko-KR`` wants our ``ko``, ``zh`` wants none of ours);
+    ``*`` matches any; ``q=0`` means "not this"; ties go to the server's order.
+
+    Unlike ``Accept``, a page can always be sent: with no header, a header we cannot read, or
+    no offered language wanted, the answer is the first offered (the default), as a browser
+    whose user reads only, say, Chinese would rather get English than 406. Malformed
+    elements are skipped, not refused."""
+    if header is None or not header.strip() or len(header) > MAX_ACCEPT_LENGTH:
+        return offered[0]
+    best: tuple[float, int, int] | None = None
+    chosen = offered[0]
+    refused: set[str] = set()
+    wanted: list[tuple[str, float]] = []
+    for element in header.split(","):
+        name, *parameters = (part.strip() for part in element.split(";"))
+        if not _LANGUAGE_RANGE.match(name):
+            continue
+        q: float | None = 1.0
+        for parameter in parameters:
+            key, equals, value = parameter.partition("=")
+            if key.strip().lower() == "q":
+                q = float(value.strip()) if equals and _QVALUE.match(value.strip()) else None
+        if q is not None:  # an element with a malformed quality is skipped
+            wanted.append((name.lower(), q))
+    for name, q in wanted:
+        for language in offered:
+            if name != "*" and _matches(name, language) and q == 0:
+                refused.add(language)
+    for position, (name, q) in enumerate(wanted):
+        if q <= 0:
+            continue
+        for order, language in enumerate(offered):
+            if language in refused or not (name == "*" or _matches(name, language)):
+                continue
+            # a named range beats "*" at the same q; then the header's order, then ours
+            score = (-q, 1 if name == "*" else 0, order if name == "*" else position)
+            if best is None or score < best:
+                best, chosen = score, language
+    return chosen
+
+
+def _matches(language_range: str, language: str) -> bool:
+    """Whether a language range and one of our language tags name the same language, one
+    being the other or a prefix of it at a subtag boundary (``ko-kr`` and ``ko``)."""
+    language = language.lower()
+    return (
+        language_range == language
+        or language_range.startswith(language + "-")
+        or language.startswith(language_range + "-")
+    )

@@ -51,11 +51,12 @@ from treatykg.namespaces import BASE, DATASET, DCAT, new_graph
 from treatykg.rdf import serialize
 from treatykg.rdf.formats import DOCUMENT_FORMATS, by_key
 from treatykg.rdf.load import parse_file
-from treatykg.web import urls
+from treatykg.web import languages, urls
 from treatykg.web.documents import MEDIA_TYPES, Document, Documents
 from treatykg.web.endpoint import SparqlService, disk_store
 from treatykg.web.endpoint.disk_store import dump_of
-from treatykg.web.negotiate import BadAccept, choose
+from treatykg.web.languages import DEFAULT, LANGUAGES
+from treatykg.web.negotiate import BadAccept, choose, choose_language
 from treatykg.web.pages import MAX_RESULT_ROWS
 
 log = logging.getLogger("treatykg.web.serve")
@@ -70,6 +71,8 @@ HTML_POLICY = (
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+#: What a resource IRI's answer depends on: the format, and for a page the language.
+_VARY = "Accept, Accept-Language"
 _HTML = by_key("html").media_type
 _SVG = by_key("svg").media_type
 
@@ -111,7 +114,9 @@ def create_app(settings: Settings, documents: Documents | None = None) -> Starle
         per_client=settings.per_client,
         grace=settings.long_after,
         penalty=settings.penalty,
-        html=lambda query, results, error: documents.pages.results(query, results, error),
+        html=lambda query, results, error, language: documents.pages_in(language).results(
+            query, results, error
+        ),
         html_rows=MAX_RESULT_ROWS,
         store=settings.store,
         in_memory=settings.in_memory,
@@ -194,32 +199,36 @@ class _Handler:
 
     def _respond(self, request: Request, path: str) -> Response:
         """The answer for a path that is not a build file, on the documents' thread."""
-        if path in ("/", "/index.html"):
-            return self._send(request, self.documents.page("index"))
-        if path in ("/queries", "/queries.html"):
-            return self._send(request, self.documents.page("queries"))
+        if path in ("/", "/queries"):  # the language negotiated, as for a resource IRI
+            name = "index" if path == "/" else "queries"
+            language = choose_language(request.headers.get("accept-language"), LANGUAGES)
+            return self._send(request, self.documents.page(name, language), negotiated=True)
         stem, dot, suffix = path.rpartition(".")
+        bare, language = languages.split(stem) if suffix == "html" else (stem, DEFAULT)
+        if dot and suffix == "html" and bare in ("/index", "/queries"):
+            return self._send(request, self.documents.page(bare.lstrip("/"), language))
         moved = self.documents.successors.get(path) or (
-            dot and suffix in urls.SUFFIXES and self.documents.successors.get(stem)
+            dot and suffix in urls.SUFFIXES and self.documents.successors.get(bare)
         )
         if moved:
-            return self._moved(
-                path, moved, suffix if dot and path not in self.documents.resources else None
-            )
+            documented = dot and path not in self.documents.resources
+            return self._moved(path, moved, suffix if documented else None, language)
         if path in self.documents.resources:
             return self._see_other(request, path)
-        if dot and suffix in urls.SUFFIXES and stem in self.documents.resources:
-            return self._send(request, self.documents.document(stem, suffix))
+        if dot and suffix in urls.SUFFIXES and bare in self.documents.resources:
+            return self._send(request, self.documents.document(bare, suffix, language))
         if dot and suffix == "svg":
             picture = self.documents.picture(path)
             if picture is not None:
                 return self._send(request, picture)
         return self._not_found(request, path, suffix if dot else None)
 
-    def _moved(self, path: str, successor: str, suffix: str | None) -> Response:
+    def _moved(
+        self, path: str, successor: str, suffix: str | None, language: str = DEFAULT
+    ) -> Response:
         """A retired identifier (``tkg:replacedBy``) redirects for good to its successor,
-        as a document to the same format of the successor's document."""
-        target = urls.document(successor, suffix) if suffix else successor
+        as a document to the same format (and language) of the successor's document."""
+        target = urls.document(successor, suffix, language) if suffix else successor
         location = urls.relative(path, target)
         return Response(
             f"Moved Permanently: {location}\n",
@@ -237,12 +246,16 @@ class _Handler:
             offered = ", ".join(OFFERED)
             return _plain(406, f"not acceptable; this resource is offered as {offered}", vary=True)
         suffix = OFFERED[media_type]
-        location = f"{posixpath.basename(path)}.{suffix}"
+        stem = posixpath.basename(path)
+        if suffix == "html":  # a page: in the language the client reads best
+            language = choose_language(request.headers.get("accept-language"), LANGUAGES)
+            stem = languages.tagged(stem, language)
+        location = f"{stem}.{suffix}"
         return Response(
             f"See Other: {location}\n",
             status_code=303,
             media_type="text/plain",
-            headers={"Location": location, "Vary": "Accept", "Cache-Control": "max-age=300"},
+            headers={"Location": location, "Vary": _VARY, "Cache-Control": "max-age=300"},
         )
 
     def _not_found(self, request: Request, path: str, suffix: str | None) -> Response:
@@ -281,10 +294,22 @@ class _Handler:
         return FileResponse(file, media_type=media_type, headers=headers)
 
     def _send(
-        self, request: Request, document: Document | None, *, status: int = 200, cors: bool = False
+        self,
+        request: Request,
+        document: Document | None,
+        *,
+        status: int = 200,
+        cors: bool = False,
+        negotiated: bool = False,
     ) -> Response:
+        """``document`` with its headers: a page says its language (``Content-Language``), and
+        one whose language was negotiated (``/``) says that it varies with it."""
         assert document is not None
         headers = _headers(document.media_type, cors=cors)
+        if document.language is not None:
+            headers["Content-Language"] = document.language
+        if negotiated:
+            headers["Vary"] = "Accept-Language"
         if status == 200:
             etag = document.etag
             headers["ETag"] = etag

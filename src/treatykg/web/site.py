@@ -30,6 +30,7 @@ from pathlib import Path
 from treatykg import atomic
 from treatykg.rdf.formats import DOCUMENT_FORMATS, Format, by_key
 from treatykg.web.documents import Documents
+from treatykg.web.languages import DEFAULT, LANGUAGES
 
 
 def _pattern(media_type: str) -> str:
@@ -111,11 +112,23 @@ def write_into(
 
 
 def _negotiation(target: Callable[[str], str], conditions: list[str]) -> list[str]:
+    """The 303 rules: the first of our formats that ``Accept`` names, HTML when it names
+    none; a page in the language that ``Accept-Language`` names first, if it is one of ours
+    (Apache matches the header's first language only; ``treatykg serve`` weighs them all)."""
     lines = []
+
+    def pages(accept: list[str]) -> list[str]:
+        found = []
+        for language in LANGUAGES:
+            if language != DEFAULT:
+                first = f"RewriteCond %{{HTTP:Accept-Language}} ^\\s*{language}(?![a-z]) [NC]"
+                found += [*conditions, *accept, first, target(f"{language}.html")]
+        return [*found, *conditions, *accept, target("html")]
+
     for accept, suffix in APACHE_ORDER:
-        lines += [*conditions, f"RewriteCond %{{HTTP_ACCEPT}} {accept}", target(suffix)]
-    lines += [*conditions, target("html")]
-    return lines
+        condition = [f"RewriteCond %{{HTTP_ACCEPT}} {accept}"]
+        lines += pages(condition) if suffix == "html" else [*conditions, *condition, target(suffix)]
+    return lines + pages([])
 
 
 def _retired(documents: Documents, target: str) -> list[str]:
@@ -155,7 +168,8 @@ def htaccess(documents: Documents) -> str:
         "RewriteBase /",
         *_retired(documents, ""),
         "# A resource IRI (a thing, not a document) answers 303 See Other to the document",
-        "# that the Accept header asks for; HTML when it names none of our formats.",
+        "# that the Accept header asks for; HTML when it names none of our formats, in the",
+        "# language Accept-Language names first (x.ko.html), English (x.html) otherwise.",
     ]
     conditions = [
         "RewriteCond %{REQUEST_FILENAME} !-f",
@@ -164,8 +178,9 @@ def htaccess(documents: Documents) -> str:
     lines += _negotiation(lambda suffix: f"RewriteRule ^(.+)$ $1.{suffix} [R=303,L]", conditions)
     lines += [
         "",
-        "# Tell caches that the redirect depends on Accept.",
+        "# Tell caches that the redirect depends on Accept and Accept-Language.",
         'Header always merge Vary "Accept" "expr=%{REQUEST_STATUS} == 303"',
+        'Header always merge Vary "Accept-Language" "expr=%{REQUEST_STATUS} == 303"',
     ]
     return "\n".join(lines) + "\n"
 

@@ -6,6 +6,9 @@ documents at ``/id/state/prk.ttl``, ``.jsonld``, ``.nt`` and ``.html``. Hash IRI
 (``…/def#State``) live in the document of the part before ``#``, as the Cool URIs note
 advises for a vocabulary.
 
+A page exists in each language of :mod:`treatykg.web.languages`: ``/id/state/prk.html`` in
+English, ``/id/state/prk.ko.html`` in Korean; links between pages stay in the page's language.
+
 Links inside pages are *relative* (``../../eli/treaty/2024/csp.html``), so the same pages work
 on ``treatykg serve``, in a static site under any sub-path, and on a local disk, and no link
 depends on the ``Host`` header a client sent.
@@ -17,6 +20,7 @@ import posixpath
 
 from treatykg.namespaces import BASE
 from treatykg.rdf.formats import DOCUMENT_FORMATS
+from treatykg.web import languages
 
 #: Document suffixes (``ttl``) with the Content-Type each is served with, in the server's
 #: order of preference when a client has no preference among them; HTML comes first so that
@@ -37,11 +41,14 @@ def iri_of(path: str) -> str:
     return BASE + path.lstrip("/")
 
 
-def document(path: str, suffix: str) -> str:
-    """``/id/state/prk`` + ``ttl`` → ``/id/state/prk.ttl``; the root's page is ``/index.html``."""
-    if path in ("", "/"):
-        return f"/index.{suffix}"
-    return f"{path}.{suffix}"
+def document(path: str, suffix: str, language: str = languages.DEFAULT) -> str:
+    """``/id/state/prk`` + ``ttl`` → ``/id/state/prk.ttl``; the root's page is ``/index.html``.
+    A page (``html``) in another language than the default has it before the suffix:
+    ``/id/state/prk.ko.html``; the RDF documents carry every language and have one path."""
+    stem = "/index" if path in ("", "/") else path
+    if suffix == "html":
+        stem = languages.tagged(stem, language)
+    return f"{stem}.{suffix}"
 
 
 def relative(from_document: str, to_document: str) -> str:
@@ -52,12 +59,15 @@ def relative(from_document: str, to_document: str) -> str:
     return posixpath.relpath(to_document, start)
 
 
-def href(from_document: str, iri: str, suffix: str = "html") -> str:
+def href(
+    from_document: str, iri: str, suffix: str = "html", language: str = languages.DEFAULT
+) -> str:
     """Where a page at ``from_document`` links for ``iri``: our own document for our IRIs
-    (keeping the fragment, so ``def#State`` lands on its anchor), the IRI itself otherwise."""
+    (keeping the fragment, so ``def#State`` lands on its anchor; a page in ``language``), the
+    IRI itself otherwise."""
     path = path_of(iri)
     if path is None:
         return iri
     fragment = iri.partition("#")[2]
-    target = relative(from_document, document(path, suffix))
+    target = relative(from_document, document(path, suffix, language))
     return f"{target}#{fragment}" if fragment else target

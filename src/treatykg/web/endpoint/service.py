@@ -36,11 +36,15 @@ from treatykg.web.endpoint.pool import Pool
 from treatykg.web.endpoint.protocol import NOSNIFF, READ_ONLY, HttpError
 from treatykg.web.endpoint.warm import WarmUp
 from treatykg.web.endpoint.worker import HTML_ROWS, Job, Source
+from treatykg.web.languages import LANGUAGES
+from treatykg.web.negotiate import choose_language
 
 log = logging.getLogger(__name__)
 
 #: Renders the HTML page: (query text, SPARQL JSON results, error message) -> HTML.
-HtmlRenderer = Callable[[str | None, dict[str, Any] | None, str | None], str]
+#: Renders the endpoint's page for a browser: (query, results, error, language) → HTML, the
+#: language one of :data:`~treatykg.web.languages.LANGUAGES`, from ``Accept-Language``.
+HtmlRenderer = Callable[[str | None, dict[str, Any] | None, str | None, str], str]
 
 
 class SparqlService:
@@ -326,7 +330,8 @@ class SparqlService:
         if media == HTML and self._html is not None:
             # Parsing and rendering take time in proportion to the rows (at most a page's
             # worth): in a thread, so that the event loop goes on serving everyone else.
-            page = await asyncio.to_thread(self._html, text, json.loads(body), None)
+            language, headers = _language(request, headers)
+            page = await asyncio.to_thread(self._html, text, json.loads(body), None, language)
             return HTMLResponse(page, headers={**NOSNIFF, **headers})
         return protocol.response(body, media, headers)
 
@@ -336,7 +341,9 @@ class SparqlService:
         media, by_accept = protocol.choose(request, params, offered, graph=True)
         headers = {"Vary": "Accept"} if by_accept else {}
         if media == HTML and self._html is not None:
-            return HTMLResponse(self._html(None, None, None), headers={**NOSNIFF, **headers})
+            language, headers = _language(request, headers)
+            page = self._html(None, None, None, language)
+            return HTMLResponse(page, headers={**NOSNIFF, **headers})
         if media not in self._descriptions:
             self._descriptions[media] = service_description.serialize(
                 self.endpoint_url, union=self.named_graphs, triples=self.triples, media=media
@@ -347,7 +354,8 @@ class SparqlService:
         """A short plain-text error, or the HTML page with the message for a browser."""
         headers = {**NOSNIFF, **refused.headers}
         if self._html is not None and protocol.prefers_html(request):
-            page = self._html(refused.query, None, refused.message)
+            language, headers = _language(request, headers)
+            page = self._html(refused.query, None, refused.message, language)
             return HTMLResponse(page, status_code=refused.status, headers=headers)
         return Response(
             refused.message + "\n",
@@ -355,3 +363,11 @@ class SparqlService:
             media_type="text/plain; charset=utf-8",
             headers=headers,
         )
+
+
+def _language(request: Request, headers: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The language of the endpoint's page for this browser (its ``Accept-Language``: the
+    page has one path), and ``headers`` saying so (``Content-Language``, ``Vary``)."""
+    language = choose_language(request.headers.get("accept-language"), LANGUAGES)
+    vary = ", ".join(v for v in (headers.get("Vary"), "Accept-Language") if v)
+    return language, {**headers, "Content-Language": language, "Vary": vary}

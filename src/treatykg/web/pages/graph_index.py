@@ -22,6 +22,7 @@ from rdflib.term import Node
 from treatykg.namespaces import DATASET, DCAT, ELI, SCHEMA
 from treatykg.rdf.terms import term_key
 from treatykg.web import urls
+from treatykg.web.languages import DEFAULT
 
 #: Properties whose values name a resource, best first; shown together as its names.
 LABELS: tuple[URIRef, ...] = (
@@ -33,14 +34,18 @@ LABELS: tuple[URIRef, ...] = (
     SCHEMA["name"],
     SKOS.altLabel,
 )
-#: The language a label is preferred in: English, then untagged, then French, then the rest.
+#: The language a label is preferred in after the page's own: English, then untagged, then
+#: French, then the rest.
 LANG_RANK: dict[str, int] = {"en": 0, "": 1, "fr": 2}
 #: Server paths whose page is not a resource page (the home page, the vocabulary, the shapes).
 SPECIAL_PATHS = ("/", "/def", "/shapes")
 
 
-def lang_rank(language: str | None) -> int:
-    """Where a text in ``language`` comes among several: see :data:`LANG_RANK`."""
+def lang_rank(language: str | None, page: str = DEFAULT) -> int:
+    """Where a text in ``language`` comes among several on a page in ``page``'s language: the
+    page's language first, then :data:`LANG_RANK`'s order."""
+    if language == page:
+        return -1
     return LANG_RANK.get(language or "", 3)
 
 
@@ -89,7 +94,7 @@ class GraphIndex:
         self.dataset: Node | None = self._main_dataset()
         #: The IRIs that have a resource page.
         self.pages: PageSet = self._resource_pages(nodes)
-        self._labels: MutableMapping[Node, tuple[str, str] | None] = {}
+        self._labels: MutableMapping[tuple[Node, str], tuple[str, str] | None] = {}
 
     # --- statements -------------------------------------------------------------------------
 
@@ -126,12 +131,15 @@ class GraphIndex:
             for obj in props.get(predicate, ()):
                 yield subject, obj
 
-    def best_literal(self, node: Node | None, predicate: URIRef) -> Literal | None:
-        """The English (else untagged, else any) literal of ``predicate``."""
+    def best_literal(
+        self, node: Node | None, predicate: URIRef, language: str = DEFAULT
+    ) -> Literal | None:
+        """The literal of ``predicate`` in ``language``, else English, else untagged, else
+        any (:func:`lang_rank`)."""
         literals = self.literals(node, predicate)
         if not literals:
             return None
-        return min(literals, key=lambda v: (lang_rank(v.language), str(v)))
+        return min(literals, key=lambda v: (lang_rank(v.language, language), str(v)))
 
     def union(self, node: Node) -> list[Node]:
         """The members of ``node``'s ``owl:unionOf`` list (none if it has none)."""
@@ -189,9 +197,10 @@ class GraphIndex:
 
     # --- labels -----------------------------------------------------------------------------
 
-    def label(self, node: Node) -> tuple[str, str] | None:
-        """The best name of ``node``: (text, language), English first."""
-        cached = self._labels.get(node, _NO_LABEL)
+    def label(self, node: Node, language: str = DEFAULT) -> tuple[str, str] | None:
+        """The best name of ``node`` for a page in ``language``: (text, language), the page's
+        language first, then English (:func:`lang_rank`)."""
+        cached = self._labels.get((node, language), _NO_LABEL)
         if cached is not _NO_LABEL:
             return cached  # type: ignore[return-value]
         best: tuple[tuple[int, int, str], tuple[str, str]] | None = None
@@ -201,11 +210,11 @@ class GraphIndex:
                 if not isinstance(value, Literal):
                     continue
                 lang = value.language or ""
-                key = (lang_rank(lang), rank, str(value))
+                key = (lang_rank(lang, language), rank, str(value))
                 if best is None or key < best[0]:
                     best = (key, (str(value), lang))
         found = best[1] if best else None
-        self._labels[node] = found
+        self._labels[(node, language)] = found
         return found
 
     def names(self, node: Node) -> Mapping[URIRef, list[Node]]:

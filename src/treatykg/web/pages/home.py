@@ -16,14 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rdflib import URIRef
+from babel.numbers import get_decimal_symbol
+from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 from rdflib.term import Node
 
 from treatykg.namespaces import DCAT, SPDX, TKG
 from treatykg.rdf.formats import IANA_MEDIA_TYPES
 from treatykg.web import urls
-from treatykg.web.pages.links import Links, SiteLinks, Value
+from treatykg.web.pages.links import Links, SiteLinks, Value, literal
 from treatykg.web.pages.store_index import StoreIndex
 from treatykg.web.pages.treaty import TreatyView, treaties, treaty_view
 
@@ -38,7 +39,9 @@ ValueOf = Callable[[Node, URIRef], Node | None]
 
 @dataclass(slots=True)
 class EventView:
+    #: The event's first date as published (ISO: a ``<time datetime>``, a sort key).
     key: str
+    #: Its time in words, in the page's language (:func:`when_text`).
     when: str
     link: Value
     types: list[Value]
@@ -159,8 +162,13 @@ def _iris(nodes: list[Node]) -> str:
 
 
 def when(value: ValueOf, event: Node) -> tuple[str, str] | None:
-    """(sort key, text) of an event's time, or None if it has none; ``value`` looks up its
-    date, start and end dates and bounds."""
+    """The sort key of an event's time, or None if it has none; ``value`` looks up its
+    date, start and end dates and bounds. The key is a pair that does not depend on the
+    page's language: the first date as published (ISO, so it sorts), then the whole time in
+    a fixed form that breaks ties (a date before a span from it, before "between", "from",
+    "not after", "not before" it), so that every language lists the events in the same order
+    and a build read from its store (:meth:`.StoreIndex.first_dated_events`) in the order of
+    one held in memory. The text a page shows is :func:`when_text`'s."""
     date = value(event, TKG.date)
     if date is not None:
         return str(date), str(date)
@@ -176,6 +184,36 @@ def when(value: ValueOf, event: Node) -> tuple[str, str] | None:
         return str(before), f"not before {before}"
     if after is not None:
         return str(after), f"not after {after}"
+    return None
+
+
+def when_text(links: Links, value: ValueOf, event: Node) -> str | None:
+    """An event's time as the page's language says it (in English "from 19 June
+    2024"), or None if it has none; the cases are :func:`when`'s, and a date
+    (``xsd:date``) is written as the language writes dates, any other value as published."""
+
+    def day(node: Node) -> str:
+        return literal(node, links.language).text if isinstance(node, Literal) else str(node)
+
+    date = value(event, TKG.date)
+    if date is not None:
+        return day(date)
+    start = value(event, TKG.startDate)
+    if start is not None:
+        end = value(event, TKG.endDate)
+        if end is not None:
+            return links._("%(start)s – %(end)s", start=day(start), end=day(end))
+        return links._("from %(date)s", date=day(start))
+    before = value(event, TKG.notBefore)
+    after = value(event, TKG.notAfter)
+    if before is not None and after is not None:
+        return links._(
+            "between %(earliest)s and %(latest)s", earliest=day(before), latest=day(after)
+        )
+    if before is not None:
+        return links._("not before %(date)s", date=day(before))
+    if after is not None:
+        return links._("not after %(date)s", date=day(after))
     return None
 
 
@@ -195,11 +233,12 @@ def _timeline(links: Links, doc: str, events: list[Node]) -> list[EventView]:
     rows = []
     for event in events:
         found = when(ix.value, event)
-        assert found is not None
+        text = when_text(links, ix.value, event)
+        assert found is not None and text is not None
         rows.append(
             EventView(
                 key=found[0],
-                when=found[1],
+                when=text,
                 link=links.link(doc, event),
                 types=links.links(doc, ix.values(event, RDF.type)),
                 places=links.links(doc, ix.values(event, TKG.place)),
@@ -209,13 +248,15 @@ def _timeline(links: Links, doc: str, events: list[Node]) -> list[EventView]:
     return rows
 
 
-def _size(count: int) -> str:
-    """A byte count for people: ``299248`` → ``292 KiB``."""
+def _size(links: Links, count: int) -> str:
+    """A byte count for people: ``299248`` → ``292 KiB`` (``1,5 Mio`` in French: the unit
+    is the catalogue's, the decimal sign the language's)."""
     if count < 1024:
-        return f"{count} B"
+        return links._("%(size)s B", size=count)
     if count < 1024 * 1024:
-        return f"{count / 1024:.0f} KiB"
-    return f"{count / 1024 / 1024:.1f} MiB"
+        return links._("%(size)s KiB", size=format(count / 1024, ".0f"))
+    mebibytes = f"{count / 1024 / 1024:.1f}".replace(".", get_decimal_symbol(links.language))
+    return links._("%(size)s MiB", size=mebibytes)
 
 
 def _downloads(links: Links, doc: str) -> list[DownloadView]:
@@ -234,7 +275,9 @@ def _downloads(links: Links, doc: str) -> list[DownloadView]:
                 file=Value(path.lstrip("/"), href=urls.relative(doc, path)),
                 description=links.text(dist, DCTERMS.description),
                 media=str(media).removeprefix(IANA_MEDIA_TYPES) if media else "",
-                size=_size(int(str(size))) if size is not None and str(size).isdigit() else "",
+                size=_size(links, int(str(size)))
+                if size is not None and str(size).isdigit()
+                else "",
                 bytes=str(size) if size is not None else "",
                 sha256=str(checksum) if checksum is not None else "",
                 page=links.link(doc, dist),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import PurePosixPath
 from typing import Generic, TypeVar
 from urllib.parse import urlencode
@@ -24,8 +25,9 @@ from rdflib.term import Node
 
 from treatykg.namespaces import BASE, qname
 from treatykg.rdf.formats import BY_SUFFIX
-from treatykg.web import urls
+from treatykg.web import languages, urls
 from treatykg.web.pages.graph_index import SPECIAL_PATHS, GraphIndex
+from treatykg.web.pages.i18n import date_text, translations
 
 #: Long lists (incoming links of a hub, values of one property) stop after this many entries,
 #: with a line that says how many more there are and where to ask for all of them.
@@ -46,6 +48,12 @@ class Value:
     external: bool = False
     title: str | None = None
     code: bool = False
+    #: For a date: its ISO form (a ``<time datetime>``), while ``text`` is written as the
+    #: page's language writes dates.
+    time: str | None = None
+    #: Whether ``text`` is data in another language than the page's, the page's language
+    #: having none: shown with its language tag, so that the fallback is visible.
+    fallback: bool = False
 
 
 @dataclass(slots=True)
@@ -91,32 +99,59 @@ def external(iri: str) -> str | None:
     return iri if re.match(r"^https?://[^\s]+$", iri, re.IGNORECASE) else None
 
 
-def literal(value: Literal) -> Value:
-    """A literal as a page shows it: its text, with its language or datatype as a tag."""
+def literal(value: Literal, language: str | None = None) -> Value:
+    """A literal as a page shows it: its text, with its language or datatype as a tag; an
+    ``xsd:date`` on a page in ``language`` written as that language writes dates."""
+    if language is not None and value.datatype == XSD.date:
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError:  # not a valid date: shown as written, with its datatype
+            pass
+        else:
+            return Value(date_text(day, language), time=str(value))
+    fallback = language is not None and bool(value.language) and value.language != language
     tag = None
     if value.language:
         tag = "@" + value.language
     elif value.datatype is not None and value.datatype not in (XSD.string, RDF.langString):
         tag = qname(value.datatype)
-    return Value(str(value), lang=value.language or None, tag=tag)
+    return Value(str(value), lang=value.language or None, tag=tag, fallback=fallback)
 
 
 class Links:
     """Values and links for the pages of one graph, and where its SPARQL endpoint is.
 
     ``endpoint`` is relative to the site root (``"sparql"``) or an absolute URL, or None for
-    a static site without one.
+    a static site without one. ``language`` is the pages' language: names are chosen in it
+    first (then English), and links between pages stay in it.
     """
 
-    def __init__(self, index: GraphIndex, endpoint: str | None) -> None:
+    def __init__(
+        self, index: GraphIndex, endpoint: str | None, language: str = languages.DEFAULT
+    ) -> None:
         self.index = index
         self.endpoint = endpoint
+        self.language = language
         #: The path of the endpoint's own page (its HTML form and results).
         self.endpoint_doc: str
         if endpoint is None or re.match(r"^[a-z][a-z0-9+.-]*:", endpoint, re.IGNORECASE):
             self.endpoint_doc = "/sparql"
         else:
             self.endpoint_doc = "/" + endpoint.lstrip("/")
+
+    # --- the pages' own words ----------------------------------------------------------------
+
+    def _(self, message: str, **values: object) -> str:
+        """``message`` (the English of :mod:`.i18n`'s catalogues) in the pages' language, its
+        ``%(name)s`` placeholders filled."""
+        text = translations(self.language).gettext(message)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, count: int, **values: object) -> str:
+        """The form of ``singular``/``plural`` that ``count`` takes in the pages' language
+        (Russian has three), ``%(num)d`` being the count."""
+        text = translations(self.language).ngettext(singular, plural, count)
+        return text % {"num": count, **values}
 
     # --- names ------------------------------------------------------------------------------
 
@@ -134,7 +169,7 @@ class Links:
 
     def name(self, node: Node) -> str:
         """The best label of ``node``, else its :meth:`short` name."""
-        found = self.index.label(node)
+        found = self.index.label(node, self.language)
         return found[0] if found else self.short(node)
 
     # --- links ------------------------------------------------------------------------------
@@ -151,19 +186,29 @@ class Links:
             return external(iri)
         if path not in SPECIAL_PATHS and iri.split("#", 1)[0] not in self.index.pages:
             return None
-        return urls.href(doc, iri)
+        return urls.href(doc, iri, language=self.language)
+
+    def page(self, path: str) -> str:
+        """The path of the page at server path ``path`` (``/def``, ``/``) in the pages'
+        language: ``/def.ko.html``, ``/index.ko.html``."""
+        return urls.document(path, "html", self.language)
 
     def link(self, doc: str, node: Node) -> Value:
         """How a page shows ``node``: a link named by its label, or a literal."""
         if isinstance(node, Literal):
-            return literal(node)
+            return literal(node, self.language)
         if isinstance(node, BNode):
             members = self.index.union(node)
             if members:
-                return Value(" or ".join(self.name(m) for m in members))
-            return Value("(anonymous node)", tag="blank node")
+                names = [self.name(m) for m in members]
+                if len(names) == 1:
+                    return Value(names[0])
+                return Value(
+                    self._("%(items)s or %(last)s", items=", ".join(names[:-1]), last=names[-1])
+                )
+            return Value(self._("(anonymous node)"), tag=self._("blank node"))
         text = str(node)
-        label = self.index.label(node)
+        label = self.index.label(node, self.language)
         ours = urls.path_of(text) is not None
         if label is not None:
             return Value(
@@ -179,9 +224,10 @@ class Links:
         )
 
     def text(self, node: Node | None, predicate: URIRef) -> Value | None:
-        """The English (else untagged, else any) literal of ``predicate``, as a Value."""
-        best = self.index.best_literal(node, predicate)
-        return literal(best) if best is not None else None
+        """The literal of ``predicate`` in the pages' language (else English, else untagged,
+        else any), as a Value."""
+        best = self.index.best_literal(node, predicate, self.language)
+        return literal(best, self.language) if best is not None else None
 
     def term_link(self, doc: str, term: Node) -> Value:
         """A class or property: its English label, linked to its definition."""
@@ -201,7 +247,7 @@ class Links:
         """A term on the ontology page: ours by label, others by qname (``schema:Legislation``
         says more than "Legislation" where alignments are listed)."""
         if isinstance(node, URIRef) and urls.path_of(str(node)) is None:
-            label = self.index.label(node)
+            label = self.index.label(node, self.language)
             return Value(
                 qname(node),
                 href=external(str(node)),
@@ -221,12 +267,12 @@ class Links:
     def site_links(self, doc: str) -> SiteLinks:
         """Where ``doc`` links for the site's main pages."""
         return SiteLinks(
-            index=urls.relative(doc, "/index.html"),
-            ontology=urls.relative(doc, "/def.html"),
-            shapes=urls.relative(doc, "/shapes.html"),
-            queries=urls.relative(doc, "/queries.html"),
+            index=urls.relative(doc, self.page("/")),
+            ontology=urls.relative(doc, self.page("/def")),
+            shapes=urls.relative(doc, self.page("/shapes")),
+            queries=urls.relative(doc, self.page("/queries")),
             dataset=self.dataset_href(doc),
-            downloads=urls.relative(doc, "/index.html") + "#downloads",
+            downloads=urls.relative(doc, self.page("/")) + "#downloads",
         )
 
     def endpoint_href(self, doc: str) -> str | None:
@@ -268,10 +314,10 @@ class Links:
         endpoint = self.endpoint_href(doc)
         if endpoint is not None:
             return Value(
-                "ask the SPARQL endpoint for all of them",
+                self._("ask the SPARQL endpoint for all of them"),
                 href=endpoint + "?" + urlencode({"query": query, "format": "html"}),
             )
         return Value(
-            "a SPARQL endpoint (treatykg serve) lists all of them; see the queries",
-            href=urls.relative(doc, "/queries.html"),
+            self._("a SPARQL endpoint (treatykg serve) lists all of them; see the queries"),
+            href=urls.relative(doc, self.page("/queries")),
         )

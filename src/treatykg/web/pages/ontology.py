@@ -20,22 +20,27 @@ from treatykg.namespaces import ONTOLOGY, TKG, qname
 from treatykg.web.pages.graph_index import lang_rank
 from treatykg.web.pages.links import Links, Value, literal, local_name
 
-#: The facts of the ontology's header, in the order shown, with their names.
-_HEADER: tuple[tuple[URIRef, str], ...] = (
-    (OWL.versionInfo, "version"),
-    (OWL.versionIRI, "version IRI"),
-    (DCTERMS.license, "licence"),
-    (DCTERMS.creator, "creator"),
-    (DCTERMS.publisher, "publisher"),
-    (DCTERMS.created, "created"),
-    (DCTERMS.modified, "modified"),
-    (VANN.preferredNamespacePrefix, "preferred prefix"),
-    (VANN.preferredNamespaceUri, "namespace"),
-    (DCTERMS.bibliographicCitation, "how to cite"),
-    (RDFS.seeAlso, "see also"),
-    (SKOS.historyNote, "history"),
-)
 _NOTES = (SKOS.definition, RDFS.comment, SKOS.scopeNote, SKOS.example)
+
+
+def _header(links: Links) -> tuple[tuple[URIRef, str], ...]:
+    """The facts of the ontology's header, in the order shown, with their names in the
+    pages' language (the page writes each name's first letter as a capital)."""
+    _ = links._
+    return (
+        (OWL.versionInfo, _("version")),
+        (OWL.versionIRI, _("version IRI")),
+        (DCTERMS.license, _("licence")),
+        (DCTERMS.creator, _("creator")),
+        (DCTERMS.publisher, _("publisher")),
+        (DCTERMS.created, _("created")),
+        (DCTERMS.modified, _("modified")),
+        (VANN.preferredNamespacePrefix, _("preferred prefix")),
+        (VANN.preferredNamespaceUri, _("namespace")),
+        (DCTERMS.bibliographicCitation, _("how to cite")),
+        (RDFS.seeAlso, _("see also")),
+        (SKOS.historyNote, _("history")),
+    )
 
 
 @dataclass(slots=True)
@@ -44,7 +49,8 @@ class TermView:
     id: str
     qname: str
     iri: str
-    #: "class", "property", "concept scheme", "concept" or "term".
+    #: What the term is, in the pages' language: "class", "property", "concept scheme",
+    #: "concept" or "term" in English.
     kind: str
     labels: list[Value]
     notes: list[Value]
@@ -106,7 +112,7 @@ def ontology_view(links: Links, doc: str) -> OntologyView:
             )
         )
     header = []
-    for predicate, name in _HEADER:
+    for predicate, name in _header(links):
         values = ix.values(ONTOLOGY, predicate)
         if values:
             header.append((name, links.links(doc, values)))
@@ -127,14 +133,17 @@ def ontology_view(links: Links, doc: str) -> OntologyView:
 
 
 def _term_view(links: Links, doc: str, term: URIRef, kind: str) -> TermView:
+    """The entry of ``term``; ``kind`` is what it is ("class", "property", "concept scheme",
+    "concept" or "term"), which its entry says in the pages' language."""
     ix = links.index
+    _ = links._
     labels = [
         literal(v)
         for predicate in (RDFS.label, SKOS.prefLabel)
         for v in ix.literals(term, predicate)
     ]
     unique = {(v.text, v.lang): v for v in labels}
-    labels = sorted(unique.values(), key=lambda v: (lang_rank(v.lang), v.text))
+    labels = sorted(unique.values(), key=lambda v: (lang_rank(v.lang, links.language), v.text))
     own = str(TKG)
     supers = ix.values(term, RDFS.subClassOf) + ix.values(term, RDFS.subPropertyOf)
     rows: list[tuple[str, list[Value]]] = []
@@ -149,34 +158,46 @@ def _term_view(links: Links, doc: str, term: URIRef, kind: str) -> TermView:
 
     is_property = kind == "property"
     add(
-        "sub-property of" if is_property else "sub-class of",
+        _("sub-property of") if is_property else _("sub-class of"),
         [s for s in supers if str(s).startswith(own) or isinstance(s, BNode)],
     )
-    add("domain", ix.values(term, RDFS.domain))
-    add("range", ix.values(term, RDFS.range))
-    add("sub-classes", ix.subjects(RDFS.subClassOf, term))
-    add("sub-properties", ix.subjects(RDFS.subPropertyOf, term))
-    add("disjoint with", ix.values(term, OWL.disjointWith))
-    add("inverse of", ix.values(term, OWL.inverseOf))
-    add("in scheme", ix.values(term, SKOS.inScheme))
-    add("broader", ix.values(term, SKOS.broader))
+    add(_("domain"), ix.values(term, RDFS.domain))
+    add(_("range"), ix.values(term, RDFS.range))
+    add(_("sub-classes"), ix.subjects(RDFS.subClassOf, term))
+    add(_("sub-properties"), ix.subjects(RDFS.subPropertyOf, term))
+    add(_("disjoint with"), ix.values(term, OWL.disjointWith))
+    add(_("inverse of"), ix.values(term, OWL.inverseOf))
+    add(_("in scheme"), ix.values(term, SKOS.inScheme))
+    add(_("broader"), ix.values(term, SKOS.broader))
     add(
-        "aligned: sub-property of" if is_property else "aligned: sub-class of",
+        _("aligned: sub-property of") if is_property else _("aligned: sub-class of"),
         [s for s in supers if isinstance(s, URIRef) and not str(s).startswith(own)],
     )
     add(
-        "aligned: equivalent to",
+        _("aligned: equivalent to"),
         ix.values(term, OWL.equivalentClass) + ix.values(term, OWL.equivalentProperty),
     )
-    add("aligned: exact match", ix.values(term, SKOS.exactMatch))
-    add("aligned: close match", ix.values(term, SKOS.closeMatch))
-    add("type", [t for t in ix.values(term, RDF.type) if t not in (OWL.Class,)])
+    add(_("aligned: exact match"), ix.values(term, SKOS.exactMatch))
+    add(_("aligned: close match"), ix.values(term, SKOS.closeMatch))
+    add(_("type"), [t for t in ix.values(term, RDF.type) if t not in (OWL.Class,)])
     return TermView(
         id=local_name(str(term)),
         qname=qname(term),
         iri=str(term),
-        kind=kind,
+        kind=_kinds(links)[kind],
         labels=labels,
         notes=[literal(v) for predicate in _NOTES for v in ix.literals(term, predicate)],
         rows=rows,
     )
+
+
+def _kinds(links: Links) -> dict[str, str]:
+    """What each kind of term is called in the pages' language."""
+    _ = links._
+    return {
+        "class": _("class"),
+        "property": _("property"),
+        "concept scheme": _("concept scheme"),
+        "concept": _("concept"),
+        "term": _("term"),
+    }

@@ -29,7 +29,8 @@ from treatykg.web.pages.links import Links, Value, external
 #: Result rows shown in the HTML table of the endpoint; the other formats give every row.
 MAX_RESULT_ROWS = 1000
 
-#: Names the menu gives formats where the format table's label would not do.
+#: Names the menu gives formats where the format table's label would not do (in English;
+#: :func:`format_groups` gives them in a page's language).
 _MENU_LABELS = {"html": "HTML table"}
 
 #: A menu: each option's ``format`` value, with what the menu shows.
@@ -111,15 +112,25 @@ class ResultsView:
     csv_href: str | None = None
 
 
-def format_groups(form: str | None) -> FormatGroups:
-    """The format options for a query of ``form``, or for any query (``None``)."""
+def format_groups(form: str | None, links: Links | None = None) -> FormatGroups:
+    """The format options for a query of ``form``, or for any query (``None``), named in the
+    language of ``links``' pages (English without)."""
+    results = list(RESULT_FORMATS)
+    if links is not None:
+        # the formats' own names (CSV, Turtle) are the same in every language; the table's not
+        results = [
+            (code, links._("HTML table") if name == _MENU_LABELS["html"] else name)
+            for code, name in results
+        ]
     if form in ("construct", "describe"):
         return [("", list(GRAPH_FORMATS))]
     if form in ("select", "ask"):
-        return [("", list(RESULT_FORMATS))]
+        return [("", results)]
+    if links is None:
+        return [("SELECT and ASK", results), ("CONSTRUCT and DESCRIBE", list(GRAPH_FORMATS))]
     return [
-        ("SELECT and ASK", list(RESULT_FORMATS)),
-        ("CONSTRUCT and DESCRIBE", list(GRAPH_FORMATS)),
+        (links._("SELECT and ASK"), results),
+        (links._("CONSTRUCT and DESCRIBE"), list(GRAPH_FORMATS)),
     ]
 
 
@@ -147,7 +158,7 @@ def queries_view(links: Links, doc: str, queries: Sequence[Query]) -> QueriesVie
                 columns=item.columns,
                 text=item.text,
                 rows=min(max(item.text.count("\n") + 2, 4), 30),
-                formats=format_groups(form),
+                formats=format_groups(form, links),
                 refused=refused,
             )
         )
@@ -165,8 +176,8 @@ def results_view(
         text=query if query is not None else _STARTER_QUERY,
         error=error,
         action=links.endpoint_href(doc) or posixpath.basename(doc),
-        formats=format_groups(None),
-        queries_href=urls.relative(doc, "/queries.html"),
+        formats=format_groups(None, links),
+        queries_href=urls.relative(doc, links.page("/queries")),
     )
     if results is None or error is not None:
         return view

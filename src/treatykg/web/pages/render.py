@@ -1,5 +1,11 @@
 """Rendering: the Jinja2 environment, the navigation and footer every page shares, and
-:class:`Pages`, which renders each page of the site from its view.
+:class:`Pages`, which renders each page of the site from its view, in one language
+(:mod:`treatykg.web.languages`; :meth:`Pages.in_language` gives the same pages in another).
+
+The templates mark what they write themselves with ``_()`` and ``{% trans %}`` (Jinja2's
+i18n extension); the translations come from :mod:`.i18n`. Every page says its language
+(``<html lang>``), links to itself in the others (``hreflang`` alternates and a switch), and
+keeps its links in its own language.
 
 Every page is a template in ``templates/`` rendered with ``autoescape=True``: labels,
 literals and paths come from data anyone can edit (or from a URL anyone can type), so
@@ -24,8 +30,11 @@ from rdflib.namespace import DCTERMS, OWL
 from treatykg.namespaces import DCAT
 from treatykg.sparql.catalogue import Query
 from treatykg.web import urls
+from treatykg.web.languages import DEFAULT, ENDONYMS, LANGUAGES, tagged
+from treatykg.web.languages import split as split_language
 from treatykg.web.pages.graph_index import GraphIndex
 from treatykg.web.pages.home import home_view
+from treatykg.web.pages.i18n import number_text, translations
 from treatykg.web.pages.links import Alternate, Links, SiteLinks, Value, external
 from treatykg.web.pages.ontology import ontology_view
 from treatykg.web.pages.pictures.graphviz import Graphviz
@@ -43,6 +52,16 @@ _TEMPLATES = Path(__file__).parent / "templates"
 
 #: Paths longer than this get no "did you mean" suggestions on the 404 page.
 _MAX_GUESSED_PATH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageLink:
+    """The page in one language, for the switch and the ``hreflang`` alternates."""
+
+    code: str
+    name: str
+    href: str
+    current: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +107,18 @@ class Pages:
         endpoint: str | None = "sparql",
         shapes: rdflib.Graph | None = None,
         graphviz: Graphviz | None = None,
+        language: str = DEFAULT,
     ) -> None:
+        if language not in LANGUAGES:
+            raise ValueError(f"no pages in {language!r}: the languages are {LANGUAGES}")
+        self.language = language
         self._queries = tuple(sorted(queries, key=lambda query: query.name))
         self._shapes = shapes
+        self._endpoint = endpoint
         self._index = graph if isinstance(graph, GraphIndex) else GraphIndex(graph)
-        self._links = Links(self._index, endpoint)
+        self._links = Links(self._index, endpoint, language)
         self._schema = SchemaOrg(self._index)
+        self._translations = translations(language)
         self._env = Environment(
             loader=FileSystemLoader(str(_TEMPLATES)),
             autoescape=True,
@@ -102,9 +127,39 @@ class Pages:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             auto_reload=False,  # templates ship with the package; no stat() per page
+            extensions=["jinja2.ext.i18n"],
+        )
+        self._env.filters["number"] = lambda value: number_text(value, language)
+        # a method jinja2.ext.i18n adds to the environment, which type checkers cannot see
+        self._env.install_gettext_translations(  # type: ignore[attr-defined]
+            self._translations, newstyle=True
         )
         self._footer = self._footer_view()
         self._painter = Painter(self._links, self._env, graphviz)
+        #: The same pages in each language, shared by all of them (see in_language).
+        self._siblings: dict[str, Pages] = {language: self}
+
+    def in_language(self, language: str) -> Pages:
+        """These pages in ``language``: the same graph, queries, endpoint and Graphviz, made
+        once and kept."""
+        found = self._siblings.get(language)
+        if found is None:
+            found = Pages(
+                self._index,
+                queries=self._queries,
+                endpoint=self._endpoint,
+                shapes=self._shapes,
+                graphviz=self._painter.graphviz,
+                language=language,
+            )
+            found._siblings = self._siblings
+            self._siblings[language] = found
+        return found
+
+    def _(self, message: str, **values: Any) -> str:
+        """``message`` in the pages' language, its ``%(name)s`` placeholders filled (as the
+        templates' newstyle gettext fills them)."""
+        return self._links._(message, **values)
 
     # --- the interface ----------------------------------------------------------------------
 
@@ -150,7 +205,7 @@ class Pages:
         if base not in self._index.pages:
             raise KeyError(iri)
         node = URIRef(base)
-        doc = urls.document(path, "html")
+        doc = self._links.page(path)
         view = resource_view(self._links, doc, node)
         return self._render(
             "resource.html",
@@ -165,7 +220,7 @@ class Pages:
     def index(self) -> str:
         """``/index.html``: the treaty with its articles, obligations and timeline, and the
         downloads."""
-        doc = "/index.html"
+        doc = self._links.page("/")
         view = home_view(self._links, doc)
         dataset = self._index.dataset
         title = view.dataset_title.text if view.dataset_title else "treatykg"
@@ -181,9 +236,9 @@ class Pages:
 
     def ontology(self) -> str:
         """``/def.html``: the vocabulary, each term with the element id of its local name."""
-        doc = "/def.html"
+        doc = self._links.page("/def")
         view = ontology_view(self._links, doc)
-        title = view.heading.text if view.heading else "treatykg ontology"
+        title = view.heading.text if view.heading else self._("treatykg ontology")
         return self._render(
             "ontology.html",
             doc,
@@ -195,21 +250,21 @@ class Pages:
 
     def shapes(self) -> str:
         """``/shapes.html``: the SHACL shapes with their targets, messages and severities."""
-        doc = "/shapes.html"
+        doc = self._links.page("/shapes")
         view = shapes_view(self._links, doc, self._shapes)
         return self._render(
             "shapes.html",
             doc,
-            "SHACL shapes",
+            self._("SHACL shapes"),
             _context(view),
             alternates=self._links.file_alternates(doc, ("shapes.ttl", "shapes.jsonld")),
         )
 
     def queries(self) -> str:
         """``/queries.html``: every bundled query, with a form that runs it on the endpoint."""
-        doc = "/queries.html"
+        doc = self._links.page("/queries")
         view = queries_view(self._links, doc, self._queries)
-        return self._render("queries.html", doc, "Queries", _context(view))
+        return self._render("queries.html", doc, self._("Queries"), _context(view))
 
     def results(
         self, query: str | None, results: Mapping[str, Any] | None, error: str | None
@@ -217,7 +272,7 @@ class Pages:
         """The page at ``/sparql`` for browsers: the query in a form, then its results (SPARQL
         1.1 JSON results, parsed) or the error; the form alone when there is no query."""
         view = results_view(self._links, query, results, error)
-        title = "SPARQL query results" if query is not None else "SPARQL endpoint"
+        title = self._("SPARQL query results") if query is not None else self._("SPARQL endpoint")
         return self._render("results.html", self._links.endpoint_doc, title, _context(view))
 
     def not_found(self, path: str) -> str:
@@ -233,7 +288,9 @@ class Pages:
             suggestions=[self._links.link(doc, URIRef(urls.iri_of(found))) for found in close],
             links=self._links.site_links(doc),
         )
-        return self._render("not_found.html", doc, "Not found", _context(view))
+        return self._render(
+            "not_found.html", doc, self._("Not found"), _context(view), translated=False
+        )
 
     # --- rendering --------------------------------------------------------------------------
 
@@ -247,10 +304,15 @@ class Pages:
         alternates: Sequence[Alternate] = (),
         jsonld: Markup | None = None,
         pictures: Mapping[str, Picture] | None = None,
+        translated: bool = True,
     ) -> str:
+        """The page ``template`` at ``doc``; ``translated`` False for a page that exists in
+        no other language (a 404 names the path asked for)."""
         return self._env.get_template(template).render(
             pictures=pictures or {},
             title=title,
+            language=self.language,
+            languages=self._languages(doc) if translated else [],
             nav=self._nav(doc),
             footer=replace(self._footer, dataset=self._links.dataset_href(doc)),
             alternates=alternates,
@@ -260,20 +322,33 @@ class Pages:
 
     def _nav(self, doc: str) -> list[Value]:
         """The site's navigation, as links from ``doc``."""
+        _, page = self._, self._links.page
         nav = [
-            Value("Home", href=urls.relative(doc, "/index.html")),
-            Value("Ontology", href=urls.relative(doc, "/def.html")),
-            Value("Shapes", href=urls.relative(doc, "/shapes.html")),
-            Value("Queries", href=urls.relative(doc, "/queries.html")),
+            Value(_("Home"), href=urls.relative(doc, page("/"))),
+            Value(_("Ontology"), href=urls.relative(doc, page("/def"))),
+            Value(_("Shapes"), href=urls.relative(doc, page("/shapes"))),
+            Value(_("Queries"), href=urls.relative(doc, page("/queries"))),
         ]
         endpoint = self._links.endpoint_href(doc)
         if endpoint is not None:
             nav.append(Value("SPARQL", href=endpoint))
         dataset = self._links.dataset_href(doc)
         if dataset is not None:
-            nav.append(Value("Dataset", href=dataset))
-        nav.append(Value("Downloads", href=urls.relative(doc, "/index.html") + "#downloads"))
+            nav.append(Value(_("Dataset"), href=dataset))
+        nav.append(Value(_("Downloads"), href=urls.relative(doc, page("/")) + "#downloads"))
         return nav
+
+    def _languages(self, doc: str) -> list[LanguageLink]:
+        """The page at ``doc`` in every language, linked from it: its own path with another
+        language tag. None for a page that has one path (the endpoint's) or none (a 404)."""
+        if not doc.endswith(".html"):
+            return []
+        bare, _ = split_language(doc.removesuffix(".html"))
+        found = []
+        for code in LANGUAGES:
+            href = urls.relative(doc, f"{tagged(bare, code)}.html")
+            found.append(LanguageLink(code, ENDONYMS[code], href, code == self.language))
+        return found
 
     def _footer_view(self) -> Footer:
         ix, links = self._index, self._links

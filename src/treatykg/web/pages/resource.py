@@ -26,7 +26,7 @@ from treatykg.namespaces import TKG
 from treatykg.rdf.formats import DOCUMENT_FORMATS
 from treatykg.rdf.terms import term_key
 from treatykg.web import urls
-from treatykg.web.pages.graph_index import LABELS
+from treatykg.web.pages.graph_index import LABELS, lang_rank
 from treatykg.web.pages.links import (
     MAX_LISTED,
     Alternate,
@@ -62,11 +62,16 @@ _RANKS: dict[Node, str] = {
     TKG.DeprecatedRank: "deprecated",
 }
 _RANK_ORDER = {"preferred": 0, "normal": 1, "deprecated": 2, "": 3}
-_QUALIFIERS: tuple[tuple[URIRef, str], ...] = (
-    (TKG.qualifierStartDate, "from"),
-    (TKG.qualifierEndDate, "until"),
-    (TKG.qualifierPlace, "at"),
-)
+
+
+def _qualifiers(links: Links) -> tuple[tuple[URIRef, str], ...]:
+    """The qualifiers of a claim, in the order shown, each with the word the page writes
+    before its value (in the pages' language)."""
+    return (
+        (TKG.qualifierStartDate, links._("from")),
+        (TKG.qualifierEndDate, links._("until")),
+        (TKG.qualifierPlace, links._("at")),
+    )
 
 
 @dataclass(slots=True)
@@ -155,15 +160,25 @@ def resource_view(links: Links, doc: str, node: URIRef) -> ResourceView:
         for predicate in sorted(props, key=lambda p: (links.name(p).casefold(), str(p)))
         if predicate not in _SECTIONED
     ]
-    label = ix.label(node)
+    label = ix.label(node, links.language)
     return ResourceView(
         iri=str(node),
-        heading=Value(label[0], lang=label[1] or None)
+        heading=Value(
+            label[0],
+            lang=label[1] or None,
+            fallback=label[1] not in ("", links.language),  # no name in the page's language
+        )
         if label is not None
         else Value(links.short(node)),
         types=links.links(doc, props.get(RDF.type, ())),
         names=names,
-        descriptions=[literal(v) for v in ix.literals(node, DCTERMS.description)],
+        descriptions=[
+            literal(v, links.language)
+            for v in sorted(
+                ix.literals(node, DCTERMS.description),
+                key=lambda v: (lang_rank(v.language, links.language), str(v)),
+            )
+        ],
         properties=properties,
         incoming=_incoming(links, doc, node),
         sources=_sources(links, doc, props.get(DCTERMS.source, ())),
@@ -218,6 +233,7 @@ def _sources(links: Links, doc: str, sources: Iterable[Node]) -> list[SourceView
 
 def _claims(links: Links, doc: str, node: Node) -> list[ClaimView]:
     ix = links.index
+    qualifiers = _qualifiers(links)
     views = []
     for claim in ix.subjects(TKG.claimSubject, node):
         rank = ix.value(claim, TKG.rank)
@@ -234,7 +250,7 @@ def _claims(links: Links, doc: str, node: Node) -> list[ClaimView]:
                 texts=[literal(t) for t in ix.literals(claim, TKG.claimText)],
                 qualifiers=[
                     (name, links.link(doc, qualifier))
-                    for predicate, name in _QUALIFIERS
+                    for predicate, name in qualifiers
                     for qualifier in ix.values(claim, predicate)
                 ],
                 sources=links.links(doc, ix.values(claim, DCTERMS.source)),
@@ -253,9 +269,9 @@ def _claimed(links: Links, doc: str, claim: Node) -> Value:
     low = ix.value(claim, TKG.lowerBound)
     high = ix.value(claim, TKG.upperBound)
     if low is not None and high is not None:
-        return Value(f"between {low} and {high}")
+        return Value(links._("between %(low)s and %(high)s", low=str(low), high=str(high)))
     if low is not None:
-        return Value(f"at least {low}")
+        return Value(links._("at least %(low)s", low=str(low)))
     if high is not None:
-        return Value(f"at most {high}")
-    return Value("(no value)")
+        return Value(links._("at most %(high)s", high=str(high)))
+    return Value(links._("(no value)"))

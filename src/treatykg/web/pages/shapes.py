@@ -24,13 +24,25 @@ from treatykg.web import urls
 from treatykg.web.pages.graph_index import lang_rank
 from treatykg.web.pages.links import Links, Value, literal, local_name
 
-_SEVERITIES: dict[Node, str] = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
-_TARGETS: tuple[tuple[URIRef, str], ...] = (
-    (SH.targetClass, "instances of"),
-    (SH.targetNode, "the node"),
-    (SH.targetSubjectsOf, "subjects of"),
-    (SH.targetObjectsOf, "objects of"),
-)
+
+def _severities(links: Links) -> dict[Node, str]:
+    """SHACL's severities, as the pages' language names them."""
+    return {
+        SH.Violation: links._("violation"),
+        SH.Warning: links._("warning"),
+        SH.Info: links._("info"),
+    }
+
+
+def _targets(links: Links) -> tuple[tuple[URIRef, str], ...]:
+    """SHACL's kinds of target, in the order shown, with the words (in the pages' language)
+    the page writes before the targets."""
+    return (
+        (SH.targetClass, links._("instances of")),
+        (SH.targetNode, links._("the node")),
+        (SH.targetSubjectsOf, links._("subjects of")),
+        (SH.targetObjectsOf, links._("objects of")),
+    )
 
 
 @dataclass(slots=True)
@@ -82,6 +94,8 @@ class _Shapes:
         self.links = links
         self.doc = doc
         self.graph = shapes
+        self.severities = _severities(links)
+        self.targets = _targets(links)
         self.parents: dict[Node, list[Node]] = defaultdict(list)
         for parent, child in shapes.subject_objects(SH.property):
             self.parents[child].append(parent)
@@ -118,12 +132,12 @@ class _Shapes:
     def shape_view(self, shape: URIRef) -> ShapeView:
         shapes, links, doc = self.graph, self.links, self.doc
         targets: list[tuple[str, list[Value]]] = []
-        for predicate, name in _TARGETS:
+        for predicate, name in self.targets:
             values = sorted(shapes.objects(shape, predicate), key=term_key)
             if values:
                 targets.append((name, [links.term_link(doc, v) for v in values]))
         if (shape, SH.target, None) in shapes:
-            targets.append(("the nodes a SPARQL query selects (SHACL-AF)", []))
+            targets.append((links._("the nodes a SPARQL query selects (SHACL-AF)"), []))
         severity = self.first(shape, SH.severity)
         messages = sorted(
             (v for v in shapes.objects(shape, SH.message) if isinstance(v, Literal)),
@@ -135,11 +149,11 @@ class _Shapes:
             qname=qname(shape),
             label=self.label(shape),
             targets=targets,
-            severity=_SEVERITIES.get(severity, links.short(severity))
+            severity=self.severities.get(severity, links.short(severity))
             if severity is not None
-            else "violation",
+            else self.severities[SH.Violation],
             messages=[literal(m) for m in messages],
-            path=path_text(shapes, path) if path is not None else None,
+            path=path_text(shapes, path, links) if path is not None else None,
             properties=self.shape_links(
                 p for p in shapes.objects(shape, SH.property) if isinstance(p, URIRef)
             ),
@@ -155,10 +169,11 @@ class _Shapes:
         return values[0] if values else None
 
     def literals(self, node: Node, predicate: URIRef) -> list[Literal]:
-        """``node``'s literals of ``predicate``, English (else untagged) first."""
+        """``node``'s literals of ``predicate``, in the pages' language first, then English
+        (else untagged)."""
         return sorted(
             (v for v in self.graph.objects(node, predicate) if isinstance(v, Literal)),
-            key=lambda v: (lang_rank(v.language), str(v)),
+            key=lambda v: (lang_rank(v.language, self.links.language), str(v)),
         )
 
     def label(self, node: Node) -> str:
@@ -175,13 +190,14 @@ class _Shapes:
         )
 
 
-def path_text(graph: rdflib.Graph, path: Node) -> str:
-    """A SHACL property path in SPARQL's path syntax: ``tkg:party``, ``^tkg:holder``, ``a/b``."""
+def path_text(graph: rdflib.Graph, path: Node, links: Links | None = None) -> str:
+    """A SHACL property path in SPARQL's path syntax: ``tkg:party``, ``^tkg:holder``, ``a/b``
+    (a path it cannot write says so in the language of ``links``' pages, else English)."""
     if isinstance(path, URIRef):
         return qname(path)
     inverse = graph.value(path, SH.inversePath)
     if inverse is not None:
-        return "^" + path_text(graph, inverse)
+        return "^" + path_text(graph, inverse, links)
     for predicate, suffix in (
         (SH.zeroOrMorePath, "*"),
         (SH.oneOrMorePath, "+"),
@@ -189,10 +205,14 @@ def path_text(graph: rdflib.Graph, path: Node) -> str:
     ):
         inner = graph.value(path, predicate)
         if inner is not None:
-            return "(" + path_text(graph, inner) + ")" + suffix
+            return "(" + path_text(graph, inner, links) + ")" + suffix
     alternatives = graph.value(path, SH.alternativePath)
     if alternatives is not None:
-        return "(" + "|".join(path_text(graph, p) for p in Collection(graph, alternatives)) + ")"
+        return (
+            "("
+            + "|".join(path_text(graph, p, links) for p in Collection(graph, alternatives))
+            + ")"
+        )
     if graph.value(path, RDF.first) is not None:
-        return "/".join(path_text(graph, p) for p in Collection(graph, path))
-    return "(complex path)"
+        return "/".join(path_text(graph, p, links) for p in Collection(graph, path))
+    return links._("(complex path)") if links is not None else "(complex path)"

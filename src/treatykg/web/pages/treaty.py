@@ -25,14 +25,17 @@ from treatykg.rdf.terms import term_key
 from treatykg.web.pages.graph_index import lang_rank
 from treatykg.web.pages.links import Links, Value, literal, local_name
 
-#: The dates and facts of a treaty, in the order shown, with their names.
-_FACTS: tuple[tuple[URIRef, str], ...] = (
-    (ELI.date_document, "signed"),
-    (ELI.first_date_entry_in_force, "in force from"),
-    (ELI.date_no_longer_in_force, "no longer in force from"),
-    (TKG.indefiniteDuration, "of indefinite duration"),
-    (TKG.articleCount, "number of articles"),
-)
+
+def _facts(links: Links) -> tuple[tuple[URIRef, str], ...]:
+    """The dates and facts of a treaty, in the order shown, with their names in the pages'
+    language (the page writes each name's first letter as a capital)."""
+    return (
+        (ELI.date_document, links._("signed")),
+        (ELI.first_date_entry_in_force, links._("in force from")),
+        (ELI.date_no_longer_in_force, links._("no longer in force from")),
+        (TKG.indefiniteDuration, links._("of indefinite duration")),
+        (TKG.articleCount, links._("number of articles")),
+    )
 
 
 @dataclass(slots=True)
@@ -155,7 +158,7 @@ def treaty_view(links: Links, doc: str, treaty: Node) -> TreatyView:
         for predicate in (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
         for v in ix.literals(treaty, predicate)
     ]
-    names.sort(key=lambda v: (lang_rank(v.lang), v.lang or "", v.text))
+    names.sort(key=lambda v: (lang_rank(v.lang, links.language), v.lang or "", v.text))
     parts = ix.subjects(ELI.is_part_of, treaty)
     articles = sorted(
         (p for p in parts if ix.is_a(p, TKG.Article)),
@@ -169,7 +172,7 @@ def treaty_view(links: Links, doc: str, treaty: Node) -> TreatyView:
     norms = [n for a in [*articles, *provisions] for n in ix.subjects(TKG.expressedBy, a)]
     obligations = treaty_obligations(links, treaty)
     dates = []
-    for predicate, name in _FACTS:
+    for predicate, name in _facts(links):
         value = links.text(treaty, predicate)
         if value is not None:
             dates.append((name, value))
@@ -240,13 +243,14 @@ def _signings(links: Links, doc: str, treaty: Node) -> list[SigningView]:
         signings.append(
             SigningView(
                 link=links.link(doc, event),
-                date=literal(date) if isinstance(date, Literal) else None,
+                date=literal(date, links.language) if isinstance(date, Literal) else None,
                 places=links.links(doc, ix.values(event, TKG.place)),
                 signatories=signatories,
                 contested=len(dated) > 1,
             )
         )
-    signings.sort(key=lambda s: (s.date.text if s.date else "", s.link.href or ""))
+    # by the date as published (ISO), not as the page writes it
+    signings.sort(key=lambda s: ((s.date.time or s.date.text) if s.date else "", s.link.href or ""))
     return signings
 
 
@@ -271,7 +275,7 @@ def _division(links: Links, doc: str, part: Node) -> DivisionView:
     status = ix.value(part, TKG.contentStatus)
     number = str(ix.value(part, ELI.number) or "")
     if number:
-        text = f"Article {number}"
+        text = links._("Article %(number)s", number=number)
     elif ix.is_a(part, TKG.Provision):
         text = links.name(part)
     else:
@@ -299,7 +303,10 @@ def _article_claim(links: Links, doc: str, claim: Node) -> Value:
     article = ix.value(claim, TKG.claimValue)
     number = ix.value(article, ELI.number) if article is not None else None
     who = ix.value(claim, TKG.assertedBy)
-    text = f"Article {number}" if number is not None else links.name(article) if article else "?"
+    if number is not None:
+        text = links._("Article %(number)s", number=str(number))
+    else:
+        text = links.name(article) if article else "?"
     if who is not None:
         text += f" ({links.name(who)})"
     return Value(text, href=links.href(doc, str(claim)), title=links.name(claim))
@@ -360,7 +367,9 @@ def obligation_views(links: Links, doc: str, obligations: Iterable[Node]) -> lis
         article = ix.value(norm, TKG.expressedBy) if norm is not None else None
         number = ix.value(article, ELI.number) if article is not None else None
         if article is not None and number is not None:
-            article_link: Value | None = Value(f"Art. {number}", href=links.href(doc, str(article)))
+            article_link: Value | None = Value(
+                links._("Art. %(number)s", number=str(number)), href=links.href(doc, str(article))
+            )
         else:
             article_link = links.link(doc, article) if article is not None else None
         views.append(

@@ -48,11 +48,13 @@ from pathlib import Path
 from markupsafe import escape
 
 from treatykg.web.documents import Recent
+from treatykg.web.pages.pictures.picture import marked as _
 
 #: The Graphviz program that lays out the graph pictures.
 COMMAND = "dot"
-#: What a page says where a Graphviz picture would be, when ``dot`` is not installed.
-MISSING = (
+#: What a page says where a Graphviz picture would be, when ``dot`` is not installed (in
+#: English; a page says it in its language).
+MISSING = _(
     "This picture needs Graphviz (the dot command), which was not installed where the page "
     "was made."
 )

@@ -22,6 +22,9 @@ and the claims about the resource have sections of their own, and literals are t
   name is the box's tooltip), so that the picture stays narrow and grows down.
 * **Order.** Neighbours and properties are sorted by name, then by
   :func:`~treatykg.rdf.terms.term_key`: the same graph gives the same bytes.
+
+Its own words (title, caption, ``<desc>``, the dashed box) are in the page's language
+(:meth:`~.links.Links._`); names are the data's, in that language where the data has it.
 """
 
 from __future__ import annotations
@@ -124,22 +127,23 @@ def neighbourhood_sketch(links: Links, doc: str, node: Node, prefix: str) -> Ske
         _arrow(graph, links, doc, centre, box, predicates)
         if obj in back:
             _arrow(graph, links, doc, box, centre, back[obj])
-    _more(graph, doc, "in", left, centre)
-    _more(graph, doc, "out", right, centre)
+    _more(graph, links, doc, "in", left, centre)
+    _more(graph, links, doc, "out", right, centre)
 
     linked_by = left.total + len(both)
     words = _words(links, name, right, linked_by, _counts(links, in_groups), len(both))
-    cap = _cap(left.left_out, linked_by, right)
+    cap = _cap(links, left.left_out, linked_by, right)
     return Sketch(
         kind="neighbourhood",
-        title=f"Neighbourhood of {name}",
+        title=links._("Neighbourhood of %(name)s", name=name),
         desc=words + cap,
-        caption=(
+        caption=links._(
             "This resource is in the middle, with a double border: what links to it is on the"
             " left, what it links to on the right, and each arrow is labelled with its"
             " property. Every box links to its page. Its text values, sources and claims are"
-            " in the sections below." + cap
-        ),
+            " in the sections below."
+        )
+        + cap,
         dot=graph.source(),
     )
 
@@ -217,7 +221,7 @@ def _name(links: Links, node: Node) -> str:
     """A node's name on one line; a blank node's by its label, else by what the page says of
     it, never by its id (which changes from one reading of the data to the next)."""
     if isinstance(node, BNode):
-        found = links.index.label(node)
+        found = links.index.label(node, links.language)
         name = found[0] if found else links.link("/", node).text
     else:
         name = links.name(node)
@@ -274,7 +278,7 @@ def _arrow(
     graph.edge(tail, head, label, href=href, lines=lines)
 
 
-def _more(graph: DotGraph, doc: str, side: str, found: Side, centre: str) -> None:
+def _more(graph: DotGraph, links: Links, doc: str, side: str, found: Side, centre: str) -> None:
     """The dashed box that says how many neighbours of ``side`` are not drawn, linked to
     the table that lists them."""
     if found.left_out <= 0:
@@ -282,7 +286,9 @@ def _more(graph: DotGraph, doc: str, side: str, found: Side, centre: str) -> Non
     box = _box(
         graph,
         f"more-{side}",
-        f"… and {found.left_out} more: see the table",
+        links.ngettext(
+            "… and %(num)d more: see the table", "… and %(num)d more: see the table", found.left_out
+        ),
         posixpath.basename(doc) + "#" + _TABLES[side],
         style=_DASHED,
     )
@@ -303,41 +309,64 @@ def _words(
 ) -> str:
     """The picture in words: how many resources ``name`` links to and how many link to it
     (``linked_by``, by property in ``counts``), and how many of them both ways."""
-    parts = []
-    if right.total:
-        parts.append(f"links to {_count(right.total)} ({_by(links, right.counts)})")
-    if linked_by:
-        parts.append(f"is linked to by {_count(linked_by)} ({_by(links, counts)})")
-    text = f"{name} " + " and ".join(parts) + "."
+    _ = links._
+    out = {"out": _count(links, right.total), "out_by": _by(links, right.counts)}
+    into = {"in": _count(links, linked_by), "in_by": _by(links, counts)}
+    if right.total and linked_by:
+        text = _(
+            "%(name)s links to %(out)s (%(out_by)s) and is linked to by %(in)s (%(in_by)s).",
+            name=name,
+            **out,
+            **into,
+        )
+    elif right.total:
+        text = _("%(name)s links to %(out)s (%(out_by)s).", name=name, **out)
+    elif linked_by:
+        text = _("%(name)s is linked to by %(in)s (%(in_by)s).", name=name, **into)
+    else:
+        text = f"{name} ."
     if both:
-        text += f" {_count(both)} {'is' if both == 1 else 'are'} linked both ways."
+        text += " " + links.ngettext(
+            "%(num)d resource is linked both ways.", "%(num)d resources are linked both ways.", both
+        )
     return text
 
 
-def _cap(left_out: int, linked_by: int, right: Side) -> str:
+def _cap(links: Links, left_out: int, linked_by: int, right: Side) -> str:
     """What the picture leaves out, in words, or nothing."""
+    _ = links._
     cut = []
     if left_out > 0:
-        cut.append(f"{left_out} of the {linked_by} that link to it")
+        cut.append(_("%(shown)d of the %(total)d that link to it", shown=left_out, total=linked_by))
     if right.left_out > 0:
-        cut.append(f"{right.left_out} of the {right.total} it links to")
+        cut.append(
+            _("%(shown)d of the %(total)d it links to", shown=right.left_out, total=right.total)
+        )
     if not cut:
         return ""
-    return (
-        f" The picture leaves out {' and '.join(cut)}: it shows at most {MAX_PER_SIDE} a"
-        " side, some of each property, and a dashed box links to the table that lists them."
+    if len(cut) > 1:
+        cut = [_("%(items)s and %(last)s", items=cut[0], last=cut[1])]
+    return " " + _(
+        "The picture leaves out %(cut)s: it shows at most %(most)d a side, some of each"
+        " property, and a dashed box links to the table that lists them.",
+        cut=cut[0],
+        most=MAX_PER_SIDE,
     )
 
 
 def _by(links: Links, counts: list[tuple[URIRef, int]]) -> str:
-    named = [f"{_name(links, p)}: {n}" for p, n in counts[:DESC_PROPERTIES]]
+    named = [
+        links._("%(property)s: %(count)d", property=_name(links, p), count=n)
+        for p, n in counts[:DESC_PROPERTIES]
+    ]
     if len(counts) > DESC_PROPERTIES:
-        named.append(f"{len(counts) - DESC_PROPERTIES} more properties")
+        more = len(counts) - DESC_PROPERTIES
+        named.append(links.ngettext("%(num)d more property", "%(num)d more properties", more))
     return ", ".join(named)
 
 
-def _count(n: int) -> str:
-    return f"{n} resource" + ("" if n == 1 else "s")
+def _count(links: Links, n: int) -> str:
+    return links.ngettext("%(num)d resource", "%(num)d resources", n)
 
 
 __all__ = ["MAX_PER_SIDE", "neighbourhood_sketch"]

@@ -29,7 +29,8 @@ between them, and the drawn arrows (``constraint=false``) keep their true direct
 box keeps its notes and events next to it, and the boxes in the order they are written, by
 article (between two parties no other order has fewer crossings, so ``dot`` keeps it).
 Everything is sorted (articles by number, then :func:`~treatykg.rdf.terms.term_key`), so the
-same graph gives the same DOT text and the same SVG bytes.
+same graph gives the same DOT text and the same SVG bytes. The picture's own words are in the
+page's language (:meth:`~.links.Links._`), its dates written as that language writes them.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from rdflib.term import Node
 
 from treatykg.namespaces import ELI, TKG
 from treatykg.rdf.terms import term_key
-from treatykg.web.pages.links import Links
+from treatykg.web.pages.links import Links, literal
 from treatykg.web.pages.pictures.graphviz import DotGraph, quote, quote_lines, quote_tip
 from treatykg.web.pages.pictures.picture import Sketch
 from treatykg.web.pages.treaty import article_order
@@ -104,23 +105,28 @@ def obligations_sketch(
         return None
     total = len(rows)
     rows = rows[:MAX_OBLIGATIONS]
-    title = f"Directed obligations of {name}"
+    title = links._("Directed obligations of %(name)s", name=name)
     drawer = _Drawer(links, doc, DotGraph(name=title, prefix=prefix, attributes=dict(_GRAPH)))
     drawer.draw(rows)
     cap = ""
     if len(rows) < total:
-        cap = f" It shows the first {len(rows)} of {total}, by article; the table lists all."
+        cap = " " + links._(
+            "It shows the first %(shown)d of %(total)d, by article; the table lists all.",
+            shown=len(rows),
+            total=total,
+        )
     return Sketch(
         kind="obligations",
         title=title,
         desc=_desc(links, rows, drawer) + cap,
-        caption=(
+        caption=links._(
             "Each arrow is a directed obligation, from the party that owes it to the party"
             " owed, through the box of the norm that says what is owed (⇄ when the norm is"
             " reciprocal). A dashed arrow holds only under the condition in the folded note"
             " above its box; a dotted arrow comes from an event that invoked the norm. Every"
-            " box and arrow links to its page." + cap
-        ),
+            " box and arrow links to its page."
+        )
+        + cap,
         dot=drawer.graph.source(),
     )
 
@@ -184,15 +190,36 @@ def _reciprocal(links: Links, norm: Node | None) -> bool:
 
 
 def _names(links: Links, nodes: Iterable[Node]) -> str:
-    return ", ".join(links.name(n) for n in nodes) or "no one"
+    return ", ".join(links.name(n) for n in nodes) or links._("no one")
 
 
-def _action(text: str, prohibition: bool) -> str:
-    """The action, said as a prohibition when it is one and does not already say so."""
+def _action(links: Links, text: str, prohibition: bool) -> str:
+    """The action, said as a prohibition when it is one and does not already say so (in
+    English, the language the data states actions in)."""
     first = text.split(" ", 1)[0].casefold() if text else ""
     if prohibition and text and first not in _NEGATIONS:
-        return "must not: " + text
+        return links._("must not: %(action)s", action=text)
     return text
+
+
+def _if(links: Links, conditions: Iterable[str], joined: str) -> str:
+    """``if a; or if b`` (``joined`` ``or``) or ``if a; and if b`` (``and``)."""
+    parts = []
+    for n, condition in enumerate(conditions):
+        if n == 0:
+            parts.append(links._("if %(condition)s", condition=condition))
+        elif joined == "or":
+            parts.append(links._("or if %(condition)s", condition=condition))
+        else:
+            parts.append(links._("and if %(condition)s", condition=condition))
+    return "; ".join(parts)
+
+
+def _day(links: Links, value: Node | None) -> str | None:
+    """A date as the page's language writes it (another value as published), or None."""
+    if value is None:
+        return None
+    return literal(value, links.language).text if isinstance(value, Literal) else str(value)
 
 
 class _Drawer:
@@ -260,22 +287,27 @@ class _Drawer:
     def _box(self, box: _Box) -> None:
         """The box of a norm, an arrow in and out of it for each of its obligations, its
         conditions above it and the events that invoked it below it."""
-        links, graph = self.links, self.graph
+        links, graph, _ = self.links, self.graph, self.links._
         first = box.rows[0]
         # a norm without an article number is a provision's whose article is unknown
-        article = f"Art. {first.article}" if first.article else "Article unknown"
+        if first.article:
+            article = _("Art. %(number)s", number=first.article)
+        else:
+            article = _("Article unknown")
         action = self._box_action(box)
         conditions = list(dict.fromkeys(c for r in box.rows for c in r.conditions))
-        head = article + (" · ⇄ reciprocal" if _reciprocal(links, box.norm) else "")
-        whole = f"{head}: {action}"
+        head = article
+        if _reciprocal(links, box.norm):
+            head = _("%(article)s · ⇄ reciprocal", article=article)
+        whole = _("%(head)s: %(action)s", head=head, action=action)
         if conditions:
-            whole += " (if " + "; or if ".join(self._text(c) for c in conditions) + ")"
+            whole += f" ({_if(links, (self._text(c) for c in conditions), 'or')})"
         target = box.norm if box.norm is not None else first.node
         box.name = graph.node(
             "box " + str(target),
             whole,
             href=_href(links, self.doc, target),
-            label=_lines(head, _clip(action, ACTION_CHARS), "(if …)" if conditions else ""),
+            label=_lines(head, _clip(action, ACTION_CHARS), _("(if …)") if conditions else ""),
             **(_CONDITIONAL if conditions else _NORM),
         )
         self._place(box.name)
@@ -295,10 +327,10 @@ class _Drawer:
         if box.norm is not None:
             action = ix.best_literal(box.norm, TKG.action)
             if action is not None:
-                return _action(" ".join(str(action).split()), prohibition)
+                return _action(self.links, " ".join(str(action).split()), prohibition)
         actions = {r.action for r in box.rows}
         if len(actions) == 1 and "" not in actions:
-            return _action(actions.pop(), prohibition)
+            return _action(self.links, actions.pop(), prohibition)
         return self.links.name(box.norm if box.norm is not None else box.rows[0].node)
 
     def _arrows(self, box: str, row: _Obligation) -> None:
@@ -306,12 +338,14 @@ class _Drawer:
         both halves linking to the obligation."""
         links, graph = self.links, self.graph
         href = _href(links, self.doc, row.node)
-        says = (
-            f"{_names(links, row.bearers)} → {_names(links, row.beneficiaries)}:"
-            f" {_action(row.action, row.prohibition) or links.name(row.node)}"
+        says = links._(
+            "%(bearers)s → %(beneficiaries)s: %(action)s",
+            bearers=_names(links, row.bearers),
+            beneficiaries=_names(links, row.beneficiaries),
+            action=_action(links, row.action, row.prohibition) or links.name(row.node),
         )
         if row.conditions:
-            says += " (if " + "; and if ".join(self._text(c) for c in row.conditions) + ")"
+            says += f" ({_if(links, (self._text(c) for c in row.conditions), 'and')})"
         style = {"style": "dashed"} if row.conditions else {}
         for bearer in row.bearers:
             self._layout(bearer, box)
@@ -348,9 +382,9 @@ class _Drawer:
     def _text(self, condition: Node) -> str:
         """A condition's label, else its English (or any) wording, else its short name."""
         ix = self.links.index
-        if ix.label(condition) is not None:
+        if ix.label(condition, self.links.language) is not None:
             return self.links.name(condition)
-        wording = ix.best_literal(condition, TKG.wording)
+        wording = ix.best_literal(condition, TKG.wording, self.links.language)
         if wording is not None:
             return " ".join(str(wording).split())
         return self.links.name(condition)
@@ -358,7 +392,7 @@ class _Drawer:
     def _condition(self, box: str, condition: Node) -> None:
         """The note of ``condition`` above ``box`` (drawn once) and a dashed line to it."""
         graph = self.graph
-        text = "if " + self._text(condition)
+        text = self.links._("if %(condition)s", condition=self._text(condition))
         href = _href(self.links, self.doc, condition)
         note = self.conditions.get(condition)
         if note is None:
@@ -376,7 +410,7 @@ class _Drawer:
     def _event(self, event: Node, box: _Box, article: str) -> None:
         """An event that invoked the box's norm, below the box with a dotted arrow up to it,
         and the official acknowledgements of the event below it, by date."""
-        links, ix, graph = self.links, self.links.index, self.graph
+        links, ix, graph, _ = self.links, self.links.index, self.graph, self.links._
         assert box.norm is not None
         label = links.name(event)
         drawn = self.events.get(event)
@@ -384,17 +418,26 @@ class _Drawer:
             "event " + str(event),
             label,
             href=_href(links, self.doc, event),
-            label=_lines(_clip(label, NAME_CHARS), f"invoked {article}"),
+            label=_lines(_clip(label, NAME_CHARS), _("invoked %(article)s", article=article)),
             **_EVENT,
         )
         claim = self._claim(event, box.norm)
-        said = f" (per {links.name(claim)})" if claim is not None else ""
+        norm = links.name(box.norm)
+        if claim is not None:
+            said = _(
+                "%(event)s invoked %(norm)s (per %(claim)s)",
+                event=label,
+                norm=norm,
+                claim=links.name(claim),
+            )
+        else:
+            said = _("%(event)s invoked %(norm)s", event=label, norm=norm)
         graph.edge(
             name,
             box.name,
             "",
             href=_href(links, self.doc, claim),
-            tooltip=quote_tip(f"{label} invoked {links.name(box.norm)}{said}"),
+            tooltip=quote_tip(said),
             style="dotted",
             penwidth="1.8",
         )
@@ -404,15 +447,15 @@ class _Drawer:
         self._place(name)
         acknowledgements = self._acknowledgements(event)
         for ack in acknowledgements:
-            date = ix.value(ack, TKG.date)
-            when = f"{date} " if date is not None else ""
+            day = _day(links, ix.value(ack, TKG.date))
             text = links.name(ack)
             href = _href(links, self.doc, ack)
+            head = _("acknowledged:") if day is None else _("%(date)s acknowledged:", date=day)
             ack_name = graph.node(
                 "event " + str(ack),
-                when + text,
+                f"{day} {text}" if day is not None else text,
                 href=href,
-                label=_lines(f"{when}acknowledged:", _clip(text, NAME_CHARS)),
+                label=_lines(head, _clip(text, NAME_CHARS)),
                 **_EVENT,
             )
             self._place(ack_name)
@@ -421,7 +464,7 @@ class _Drawer:
                 name,
                 "",
                 href=href,
-                tooltip=quote_tip(f"{text} acknowledges {label}"),
+                tooltip=quote_tip(_("%(name)s acknowledges %(event)s", name=text, event=label)),
                 style="dotted",
             )
         self.invoked.append((event, box.norm, acknowledgements))
@@ -448,61 +491,96 @@ class _Drawer:
 
 def _desc(links: Links, rows: list[_Obligation], drawer: _Drawer) -> str:
     """The picture in words: the counts, who owes whom how many, and the invoking events."""
+    _, ngettext = links._, links.ngettext
     parties = list(drawer.parties)
     articles = {r.article for r in rows if r.article}
     unplaced = {r.norm for r in rows if not r.article}
-    text = (
-        f"{_count(len(rows), 'directed obligation')} between {_count(len(parties), 'party')}"
-        f" ({_and([links.name(p) for p in parties])})"
-    )
-    under = [_count(len(articles), "article")] if articles else []
+    counts = {
+        "obligations": ngettext(
+            "%(num)d directed obligation", "%(num)d directed obligations", len(rows)
+        ),
+        "parties": ngettext("%(num)d party", "%(num)d parties", len(parties)),
+        "names": _and(links, [links.name(p) for p in parties]),
+    }
+    under = [ngettext("%(num)d article", "%(num)d articles", len(articles))] if articles else []
     if unplaced:
-        under.append(f"{_count(len(unplaced), 'norm')} whose article is unknown")
+        under.append(
+            ngettext(
+                "%(num)d norm whose article is unknown",
+                "%(num)d norms whose article is unknown",
+                len(unplaced),
+            )
+        )
     if under:
-        text += f", under {_and(under)}"
+        text = _(
+            "%(obligations)s between %(parties)s (%(names)s), under %(under)s",
+            under=_and(links, under),
+            **counts,
+        )
+    else:
+        text = _("%(obligations)s between %(parties)s (%(names)s)", **counts)
     pairs: dict[tuple[str, str], int] = {}
     for row in rows:
         for bearer in row.bearers:
             for beneficiary in row.beneficiaries:
                 key = (links.name(bearer), links.name(beneficiary))
                 pairs[key] = pairs.get(key, 0) + 1
-    owed = [f"{a} owes {b} {_count(n, 'obligation')}" for (a, b), n in sorted(pairs.items())]
+    owed = [
+        ngettext(
+            "%(bearer)s owes %(beneficiary)s %(num)d obligation",
+            "%(bearer)s owes %(beneficiary)s %(num)d obligations",
+            n,
+            bearer=a,
+            beneficiary=b,
+        )
+        for (a, b), n in sorted(pairs.items())
+    ]
     if len(owed) > 6:
-        owed = [*owed[:6], f"{len(owed) - 6} more pairs of parties"]
-    text += (": " + _and(owed) if owed else "") + "."
+        more = len(owed) - 6
+        owed = [
+            *owed[:6],
+            ngettext("%(num)d more pair of parties", "%(num)d more pairs of parties", more),
+        ]
+    if owed:
+        text = _("%(summary)s: %(owed)s.", summary=text, owed=_and(links, owed))
+    else:
+        text += "."
     conditional = sum(1 for r in rows if r.conditions)
-    text += f" {conditional or 'None'} {'are' if conditional > 1 else 'is'} conditional."
+    if conditional:
+        text += " " + ngettext("%(num)d is conditional.", "%(num)d are conditional.", conditional)
+    else:
+        text += " " + _("None is conditional.")
     reciprocal = [b for b in drawer.boxes if _reciprocal(links, b.norm)]
     if reciprocal:
-        text += (
-            f" {_count(len(reciprocal), 'reciprocal norm')}"
-            f" give{'s' if len(reciprocal) == 1 else ''}"
-            f" {sum(len(b.rows) for b in reciprocal)} of them."
+        text += " " + ngettext(
+            "%(num)d reciprocal norm gives %(given)d of them.",
+            "%(num)d reciprocal norms give %(given)d of them.",
+            len(reciprocal),
+            given=sum(len(b.rows) for b in reciprocal),
         )
     for event, norm, acknowledgements in drawer.invoked:
-        text += f" {links.name(event)} invoked {links.name(norm)}"
+        invoked = {"event": links.name(event), "norm": links.name(norm)}
         if acknowledgements:
+            undated = _("undated")
             dated = [
-                f"{links.name(a)} ({links.index.value(a, TKG.date) or 'undated'})"
+                f"{links.name(a)} ({_day(links, links.index.value(a, TKG.date)) or undated})"
                 for a in acknowledgements
             ]
-            text += f"; acknowledged by {_and(dated)}"
-        text += "."
+            text += " " + _(
+                "%(event)s invoked %(norm)s; acknowledged by %(acknowledgements)s.",
+                acknowledgements=_and(links, dated),
+                **invoked,
+            )
+        else:
+            text += " " + _("%(event)s invoked %(norm)s.", **invoked)
     return text
 
 
-def _count(n: int, noun: str) -> str:
-    """``1 party``, ``2 parties``, ``3 articles``."""
-    if n == 1:
-        return f"1 {noun}"
-    return f"{n} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
-
-
-def _and(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
+def _and(links: Links, items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``, in the page's language."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return links._("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
 
 
 __all__ = ["ACTION_CHARS", "MAX_OBLIGATIONS", "obligations_sketch"]

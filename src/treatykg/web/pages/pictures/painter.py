@@ -80,11 +80,12 @@ class Painter:
 
     def _sketches(self, page: str) -> list[Sketch]:
         links, ix = self._links, self._links.index
-        doc = urls.document(page, "html")
+        doc = self._links.page(page)
         found: list[Sketch | None] = []
         if page == "/index":
             events, total = home_events(links)
-            found.append(self._timeline(doc, events, "the dated events", total))
+            title = links._("Timeline of the dated events")
+            found.append(self._timeline(doc, events, "the dated events", total, title=title))
         elif page == "/def":
             found.append(vocabulary_sketch(links, doc, prefix("vocabulary")))
         else:
@@ -121,7 +122,7 @@ class Painter:
         """The drawn pictures of the page at ``page``, by kind."""
         found = self._drawn.get(page)
         if found is None:
-            doc = urls.document(page, "html")
+            doc = self._links.page(page)
             found = {s.kind: self._draw(doc, s) for s in self.sketches(page)}
             self._drawn[page] = found
         return found
@@ -138,22 +139,34 @@ class Painter:
         self._dot.prefetch(sources)
 
     def _timeline(
-        self, doc: str, events: list[Node], name: str, total: int | None
+        self,
+        doc: str,
+        events: list[Node],
+        name: str,
+        total: int | None,
+        *,
+        title: str | None = None,
     ) -> Sketch | None:
         """The timeline of ``events``; with ``total`` (the index: how many dated events there
-        are, of which ``events`` are the first), of the first :data:`MAX_INDEX_EVENTS`."""
+        are, of which ``events`` are the first), of the first :data:`MAX_INDEX_EVENTS`.
+        ``title`` is the whole title, else "Timeline of ``name``"."""
+        links = self._links
         if total is None:
             total = len(events)
         else:
             events = events[:MAX_INDEX_EVENTS]
-        model = timeline(self._links, doc, events, name, prefix("timeline"))
+        model = timeline(links, doc, events, name, prefix("timeline"), title=title)
         if model is None:
             return None
         cap = ""
         if len(events) < total:
-            cap = (
-                f" It shows the first {len(events)} of {total} dated events; each treaty's"
-                " page has the timeline of its own."
+            cap = " " + links.ngettext(
+                "It shows the first %(shown)d of %(num)d dated event; each treaty's page has"
+                " the timeline of its own.",
+                "It shows the first %(shown)d of %(num)d dated events; each treaty's page has"
+                " the timeline of its own.",
+                total,
+                shown=len(events),
             )
         model.desc += cap  # the picture's own <desc> says so too
         svg = self._env.get_template("pictures/timeline.svg").render(t=model)
@@ -161,11 +174,12 @@ class Painter:
             kind="timeline",
             title=model.title,
             desc=model.desc,
-            caption=(
+            caption=links._(
                 "Each mark links to its event. A bar is an event known within bounds, dashed"
                 " where one side is open; a hollow dashed mark is a date of deprecated rank;"
-                " ratification steps have a lane per party." + cap
-            ),
+                " ratification steps have a lane per party."
+            )
+            + cap,
             svg=svg,
         )
 
@@ -187,7 +201,7 @@ class Painter:
             svg=Markup(svg) if svg is not None else None,  # escaped by dot or by Jinja2
             caption=sketch.caption,
             download=download,
-            missing="" if svg is not None else graphviz.MISSING,
+            missing="" if svg is not None else self._links._(graphviz.MISSING),
         )
 
 

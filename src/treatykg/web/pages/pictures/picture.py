@@ -57,6 +57,13 @@ class Picture:
         return (XML_DECLARATION + str(self.svg).rstrip("\n") + "\n").encode("utf-8")
 
 
+def marked(message: str) -> str:
+    """``message`` as it is. A module imports it as ``_`` to mark an English constant for the
+    message catalogues (Babel's extraction finds the calls of ``_``); a page shows the
+    constant translated, with :meth:`.Links._` (``links._(TITLE)``)."""
+    return message
+
+
 def file_path(page: str, kind: str) -> str:
     """The site path of the ``kind`` picture of the page at ``page`` (``/id/x.html`` or
     ``/id/x``): ``/id/x.kind.svg``."""
@@ -81,4 +88,4 @@ def split_path(path: str) -> tuple[str, str] | None:
     return page, kind
 
 
-__all__ = ["KINDS", "Picture", "Sketch", "download_href", "file_path", "split_path"]
+__all__ = ["KINDS", "Picture", "Sketch", "download_href", "file_path", "marked", "split_path"]

@@ -24,6 +24,12 @@ What the picture shows, and the device for each thing the issue asks:
 
 Shapes and line styles carry the meaning, never colour alone, so the picture survives
 greyscale; every id starts with the page's prefix, so a page may hold other pictures.
+
+Its words are in the page's language (:meth:`~.links.Links._`), and so are its dates: in full
+as :func:`~.i18n.date_text` writes them, and short (the axis, the labels) as
+:class:`_Dates` does: the English forms by hand ("19 Jun 2024", "18–19 Jun 2024", the ones
+the picture always had: CLDR's British English writes "Sept" and spaces a range's dash), the
+others as CLDR writes them for the language ("19 juin 2024", "2024년 6월 18일~19일").
 """
 
 from __future__ import annotations
@@ -33,10 +39,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from babel.dates import format_interval, format_skeleton
 from rdflib.term import Node
 
 from treatykg.namespaces import TKG
 from treatykg.rdf.terms import term_key
+from treatykg.web.languages import DEFAULT
+from treatykg.web.pages.i18n import date_text
 from treatykg.web.pages.links import Links
 from treatykg.web.pages.pictures.graphviz import FONTS
 
@@ -148,13 +157,16 @@ class Timeline:
 class _Event:
     node: Node
     name: str
+    #: Its time in words, in the page's language, its dates in full.
     when: str
     lane: str
     lo: date | None
     hi: date | None
-    #: ``point``, ``interval``, ``before`` (only notAfter), ``after`` (only notBefore)
+    #: ``point``, ``interval``, ``before`` (only notAfter), ``after`` (only notBefore, or a
+    #: start date without an end: ``started`` is then True)
     kind: str
     disputed: list[tuple[date, str]] = field(default_factory=list)
+    started: bool = False
 
     @property
     def first(self) -> date:
@@ -172,36 +184,83 @@ def _date(node: Node | None) -> date | None:
         return None
 
 
-def _day(d: date) -> str:
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+class _Dates:
+    """How the picture writes dates in ``language``: in full (:func:`~.i18n.date_text`) and
+    short, for the axis and the labels. English keeps the picture's own short forms (see
+    the module's docstring); every other language gets CLDR's (through Babel)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.english = language == DEFAULT
+
+    def day(self, d: date) -> str:
+        """``19 June 2024``."""
+        return date_text(d, self.language)
+
+    def short(self, d: date) -> str:
+        """``19 Jun 2024``."""
+        if self.english:
+            return _short(d)
+        return format_skeleton("yMMMd", d, locale=self.language)
+
+    def day_month(self, d: date) -> str:
+        """``19 Jun``."""
+        if self.english:
+            return f"{d.day} {_MONTHS[d.month - 1][:3]}"
+        return format_skeleton("MMMd", d, locale=self.language)
+
+    def month(self, d: date, year: bool) -> str:
+        """``Jun``, or with ``year`` ``Jan 2025``: a tick at the first of a month."""
+        if self.english:
+            return _MONTHS[d.month - 1][:3] + (f" {d.year}" if year else "")
+        return format_skeleton("yMMM" if year else "MMM", d, locale=self.language)
+
+    def years(self, lo: date, hi: date) -> str:
+        """``2022``, ``2022–2024``: the years of a stretch too narrow for dates."""
+        if self.english:
+            return str(lo.year) if lo.year == hi.year else f"{lo.year}–{hi.year}"
+        first, last = date(lo.year, 1, 1), date(hi.year, 1, 1)
+        if first == last:
+            return format_skeleton("y", first, locale=self.language)
+        return format_interval(first, last, "y", locale=self.language)
+
+    def range(self, lo: date, hi: date) -> str:
+        """``18–19 Jun 2024``, ``1 Jan – 31 Dec 2022``: a range in as few words as it takes."""
+        if self.english:
+            return _range(lo, hi)
+        return format_interval(lo, hi, "yMMMd", locale=self.language)
 
 
-def _event(links: Links, node: Node) -> _Event | None:
+def _event(links: Links, dates: _Dates, node: Node) -> _Event | None:
     ix = links.index
+    _, day = links._, dates.day
     point = _date(ix.value(node, TKG.date))
     start, end = _date(ix.value(node, TKG.startDate)), _date(ix.value(node, TKG.endDate))
     after, before = _date(ix.value(node, TKG.notBefore)), _date(ix.value(node, TKG.notAfter))
     lo: date | None
     hi: date | None
+    started = False
     if point is not None:
-        lo, hi, kind, when = point, point, "point", _day(point)
+        lo, hi, kind, when = point, point, "point", day(point)
     elif start is not None and end is not None and end >= start:
-        lo, hi, kind, when = start, end, "interval", f"{_day(start)} – {_day(end)}"
+        lo, hi, kind = start, end, "interval"
+        when = _("%(start)s – %(end)s", start=day(start), end=day(end))
     elif start is not None:
-        lo, hi, kind, when = start, None, "after", f"from {_day(start)}"
+        lo, hi, kind, when = start, None, "after", _("from %(date)s", date=day(start))
+        started = True
     elif after is not None and before is not None and before >= after:
         lo, hi, kind = after, before, "interval"
-        when = f"between {_day(after)} and {_day(before)}"
+        when = _("between %(earliest)s and %(latest)s", earliest=day(after), latest=day(before))
     elif after is not None:
-        lo, hi, kind, when = after, None, "after", f"not before {_day(after)}"
+        lo, hi, kind, when = after, None, "after", _("not before %(date)s", date=day(after))
     elif before is not None:
-        lo, hi, kind, when = None, before, "before", f"not after {_day(before)}"
+        lo, hi, kind, when = None, before, "before", _("not after %(date)s", date=day(before))
     else:
         return None
     party = ix.value(node, TKG.forParty)
     ratification = ix.is_a(node, TKG.RatificationStep) or ix.is_a(node, TKG.Ratification)
     lane = links.name(party) if ratification and party is not None else ""
-    event = _Event(node, links.name(node), when, lane, lo, hi, kind)
+    event = _Event(node, links.name(node), when, lane, lo, hi, kind, started=started)
     if point is not None:
         by_date: dict[date, set[str]] = {}
         for claim in ix.subjects(TKG.claimSubject, node):
@@ -261,14 +320,11 @@ def _common(names: str) -> str:
     return " ".join(shared) if shared and len(parts) > 1 else names
 
 
-def _days(n: int) -> str:
-    return f"{n} day{'s' if n != 1 else ''}"
-
-
 class _Axis:
-    """Dates to x positions on the broken axis."""
+    """Dates to x positions on the broken axis, whose ticks ``dates`` writes."""
 
-    def __init__(self, events: list[_Event]) -> None:
+    def __init__(self, events: list[_Event], dates: _Dates | None = None) -> None:
+        self.dates = dates or _Dates(DEFAULT)
         spans: list[tuple[date, date]] = []
         weights: list[date] = []
         for e in events:
@@ -299,27 +355,24 @@ class _Axis:
         """Each stretch's first date at its left end, then the first of each month within it
         and its last date at its right end, as many as fit without overlapping (the first
         two win); the year is written at a stretch's first tick and at each January."""
+        dates = self.dates
         ticks: list[Tick] = []
         for (lo, hi), seg in zip(self.clusters, self.segments, strict=True):
             wanted: list[tuple[float, str, str]] = []
-            start = f"{lo.day} {_MONTHS[lo.month - 1][:3]} {lo.year}"
+            start = dates.short(lo)
             if len(start) * FONT * _CHAR > seg.x1 - seg.x0 + _BREAK / 2:
                 # Too narrow for dates: the year (or years) it covers, in its middle.
-                years = str(lo.year) if lo.year == hi.year else f"{lo.year}–{hi.year}"
-                ticks.append(Tick((seg.x0 + seg.x1) / 2, years, "middle"))
+                ticks.append(Tick((seg.x0 + seg.x1) / 2, dates.years(lo, hi), "middle"))
                 continue
             wanted.append((seg.x0, start, "start"))
             y, m = lo.year, lo.month
             while date(y, m, 1) <= hi:
                 first = date(y, m, 1)
                 if first > lo:
-                    text = _MONTHS[m - 1][:3] + (f" {y}" if m == 1 else "")
-                    wanted.append((self.at(first), text, "start"))
+                    wanted.append((self.at(first), dates.month(first, m == 1), "start"))
                 y, m = (y + 1, 1) if m == 12 else (y, m + 1)
             if hi != lo:
-                text = f"{hi.day} {_MONTHS[hi.month - 1][:3]}" + (
-                    f" {hi.year}" if hi.year != lo.year else ""
-                )
+                text = dates.short(hi) if hi.year != lo.year else dates.day_month(hi)
                 wanted.append((seg.x1, text, "end"))
             taken: list[tuple[float, float]] = []
             for x, text, anchor in wanted:
@@ -333,16 +386,26 @@ class _Axis:
 
 
 def timeline(
-    links: Links, doc: str, nodes: Iterable[Node], name: str, prefix: str
+    links: Links,
+    doc: str,
+    nodes: Iterable[Node],
+    name: str,
+    prefix: str,
+    *,
+    title: str | None = None,
 ) -> Timeline | None:
-    """The picture of the dated events among ``nodes`` as ``doc`` shows it, or None when
-    none is dated. ``name`` says whose timeline it is (in the title); ``prefix`` starts
+    """The picture of the dated events among ``nodes`` as ``doc`` shows it, in the language
+    of ``links``' pages, or None when none is dated. ``name`` says whose timeline it is (in
+    the title, "Timeline of …", unless ``title`` is the whole title); ``prefix`` starts
     every id in the picture."""
-    events = [e for e in (_event(links, n) for n in sorted(set(nodes), key=term_key)) if e]
+    _ = links._
+    dates = _Dates(links.language)
+    found = (_event(links, dates, n) for n in sorted(set(nodes), key=term_key))
+    events = [e for e in found if e]
     if not events:
         return None
     events.sort(key=lambda e: (e.first, e.hi or e.first, e.name, str(e.node)))
-    axis = _Axis(events)
+    axis = _Axis(events, dates)
     lane_names = ["", *sorted({e.lane for e in events if e.lane}, key=str.casefold)]
     shapes = {
         n: ("dot" if not n else ("square", "diamond")[i % 2]) for i, n in enumerate(lane_names)
@@ -350,38 +413,63 @@ def timeline(
     left, right = axis.segments[0].x0, axis.segments[-1].x1
     lanes: list[Lane] = []
     rows: list[Row] = []
+    #: The parties whose ratification steps have a lane each.
+    ratified: list[str] = []
     y = _AXIS
     for lane_name in lane_names:
         members = [e for e in events if e.lane == lane_name]
         if not members:
             continue
-        lane = Lane(f"Ratification: {lane_name}" if lane_name else "Events", y, 0.0)
+        heading = _("Ratification: %(party)s", party=lane_name) if lane_name else _("Events")
+        lane = Lane(heading, y, 0.0)
         y += _LANE_HEAD
         for e in members:
-            rows.append(_row(links, doc, prefix, e, axis, shapes[lane_name], left, right, y))
+            rows.append(_row(links, dates, doc, prefix, e, axis, shapes[lane_name], left, right, y))
             y += _ROW
         lane.height = y - lane.y + 6
         y += 6
         if lane_name:
+            ratified.append(lane_name)
             first, last = members[0].first, max(e.hi or e.first for e in members)
-            text = f"{_day(first)} – {_day(last)}: {_days((last - first).days)}"
+            days = (last - first).days
+            text = links.ngettext(
+                "%(start)s – %(end)s: %(num)d day",
+                "%(start)s – %(end)s: %(num)d days",
+                days,
+                start=dates.day(first),
+                end=dates.day(last),
+            )
             if first == last:
-                text = f"{_day(first)}: one step"
+                text = _("%(date)s: one step", date=dates.day(first))
             lane.span = (axis.at(first), axis.at(last), text)
         lanes.append(lane)
-    n_lanes = len(lanes)
-    ratified = [lane.name.removeprefix("Ratification: ") for lane in lanes if lane.span]
+    lanes_text = links.ngettext("in %(num)d lane", "in %(num)d lanes", len(lanes))
+    if ratified:
+        lanes_text = _(
+            "%(lanes)s (ratification steps of %(parties)s in a lane each)",
+            lanes=lanes_text,
+            parties=", ".join(ratified),
+        )
     segments = len(axis.segments)
     return Timeline(
         id=prefix,
-        title=f"Timeline of {name}",
-        desc=(
-            f"{len(events)} dated events, one per row, in {n_lanes} lane"
-            f"{'s' if n_lanes != 1 else ''}"
-            + (f" (ratification steps of {', '.join(ratified)} in a lane each)" if ratified else "")
-            + f", on a time axis broken into {segments} stretch{'es' if segments != 1 else ''}. "
-            "Events known only within bounds are bars, dashed towards an unknown side; "
-            "hollow dashed marks are dates that sources give but that are of deprecated rank."
+        title=title if title is not None else _("Timeline of %(name)s", name=name),
+        desc=_(
+            "%(events)s, %(lanes)s, %(axis)s.",
+            events=links.ngettext(
+                "%(num)d dated event, one per row", "%(num)d dated events, one per row", len(events)
+            ),
+            lanes=lanes_text,
+            axis=links.ngettext(
+                "on a time axis broken into %(num)d stretch",
+                "on a time axis broken into %(num)d stretches",
+                segments,
+            ),
+        )
+        + " "
+        + _(
+            "Events known only within bounds are bars, dashed towards an unknown side; hollow"
+            " dashed marks are dates that sources give but that are of deprecated rank."
         ),
         width=WIDTH,
         height=y + 4,
@@ -399,6 +487,7 @@ def timeline(
 
 def _row(
     links: Links,
+    dates: _Dates,
     doc: str,
     prefix: str,
     e: _Event,
@@ -409,6 +498,7 @@ def _row(
     y: float,
 ) -> Row:
     """The row of ``e`` at height ``y``: its marks, then its label where there is room."""
+    _ = links._
     marks: list[Mark] = []
     suffix = ""
     if e.kind == "point" and e.lo is not None:
@@ -416,21 +506,25 @@ def _row(
     elif e.kind == "interval" and e.lo is not None and e.hi is not None:
         x0, x1 = axis.at(e.lo), axis.at(e.hi)
         marks.append(Mark("bar", x0, max(x1 - x0, 3.0)))
-        suffix = f" ({_range(e.lo, e.hi)})"
+        suffix = f" ({dates.range(e.lo, e.hi)})"
     elif e.kind == "before" and e.hi is not None:
         x = axis.at(e.hi)
         marks.append(Mark("open", left, x - left, "left"))
-        suffix = f" (not after {_short(e.hi)})"
+        suffix = " ({})".format(_("not after %(date)s", date=dates.short(e.hi)))
     elif e.lo is not None:
         x = axis.at(e.lo)
         marks.append(Mark("open", x, right - x, "right"))
-        word = "from" if e.when.startswith("from") else "not before"
-        suffix = f" ({word} {_short(e.lo)})"
+        if e.started:
+            bound = _("from %(date)s", date=dates.short(e.lo))
+        else:
+            bound = _("not before %(date)s", date=dates.short(e.lo))
+        suffix = f" ({bound})"
     short = suffix
     for other, who in e.disputed:
         marks.append(Mark("disputed", axis.at(other)))
-        suffix += f" · {other.day} {_MONTHS[other.month - 1][:3]} per {_common(who)} (deprecated)"
-        short += f" · {other.day} {_MONTHS[other.month - 1][:3]} deprecated"
+        day = dates.day_month(other)
+        suffix += " · " + _("%(date)s per %(sources)s (deprecated)", date=day, sources=_common(who))
+        short += " · " + _("%(date)s deprecated", date=day)
     lo = min(m.x for m in marks)
     hi = max(m.x + m.width for m in marks)
     if e.kind == "before":  # the label goes by the known bound, not the open end
@@ -457,8 +551,16 @@ def _row(
     return Row(
         id=f"{prefix}-{hashlib.sha256(str(e.node).encode()).hexdigest()[:10]}",
         href=links.href(doc, str(e.node)),
-        title=f"{e.name}: {e.when}"
-        + "".join(f"; {_day(d)} is of deprecated rank, given by {w}" for d, w in e.disputed),
+        title=_("%(event)s: %(time)s", event=e.name, time=e.when)
+        + "".join(
+            "; "
+            + _(
+                "%(date)s is of deprecated rank, given by %(sources)s",
+                date=dates.day(d),
+                sources=w,
+            )
+            for d, w in e.disputed
+        ),
         y=y + _ROW / 2,
         marks=marks,
         label=label,

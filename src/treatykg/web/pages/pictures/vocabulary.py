@@ -22,7 +22,9 @@ What the model takes from the ontology, and nothing else:
   attribute or arrow), they are its kinds, listed beside it rather than drawn each apart, so
   that the many sorts of event do not swamp the picture.
 
-Everything is sorted by name, so the same ontology gives the same bytes.
+Everything is sorted by name, so the same ontology gives the same bytes. The picture's own
+words (title, caption, ``<desc>``, notes) are in the page's language (:meth:`~.links.Links._`),
+its classes and properties named by their labels in it; the README's diagram uses local names.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from __future__ import annotations
 import re
 import sys
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,10 +43,12 @@ from rdflib.term import Node
 from treatykg.namespaces import SCHEMA, TKG, qname
 from treatykg.rdf.load import load_ontology
 from treatykg.rdf.terms import term_key
+from treatykg.web.languages import DEFAULT
 from treatykg.web.pages.graph_index import GraphIndex
 from treatykg.web.pages.links import Links, local_name
 from treatykg.web.pages.pictures.graphviz import DotGraph, quote
 from treatykg.web.pages.pictures.picture import Sketch
+from treatykg.web.pages.pictures.picture import marked as _
 
 #: What makes a node a class, and a property.
 CLASS_TYPES: tuple[URIRef, ...] = (OWL.Class, RDFS.Class)
@@ -130,8 +134,9 @@ def _order(term: Term) -> tuple[str, str]:
 # --- the model ------------------------------------------------------------------------------
 
 
-def vocabulary(index: GraphIndex) -> Vocabulary:
-    """The classes of ``tkg:`` in ``index``'s graph and the properties between them."""
+def vocabulary(index: GraphIndex, language: str = DEFAULT) -> Vocabulary:
+    """The classes of ``tkg:`` in ``index``'s graph and the properties between them, named in
+    ``language`` where the ontology labels them in it (the README's diagram: English)."""
     ours = _our_classes(index)
     properties = sorted(
         {p for t in PROPERTY_TYPES for p in index.subjects(RDF.type, t) if isinstance(p, URIRef)},
@@ -153,7 +158,7 @@ def vocabulary(index: GraphIndex) -> Vocabulary:
     def term(iri: URIRef) -> Term:
         if iri not in terms:
             name = local_name(str(iri)) if iri in ours or _is_ours(iri) else qname(iri)
-            label = index.label(iri)
+            label = index.label(iri, language)
             terms[iri] = Term(iri, name, label[0] if label else name)
         return terms[iri]
 
@@ -260,10 +265,11 @@ def _ancestors(index: GraphIndex, cls: URIRef) -> set[URIRef]:
 
 # --- the picture on the ontology page -------------------------------------------------------
 
-#: What the picture is called (its ``<title>``).
-TITLE = "The classes of the treatykg ontology and the properties between them"
-#: How to read the picture (the figure's caption).
-CAPTION = (
+
+#: What the picture is called (its ``<title>``), in English.
+TITLE = _("The classes of the treatykg ontology and the properties between them")
+#: How to read the picture (the figure's caption), in English.
+CAPTION = _(
     "Each box is a class and links to its entry below. A labelled arrow is a property, from"
     " the class it describes to the class of its values, and links to its entry; an arrow with"
     " a hollow head points from a class to its super-class. A dashed box is another"
@@ -285,14 +291,14 @@ LAYOUT: dict[str, str] = {
 def vocabulary_sketch(links: Links, doc: str, prefix: str) -> Sketch | None:
     """The picture of the vocabulary as the page ``doc`` (``/def.html``) shows it, or None if
     the graph has no class of ``tkg:``."""
-    model = vocabulary(links.index)
+    model = vocabulary(links.index, links.language)
     if not model.boxes:
         return None
     return Sketch(
         kind="vocabulary",
-        title=TITLE,
-        desc=describe(model),
-        caption=CAPTION,
+        title=links._(TITLE),
+        desc=describe(model, links),
+        caption=links._(CAPTION),
         dot=dot(model, links, doc, prefix),
     )
 
@@ -315,9 +321,12 @@ def dot(model: Vocabulary, links: Links, doc: str, prefix: str) -> str:
         )
     for box in model.boxes:
         if box.kinds:
+            kinds = ", ".join(k.label for k in box.kinds)
             note = graph.node(
                 f"kinds {box.term.iri}",
-                f"kinds of {box.term.label}: " + ", ".join(k.label for k in box.kinds),
+                links._(
+                    "kinds of %(class)s: %(kinds)s", **{"class": box.term.label, "kinds": kinds}
+                ),
                 href=links.href(doc, str(box.term.iri)),
                 shape="note",
                 style="filled",
@@ -340,60 +349,109 @@ def dot(model: Vocabulary, links: Links, doc: str, prefix: str) -> str:
     return graph.source()
 
 
-def describe(model: Vocabulary) -> str:
+def describe(model: Vocabulary, links: Links | None = None) -> str:
     """The picture in words (its ``<desc>``): the classes, the kinds, the sub-classes and
-    every property arrow, for a reader who cannot see it."""
+    every property arrow, for a reader who cannot see it; in the language of ``links``'
+    pages, else in English."""
+    _ = links._ if links is not None else _english
+    ngettext = links.ngettext if links is not None else _english_plural
     boxes = {box.term.iri: box for box in model.boxes}
 
     def name(term: Term) -> str:
         return term.label if boxes[term.iri].ours else term.name
 
+    def both(items: Sequence[str]) -> str:
+        return _and(items, _)
+
     ours = sum(1 + len(box.kinds) for box in model.boxes if box.ours)
     others = [box.term.name for box in model.boxes if not box.ours]
     notes = sum(1 for box in model.boxes if box.kinds)
+    classes = ngettext("%(num)d class of the ontology", "%(num)d classes of the ontology", ours)
+    if others:
+        classes = _(
+            "%(classes)s, and %(others)s of another vocabulary,",
+            classes=classes,
+            others=both(others),
+        )
+    drawn = ngettext("drawn as %(num)d box", "drawn as %(num)d boxes", len(model.boxes))
+    if notes:
+        drawn = both([drawn, ngettext("%(num)d note", "%(num)d notes", notes)])
+    properties = ngettext(
+        "%(num)d property drawn as %(arrows)s",
+        "%(num)d properties drawn as %(arrows)s",
+        len(model.properties),
+        arrows=ngettext("%(num)d arrow", "%(num)d arrows", len(model.relations)),
+    )
     parts = [
-        f"{ours} classes of the ontology"
-        + (f", and {_and(others)} of another vocabulary," if others else "")
-        + f" drawn as {len(model.boxes)} boxes"
-        + (f" and {notes} {'note' if notes == 1 else 'notes'}" if notes else "")
-        + f"; {len(model.properties)} properties drawn as {len(model.relations)} arrows"
-        " between them."
+        _(
+            "%(classes)s %(drawn)s; %(properties)s between them.",
+            classes=classes,
+            drawn=drawn,
+            properties=properties,
+        )
     ]
     for box in model.boxes:
         if box.kinds:
-            kinds = _and([k.label for k in box.kinds])
-            parts.append(f"Kinds of {name(box.term)}, in a note: {kinds}.")
+            kinds = both([k.label for k in box.kinds])
+            parts.append(
+                _(
+                    "Kinds of %(class)s, in a note: %(kinds)s.",
+                    **{"class": name(box.term), "kinds": kinds},
+                )
+            )
     supers: dict[URIRef, list[str]] = {}
     for arrow in model.sub_classes:
         supers.setdefault(arrow.head.iri, []).append(name(arrow.tail))
     for box in model.boxes:
         if box.term.iri in supers:
-            parts.append(f"Sub-classes of {name(box.term)}: {_and(supers[box.term.iri])}.")
+            parts.append(
+                _(
+                    "Sub-classes of %(class)s: %(sub_classes)s.",
+                    **{"class": name(box.term), "sub_classes": both(supers[box.term.iri])},
+                )
+            )
     arrows = [
-        f"{a.property.label}, from {name(a.tail)} to {name(a.head)}"
+        _(
+            "%(property)s, from %(domain)s to %(range)s",
+            property=a.property.label,
+            domain=name(a.tail),
+            range=name(a.head),
+        )
         for a in model.relations
         if a.property is not None
     ]
     if arrows:
-        parts.append("Properties: " + "; ".join(arrows) + ".")
+        parts.append(_("Properties: %(arrows)s.", arrows="; ".join(arrows)))
     alone = [
         name(box.term)
         for box in model.boxes
         if not any(box.term.iri in (a.tail.iri, a.head.iri) for a in model.arrows) and not box.kinds
     ]
     if alone:
-        parts.append(f"No arrow starts or ends at {_and(alone)}.")
+        parts.append(_("No arrow starts or ends at %(classes)s.", classes=both(alone)))
     if model.loose:
-        loose = _and([t.label for t in model.loose])
-        parts.append(f"Not drawn, as it applies to any resource: {loose}.")
+        loose = both([t.label for t in model.loose])
+        parts.append(
+            _("Not drawn, as it applies to any resource: %(properties)s.", properties=loose)
+        )
     return " ".join(parts)
 
 
-def _and(items: Sequence[str]) -> str:
-    """``a, b and c``."""
+def _english(message: str, **values: object) -> str:
+    """``message`` with its placeholders filled: :meth:`.Links._` for English."""
+    return message % values if values else message
+
+
+def _english_plural(singular: str, plural: str, count: int, **values: object) -> str:
+    """:meth:`.Links.ngettext` for English."""
+    return (singular if count == 1 else plural) % {"num": count, **values}
+
+
+def _and(items: Sequence[str], _: Callable[..., str] = _english) -> str:
+    """``a, b and c`` (in the language ``_`` writes: a page's :meth:`.Links._`)."""
     if len(items) < 2:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return _("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
 
 
 # --- the README's Mermaid diagram -----------------------------------------------------------
