@@ -600,14 +600,18 @@ def test_a_reader_clicks_through_the_pictures(
     )
 
 
-#: Pages a reader of each language opens: the home page, Article 4, a person, a provision,
-#: the vocabulary and the queries.
+#: Pages a reader of each language opens: the home page, the treaty, Article 4, a person, an
+#: event with claims, a provision, the dataset, the vocabulary, the shapes and the queries.
 LANGUAGE_PAGES = (
     "/index",
+    "/eli/treaty/2024/csp",
     "/eli/treaty/2024/csp/art_4",
     "/id/person/vladimir-putin",
+    "/id/event/2024-06-19-signing",
     "/id/provision/csp-media-cooperation",
+    "/dataset",
     "/def",
+    "/shapes",
     "/queries",
 )
 

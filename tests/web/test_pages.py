@@ -672,3 +672,18 @@ def test_the_treaty_page_lists_provisions_after_articles_with_their_confidence(
     assert ">Article 1<" in first
     assert re.search(r"number stated in a source</a>: <a [^>]*>single source</a>", first), first
     assert re.search(r"content <a [^>]*>verified</a>", first), first
+
+
+def test_pictures_say_their_language_and_mark_data_in_another(pages: Pages) -> None:
+    """A picture on a Korean page is in Korean (<svg lang="ko">); a box whose name the data
+    has only in English says so (lang="en"), for screen readers and fonts. In English, no box
+    needs to."""
+    korean = pages.in_language("ko").picture(urls.path_of(ARTICLE_4) or "", "neighbourhood")
+    assert korean is not None
+    svg = korean.decode("utf-8")
+    assert re.search(r'<svg [^>]*\blang="ko"', svg)
+    marked = re.findall(r'<g id="[^"]*" class="node" lang="([^"]+)">', svg)
+    assert marked and set(marked) == {"en"}
+    english = pages.picture(urls.path_of(ARTICLE_4) or "", "neighbourhood")
+    assert english is not None
+    assert not re.findall(r'class="node" lang=', english.decode("utf-8"))

@@ -62,6 +62,13 @@ MISSING = _(
 BATCH = 50
 #: What starts each graph's SVG in the output of a run of many.
 _NEXT_SVG = re.compile(r"(?=<\?xml )")
+#: How a node's language travels through ``dot``, which passes ``class`` on to the SVG and
+#: drops anything it does not know: ``class="lang-ko"``, made ``lang="ko"`` by :func:`tidy`.
+_LANG_CLASS = "lang-"
+_LANG_MARK = re.compile(
+    r'class="(node|edge) lang(?:-|&#45;)([A-Za-z]{1,8}(?:(?:-|&#45;)[A-Za-z0-9]{1,8})*)"'
+)  # dot writes "-" as "&#45;" in attribute values
+
 #: The prefix a run of many graphs adds to the ids of each graph's top ``<g>``.
 _PAGE_ID = re.compile(r'\bid="page\d+,\d+_')
 #: The plugins a picture needs: the SVG writer and the ``dot`` layout (no Pango, no Cairo).
@@ -151,12 +158,14 @@ class DotGraph:
         *,
         href: str | None = None,
         label: str | None = None,
+        lang: str | None = None,
         **attributes: str,
     ) -> str:
         """Adds the node ``key`` (once; later calls return its name), named ``text``: its
         ``<title>`` and tooltip, and its label unless ``label`` (DOT text, already quoted with
-        :func:`quote_lines` or :func:`quote`) says otherwise. Other ``attributes`` are DOT
-        text too."""
+        :func:`quote_lines` or :func:`quote`) says otherwise. ``lang`` is the language of
+        ``text`` when it is not the picture's (data in another language): :func:`tidy` makes
+        it the node's ``lang`` attribute. Other ``attributes`` are DOT text too."""
         if key in self._names:
             return self._names[key]
         name, n = text, 1
@@ -172,6 +181,8 @@ class DotGraph:
         }
         if href is not None:
             attrs["href"] = quote(href)
+        if lang:
+            attrs["class"] = quote(f"{_LANG_CLASS}{lang}")
         attrs.update(attributes)
         self._lines.append(f"{quote_tip(name)}{_attributes(attrs)}")
         return name
@@ -370,11 +381,15 @@ def _lean_folder(command: str | None) -> Path | None:
     return lean
 
 
-def tidy(svg: str, *, prefix: str, title: str, desc: str) -> str:
+def tidy(svg: str, *, prefix: str, title: str, desc: str, language: str | None = None) -> str:
     """``dot``'s SVG as an element for a page and a file: no prologue or comments, sized in
     pixels, scaling with its frame (down to :data:`MIN_SCALE`), titled and described for
-    screen readers (``<title>``, ``<desc>``, ``aria-labelledby``)."""
+    screen readers (``<title>``, ``<desc>``, ``aria-labelledby``), in ``language`` (the
+    ``lang`` of the ``<svg>``; a node in another language says so: see :meth:`DotGraph.node`)."""
     body = _COMMENT.sub("", _PROLOGUE.sub("", svg, count=1))
+    body = _LANG_MARK.sub(
+        lambda m: f'class="{m.group(1)}" lang="{m.group(2).replace("&#45;", "-")}"', body
+    )
     root = _ROOT.search(body)
     if root is None:
         raise GraphvizError("dot wrote no <svg> element")
@@ -385,6 +400,8 @@ def tidy(svg: str, *, prefix: str, title: str, desc: str) -> str:
     opening = (
         '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
         f' id="{prefix}" class="picture" role="group"'
+        + (f' lang="{escape(language)}"' if language else "")
+        + ""
         f' aria-labelledby="{prefix}-title {prefix}-desc"'
         f' width="{width:.0f}" height="{height:.0f}"'
         f' viewBox="{viewbox.group(1) if viewbox else f"0 0 {width} {height}"}"'

@@ -115,6 +115,7 @@ def neighbourhood_sketch(links: Links, doc: str, node: Node, prefix: str) -> Ske
         "centre",
         name,
         posixpath.basename(doc),
+        _language(links, node),
         peripheries="2",
         penwidth="1.6",
         fillcolor=quote("#eeeeee"),
@@ -252,18 +253,34 @@ def _label(name: str) -> str:
     return quote_lines(name, width)
 
 
-def _box(graph: DotGraph, key: str, name: str, href: str | None, **attributes: str) -> str:
-    """A box named ``name`` (its ``<title>`` and tooltip), showing it wrapped and cut."""
-    return graph.node(key, name, href=href, label=_label(name), **attributes)
+def _box(
+    graph: DotGraph,
+    key: str,
+    name: str,
+    href: str | None,
+    lang: str | None = None,
+    **attributes: str,
+) -> str:
+    """A box named ``name`` (its ``<title>`` and tooltip), showing it wrapped and cut; in
+    ``lang`` when its name is data in another language than the picture's."""
+    return graph.node(key, name, href=href, label=_label(name), lang=lang, **attributes)
+
+
+def _language(links: Links, node: Node) -> str | None:
+    """The language of ``node``'s name when it is not the page's (a fallback), else None."""
+    found = links.index.label(node, links.language)
+    return found[1] if found and found[1] and found[1] != links.language else None
 
 
 def _neighbour(graph: DotGraph, links: Links, doc: str, node: Node) -> str:
     """A neighbour's box, linked to its page; a blank node, which has none, is dashed.
     Square corners: a rounded box is a path three times the size of a square one in the
     SVG, and a large site has thousands of these pictures, each written twice."""
+    lang = _language(links, node)
     if isinstance(node, BNode):
-        return _box(graph, node.n3(), _name(links, node), None, style=_DASHED)
-    return _box(graph, node.n3(), _name(links, node), links.href(doc, str(node)), style=_SQUARE)
+        return _box(graph, node.n3(), _name(links, node), None, lang, style=_DASHED)
+    href = links.href(doc, str(node))
+    return _box(graph, node.n3(), _name(links, node), href, lang, style=_SQUARE)
 
 
 def _arrow(

@@ -254,6 +254,7 @@ class _Drawer:
                 links.name(party),
                 href=_href(links, self.doc, party),
                 label=_lines(links.name(party), width=PARTY_WRAP),
+                lang=_fallback(links, party),
                 **_PARTY,
             )
             if i % 2 == 0:
@@ -581,6 +582,12 @@ def _and(links: Links, items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return links._("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
+
+
+def _fallback(links: Links, node: Node) -> str | None:
+    """The language of ``node``'s name when the data has none in the page's language."""
+    found = links.index.label(node, links.language)
+    return found[1] if found and found[1] and found[1] != links.language else None
 
 
 __all__ = ["ACTION_CHARS", "MAX_OBLIGATIONS", "obligations_sketch"]

@@ -193,7 +193,11 @@ class Painter:
             svg = None
             if drawn is not None:
                 svg = graphviz.tidy(
-                    drawn, prefix=prefix(sketch.kind), title=sketch.title, desc=sketch.desc
+                    drawn,
+                    prefix=prefix(sketch.kind),
+                    title=sketch.title,
+                    desc=sketch.desc,
+                    language=self._links.language,
                 )
         return Picture(
             kind=sketch.kind,
