@@ -5,9 +5,31 @@ The bundled queries are ``queries/**/*.rq``, plain SPARQL files with a header, f
 for other triplestores. Each opens with a machine-readable header::
 
     # title: Signatories of a treaty
+    # title@fr: Signataires d'un traité
+    # title@ru: Подписанты договора
+    # title@ko: 조약의 서명자
     # question: Who signed the treaty, in which office, where and on which date?
+    # question@fr: Qui a signé le traité, en quelle qualité, où et à quelle date ?
+    # question@ru: Кто подписал договор, в какой должности, где и какого числа?
+    # question@ko: 누가 어떤 직위로 언제 어디서 조약에 서명했는가?
     # columns: signing, date, place, …
     # parameters: treaty (IRI, default <https://w3id.org/treatykg/eli/treaty/2024/csp>)
+
+The untagged ``title`` and ``question`` are English: what ``treatykg query --list``, the CLI
+and any other tool reading the header see, unchanged. The lines tagged ``@fr``, ``@ru`` and
+``@ko`` (:data:`HEADER_LANGUAGES`, the languages of the pages) follow the English ones and give
+the same title and question in that language, for the queries page in that language
+(:attr:`Query.titles`, :meth:`Query.title_in`). They are plain SPARQL comments, so the files
+stay runnable in any store; they are our translations of our own text, not data. Only
+``title`` and ``question`` take a tag: ``columns`` and ``parameters`` name the query's
+variables, which are the same in every language.
+
+A header line that is wrong is refused, with its file and line (:class:`InputError`), rather
+than skipped: a tag that is not one of :data:`HEADER_LANGUAGES` (``@kr`` for ``@ko``, or a
+language the pages are not written in, whose line nothing would ever show), ``@en`` (English
+is the untagged line: one place for it), a tag on ``columns`` or ``parameters``, or a tagged
+line with no text. A skipped line would leave the page in that language showing English with
+nothing to say why. As for the untagged lines, the first line of a key (and language) counts.
 
 A parameter is a ``VALUES ?name { default }`` line in the query; :func:`bind` replaces the
 default with a value given on the command line, as an RDF term built by pyoxigraph (so it is
@@ -29,7 +51,7 @@ import difflib
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
@@ -41,7 +63,15 @@ from treatykg.namespaces import BASE, PREFIXES
 from treatykg.rdf.serialize import OUTPUT_PREFIXES
 
 _PLACEHOLDER = re.compile(r"\{\{([A-Z_][A-Z0-9_]*)\}\}")
-_HEADER = re.compile(r"^#\s*(title|question|columns|parameters):\s*(.*)$")
+_HEADER = re.compile(r"^#\s*(title|question|columns|parameters)(?:@([^\s:]*))?:\s*(.*)$")
+#: The header keys a language tag may follow: the text people read.
+_TRANSLATED = ("title", "question")
+#: The languages a header's title and question are written in, English (the untagged lines)
+#: first: the languages of the pages, :data:`treatykg.web.languages.LANGUAGES`, which this
+#: stage may not import (tests/test_architecture.py); tests/sparql/test_query_headers.py keeps
+#: the two equal.
+HEADER_LANGUAGES: tuple[str, ...] = ("en", "fr", "ru", "ko")
+_ENGLISH = HEADER_LANGUAGES[0]
 # One parameter of a header's parameters line, "name (IRI, default <…>)", and the parts of
 # its parentheses that make it an IRI parameter.
 _PARAMETER = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)")
@@ -85,7 +115,12 @@ def internal(package: str, name: str, **values: str) -> str:
 
 @dataclass(frozen=True)
 class Query:
-    """A SPARQL query with its header."""
+    """A SPARQL query with its header.
+
+    ``title`` and ``question`` are the English ones (the untagged header lines); ``titles`` and
+    ``questions`` hold them in each language the header gives, English included, by language
+    code (``{"en": "Articles of a treaty", "ko": "조약의 조항", …}``).
+    """
 
     name: str
     text: str
@@ -94,6 +129,18 @@ class Query:
     columns: str = ""
     parameters: str = ""
     path: Path | None = None
+    # not hashed: a frozen Query stays hashable (by its other fields) with dicts in it
+    titles: Mapping[str, str] = field(default_factory=dict, hash=False)
+    questions: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def title_in(self, language: str) -> str:
+        """The title in ``language``, else the English one (for a query of someone else's,
+        whose header has no translation)."""
+        return self.titles.get(language) or self.title
+
+    def question_in(self, language: str) -> str:
+        """The question in ``language``, else the English one."""
+        return self.questions.get(language) or self.question
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
@@ -117,13 +164,54 @@ class Query:
 
 
 def parse(text: str, name: str, path: Path | None = None) -> Query:
-    """A :class:`Query` from the text of a ``.rq`` file (the header is optional)."""
+    """A :class:`Query` from the text of a ``.rq`` file (the header is optional).
+
+    Raises :class:`InputError` for a header line in another language that is wrong (see the
+    module's docstring): an unknown language tag, ``@en``, a tag on ``columns`` or
+    ``parameters``, or no text."""
     fields: dict[str, str] = {}
-    for line in text.splitlines():
+    translated: dict[str, dict[str, str]] = {key: {} for key in _TRANSLATED}
+    for number, line in enumerate(text.splitlines(), start=1):
         match = _HEADER.match(line.strip())
-        if match and match.group(1) not in fields:
-            fields[match.group(1)] = match.group(2).strip()
-    return Query(name=name, text=text, path=path, **fields)
+        if not match:
+            continue
+        key, tag, value = match.group(1), match.group(2), match.group(3).strip()
+        if tag is None:
+            fields.setdefault(key, value)
+            continue
+        language = _header_language(key, tag, value, str(path) if path else name, number)
+        translated[key].setdefault(language, value)
+    for key in _TRANSLATED:
+        if key in fields:  # English first, as in the file
+            translated[key] = {_ENGLISH: fields[key], **translated[key]}
+    return Query(
+        name=name,
+        text=text,
+        path=path,
+        titles=translated["title"],
+        questions=translated["question"],
+        **fields,
+    )
+
+
+def _header_language(key: str, tag: str, value: str, where: str, line: int) -> str:
+    """The language of a ``# key@tag:`` line, or why the line is refused."""
+    language = tag.lower()  # language tags are case-insensitive (BCP 47)
+    others = ", ".join(f"@{code}" for code in HEADER_LANGUAGES if code != _ENGLISH)
+    if key not in _TRANSLATED:
+        problem = f"'# {key}@{tag}:': {key} is not translated (it names the query's variables)"
+    elif language == _ENGLISH:
+        problem = f"'# {key}@{tag}:': English is the untagged '# {key}:' line"
+    elif language not in HEADER_LANGUAGES:
+        problem = (
+            f"'# {key}@{tag}:': unknown language tag {tag!r}; a {key} is translated into "
+            f"{others} (English is the untagged '# {key}:' line)"
+        )
+    elif not value:
+        problem = f"'# {key}@{tag}:' has no text: give the {key} or leave the line out"
+    else:
+        return language
+    raise InputError(where, problem, line)
 
 
 def bundled() -> list[Query]:

@@ -4,6 +4,9 @@ endpoint, and the endpoint's own page, a form with the results of the query as a
 The forms offer the formats of :mod:`treatykg.rdf.formats` that suit the query's form: the
 SPARQL results formats for SELECT and ASK, the documents' RDF formats for CONSTRUCT and
 DESCRIBE. Only the menu's order and the name of the HTML table are this page's own.
+
+Each query's title and question are in the page's language: the header's own translation
+(:mod:`treatykg.sparql.catalogue`), else the English, marked as such.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from treatykg.rdf.formats import BY_KEY, DOCUMENT_FORMATS, Format
 from treatykg.sparql import guard
 from treatykg.sparql.catalogue import Query
 from treatykg.web import urls
+from treatykg.web.languages import DEFAULT
 from treatykg.web.pages.links import Links, Value, external
 
 #: Result rows shown in the HTML table of the endpoint; the other formats give every row.
@@ -86,6 +90,11 @@ class QueryView:
     formats: FormatGroups
     #: Why the endpoint refuses the query as it stands, if it does.
     refused: str | None
+    #: The language of ``title`` and of ``question`` where it is not the page's: ``en`` when
+    #: the query's header has no translation into it (a query of someone else's; the bundled
+    #: ones have all), None otherwise.
+    title_lang: str | None = None
+    question_lang: str | None = None
 
 
 @dataclass(slots=True)
@@ -152,17 +161,28 @@ def queries_view(links: Links, doc: str, queries: Sequence[Query]) -> QueriesVie
             QueryView(
                 id="q-" + re.sub(r"[^A-Za-z0-9_-]+", "-", item.name),
                 name=item.name,
-                title=item.title or item.name,
-                question=item.question,
+                title=item.title_in(links.language) or item.name,
+                question=item.question_in(links.language),
                 parameters="" if item.parameters.lower() == "none" else item.parameters,
                 columns=item.columns,
                 text=item.text,
                 rows=min(max(item.text.count("\n") + 2, 4), 30),
                 formats=format_groups(form, links),
                 refused=refused,
+                title_lang=_fallback(item.titles, item.title, links.language),
+                question_lang=_fallback(item.questions, item.question, links.language),
             )
         )
     return QueriesView(views, links.endpoint_href(doc))
+
+
+def _fallback(texts: Mapping[str, str], english: str, language: str) -> str | None:
+    """``en`` when a query's header gives a text in English but not in ``language``, so that
+    the page shows the English with its language; None when the text is in ``language`` (the
+    header's own translation, in the page's language) or there is none."""
+    if language == DEFAULT or texts.get(language) or not english:
+        return None
+    return DEFAULT
 
 
 def results_view(
