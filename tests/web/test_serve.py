@@ -274,14 +274,7 @@ def test_the_served_void_names_the_endpoint(client: TestClient, release: Path) -
 def test_a_retired_identifier_redirects_for_good(release: Path, tmp_path: Path) -> None:
     """docs/identifiers.md: an identifier that must go stays, with tkg:replacedBy, and its
     IRI and documents redirect (301) to the successor's."""
-    import shutil
-
-    copy = tmp_path / "dist"
-    shutil.copytree(release, copy)
-    old, new = f"{BASE}id/person/v-putin", f"{BASE}id/person/vladimir-putin"
-    with (copy / "treatykg.ttl").open("a", encoding="utf-8") as turtle:
-        turtle.write(f"\n<{old}> <{BASE}def#replacedBy> <{new}> .\n")
-    client = TestClient(create_app(Settings(build=copy)), follow_redirects=False)
+    client = _retired_putin(release, tmp_path)
     moved = client.get("/id/person/v-putin", headers={"Accept": "text/turtle"})
     assert (moved.status_code, moved.headers["location"]) == (301, "vladimir-putin")
     document = client.get("/id/person/v-putin.jsonld")
@@ -445,6 +438,14 @@ def test_pages_in_no_language_of_ours_are_not_found(client: TestClient) -> None:
 
 
 def test_a_retired_identifier_keeps_the_language_of_its_page(release: Path, tmp_path: Path) -> None:
+    client = _retired_putin(release, tmp_path)
+    moved = client.get("/id/person/v-putin.ko.html")
+    assert (moved.status_code, moved.headers["location"]) == (301, "vladimir-putin.ko.html")
+
+
+def _retired_putin(release: Path, tmp_path: Path) -> TestClient:
+    """A client of a copy of the build where ``id/person/v-putin`` is a retired identifier
+    (``tkg:replacedBy`` Vladimir Putin's)."""
     import shutil
 
     copy = tmp_path / "dist"
@@ -452,6 +453,4 @@ def test_a_retired_identifier_keeps_the_language_of_its_page(release: Path, tmp_
     old, new = f"{BASE}id/person/v-putin", f"{BASE}id/person/vladimir-putin"
     with (copy / "treatykg.ttl").open("a", encoding="utf-8") as turtle:
         turtle.write(f"\n<{old}> <{BASE}def#replacedBy> <{new}> .\n")
-    client = TestClient(create_app(Settings(build=copy)), follow_redirects=False)
-    moved = client.get("/id/person/v-putin.ko.html")
-    assert (moved.status_code, moved.headers["location"]) == (301, "vladimir-putin.ko.html")
+    return TestClient(create_app(Settings(build=copy)), follow_redirects=False)

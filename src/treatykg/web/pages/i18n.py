@@ -21,7 +21,6 @@ import io
 from datetime import date
 from pathlib import Path
 
-from babel import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -70,16 +69,9 @@ def number_text(value: int, language: str) -> str:
     return format_decimal(value, locale=_LOCALES[language])
 
 
-def direction(language: str) -> str:
-    """The writing direction of ``language`` (``ltr`` for all four; asked of CLDR so that a
-    language added later gets it right)."""
-    return Locale.parse(_LOCALES[language]).text_direction
-
-
 __all__ = [
     "catalogue_path",
     "date_text",
-    "direction",
     "number_text",
     "translations",
 ]
