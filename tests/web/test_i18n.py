@@ -21,13 +21,14 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
+import markupsafe
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from jinja2 import Environment, FileSystemLoader, nodes
-from rdflib import Graph
+from rdflib import Graph, Literal, URIRef
 
 from treatykg.namespaces import BASE
 from treatykg.sparql.catalogue import bundled
@@ -528,3 +529,45 @@ def test_counts_take_the_languages_plural(
                 rows,
             )
             assert re.sub(r"<[^>]+>", "", first % {"num": rows, "href": ""}) in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_condition_is_worded_in_the_readers_language(
+    pages: Pages, graph: Graph, language: str
+) -> None:
+    """Article 3's condition (a direct threat of armed invasion) is quoted on the treaty page
+    in the reader's language where the data has that wording (French), else in English with
+    its tag shown; never in two languages at once."""
+    condition = URIRef("https://w3id.org/treatykg/id/condition/csp-art-3-direct-threat")
+    wordings = {
+        w.language: str(w)
+        for w in graph.objects(condition, URIRef("https://w3id.org/treatykg/def#wording"))
+        if isinstance(w, Literal)
+    }
+    assert {"en", "fr"} <= set(wordings)
+    page = pages.in_language(language).resource("https://w3id.org/treatykg/eli/treaty/2024/csp")
+
+    def escape(text: str) -> str:
+        return str(markupsafe.escape(text))
+
+    shown = wordings.get(language, wordings["en"])
+    other = wordings["fr" if shown == wordings["en"] else "en"]
+    assert escape(shown) in page and escape(other) not in page
+    if language not in wordings:
+        escaped = re.escape(escape(shown))
+        assert re.search(rf'<q><span lang="en">{escaped}</span>[^<]*<[^>]*>@en<', page), language
+
+
+def test_a_qualifier_is_worded_in_the_languages_order(pages: Pages) -> None:
+    """A claim's qualifiers are whole messages with their value, so Korean can put the
+    particle after the date ("2024년 10월 8일부터"), where English puts "from" before it."""
+    deployment = "https://w3id.org/treatykg/id/event/dprk-troop-deployment-to-russia"
+
+    def said(language: str) -> str:
+        page = pages.in_language(language).resource(deployment)
+        start = page.index("place/vladivostok")
+        claim = page[page.rindex('class="claimed"', 0, start) : page.index("</p>", start)]
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", claim))
+
+    assert "from 8 October 2024 until 13 October 2024 at Vladivostok" in said("en")
+    assert "2024년 10월 8일부터 2024년 10월 13일까지" in said("ko")

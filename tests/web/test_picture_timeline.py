@@ -202,3 +202,33 @@ def test_the_index_timeline_of_a_large_corpus_is_capped_and_says_so() -> None:
     assert f"first {MAX_INDEX_EVENTS} of {MAX_INDEX_EVENTS + 40} dated events" in (desc.text or "")
     # the first by date are kept
     assert text_of(rows[0]).startswith("Event 0")
+
+
+@pytest.mark.parametrize("language", ["fr", "ko"])
+def test_a_name_in_another_language_says_so(pages: Pages, graph: Graph, language: str) -> None:
+    """On a French or Korean treaty page, an event the data does not name in that language
+    has its (English) name in a ``<tspan lang="en">``, for screen readers and fonts, its time
+    after it in the page's language; an event the data names in it needs none. In English,
+    no name needs one."""
+    drawn = timeline_of(pages.in_language(language).resource(TREATY))
+    rows = list(drawn.iter(f"{SVG}a"))
+    assert rows
+    for a in rows:
+        path = re.sub(r"^(\.\./)*", "", a.attrib["href"]).removesuffix(f".{language}.html")
+        event = URIRef(BASE + path)
+        named = any(
+            label.language == language
+            for label in graph.objects(event, RDFS.label)
+            if isinstance(label, Literal)
+        )
+        text = a.find(f"{SVG}text")
+        assert text is not None
+        span = text.find(f"{SVG}tspan")
+        if named:
+            assert span is None, path
+        else:
+            assert span is not None and span.attrib["lang"] == "en", path
+            english = {str(x) for x in graph.objects(event, RDFS.label) if x.language == "en"}
+            assert span.text and any(e.startswith(span.text.rstrip("…")) for e in english)
+    english = timeline_of(pages.resource(TREATY))
+    assert not list(english.iter(f"{SVG}tspan"))

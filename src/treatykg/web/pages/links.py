@@ -172,6 +172,12 @@ class Links:
         found = self.index.label(node, self.language)
         return found[0] if found else self.short(node)
 
+    def name_language(self, node: Node) -> str | None:
+        """The language of :meth:`name` when it is not the pages' (the data has no name in
+        theirs, so another language's shows through), else None: the ``lang`` it needs."""
+        found = self.index.label(node, self.language)
+        return found[1] if found and found[1] and found[1] != self.language else None
+
     # --- links ------------------------------------------------------------------------------
 
     def href(self, doc: str, iri: str) -> str | None:

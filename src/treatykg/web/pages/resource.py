@@ -64,14 +64,13 @@ _RANKS: dict[Node, str] = {
 _RANK_ORDER = {"preferred": 0, "normal": 1, "deprecated": 2, "": 3}
 
 
-def _qualifiers(links: Links) -> tuple[tuple[URIRef, str], ...]:
-    """The qualifiers of a claim, in the order shown, each with the word the page writes
-    before its value (in the pages' language)."""
-    return (
-        (TKG.qualifierStartDate, links._("from")),
-        (TKG.qualifierEndDate, links._("until")),
-        (TKG.qualifierPlace, links._("at")),
-    )
+#: The qualifiers of a claim, in the order shown, each with its kind: the template words it
+#: as one message with its value ("from %(date)s"), as word order differs by language.
+_QUALIFIERS: tuple[tuple[URIRef, str], ...] = (
+    (TKG.qualifierStartDate, "start"),
+    (TKG.qualifierEndDate, "end"),
+    (TKG.qualifierPlace, "place"),
+)
 
 
 @dataclass(slots=True)
@@ -114,6 +113,7 @@ class ClaimView:
     rank: str
     reason: Value | None
     texts: list[Value]
+    #: (kind, value): kind is start, end or place (see _QUALIFIERS).
     qualifiers: list[tuple[str, Value]]
     sources: list[Value]
 
@@ -233,7 +233,6 @@ def _sources(links: Links, doc: str, sources: Iterable[Node]) -> list[SourceView
 
 def _claims(links: Links, doc: str, node: Node) -> list[ClaimView]:
     ix = links.index
-    qualifiers = _qualifiers(links)
     views = []
     for claim in ix.subjects(TKG.claimSubject, node):
         rank = ix.value(claim, TKG.rank)
@@ -249,8 +248,8 @@ def _claims(links: Links, doc: str, node: Node) -> list[ClaimView]:
                 reason=links.text(claim, TKG.rankReason),
                 texts=[literal(t) for t in ix.literals(claim, TKG.claimText)],
                 qualifiers=[
-                    (name, links.link(doc, qualifier))
-                    for predicate, name in qualifiers
+                    (kind, links.link(doc, qualifier))
+                    for predicate, kind in _QUALIFIERS
                     for qualifier in ix.values(claim, predicate)
                 ],
                 sources=links.links(doc, ix.values(claim, DCTERMS.source)),

@@ -34,15 +34,14 @@ def _severities(links: Links) -> dict[Node, str]:
     }
 
 
-def _targets(links: Links) -> tuple[tuple[URIRef, str], ...]:
-    """SHACL's kinds of target, in the order shown, with the words (in the pages' language)
-    the page writes before the targets."""
-    return (
-        (SH.targetClass, links._("instances of")),
-        (SH.targetNode, links._("the node")),
-        (SH.targetSubjectsOf, links._("subjects of")),
-        (SH.targetObjectsOf, links._("objects of")),
-    )
+#: SHACL's kinds of target, in the order shown, each with its kind: the template words it as
+#: one message with the targets ("instances of %(targets)s"), as word order differs by language.
+_TARGETS: tuple[tuple[URIRef, str], ...] = (
+    (SH.targetClass, "class"),
+    (SH.targetNode, "node"),
+    (SH.targetSubjectsOf, "subjects"),
+    (SH.targetObjectsOf, "objects"),
+)
 
 
 @dataclass(slots=True)
@@ -51,6 +50,7 @@ class ShapeView:
     id: str
     qname: str
     label: str
+    #: (kind, targets): kind is class, node, subjects, objects (see _TARGETS) or sparql.
     targets: list[tuple[str, list[Value]]]
     severity: str
     messages: list[Value]
@@ -95,7 +95,6 @@ class _Shapes:
         self.doc = doc
         self.graph = shapes
         self.severities = _severities(links)
-        self.targets = _targets(links)
         self.parents: dict[Node, list[Node]] = defaultdict(list)
         for parent, child in shapes.subject_objects(SH.property):
             self.parents[child].append(parent)
@@ -132,12 +131,12 @@ class _Shapes:
     def shape_view(self, shape: URIRef) -> ShapeView:
         shapes, links, doc = self.graph, self.links, self.doc
         targets: list[tuple[str, list[Value]]] = []
-        for predicate, name in self.targets:
+        for predicate, kind in _TARGETS:
             values = sorted(shapes.objects(shape, predicate), key=term_key)
             if values:
-                targets.append((name, [links.term_link(doc, v) for v in values]))
+                targets.append((kind, [links.term_link(doc, v) for v in values]))
         if (shape, SH.target, None) in shapes:
-            targets.append((links._("the nodes a SPARQL query selects (SHACL-AF)"), []))
+            targets.append(("sparql", []))
         severity = self.first(shape, SH.severity)
         messages = sorted(
             (v for v in shapes.objects(shape, SH.message) if isinstance(v, Literal)),

@@ -22,6 +22,7 @@ from rdflib.term import Node
 
 from treatykg.namespaces import ELI, TKG
 from treatykg.rdf.terms import term_key
+from treatykg.web import languages
 from treatykg.web.pages.graph_index import lang_rank
 from treatykg.web.pages.links import Links, Value, literal, local_name
 
@@ -336,7 +337,7 @@ def norm_views(links: Links, doc: str, norms: Iterable[Node]) -> list[NormView]:
             action=links.text(norm, TKG.action),
             conditions=_conditions(links, doc, norm),
             legal_basis=links.links(doc, ix.values(norm, TKG.legalBasis)),
-            wording=[literal(w) for w in ix.literals(norm, TKG.wording)],
+            wording=[literal(w, links.language) for w in ix.literals(norm, TKG.wording)],
             obligations=obligation_views(links, doc, ix.subjects(TKG.derivedFrom, norm)),
         )
         for norm in sorted(norms, key=term_key)
@@ -348,14 +349,22 @@ def _conditions(links: Links, doc: str, node: Node) -> list[ConditionView]:
     return [
         ConditionView(
             link=links.link(doc, condition),
-            wording=[
-                literal(w)
-                for w in ix.literals(condition, TKG.wording)
-                if (w.language or "en") == "en"
-            ],
+            wording=[literal(w, links.language) for w in _wording(links, condition)],
         )
         for condition in ix.values(node, TKG.condition)
     ]
+
+
+def _wording(links: Links, node: Node) -> list[Literal]:
+    """A condition's wording in one language, that of the page where the data has it, else
+    English (shown with its tag), else whatever the sources quote: a condition is read inline,
+    where one phrasing says it; a norm's wordings are quotations and are all shown."""
+    found = links.index.literals(node, TKG.wording)
+    for language in (links.language, languages.DEFAULT):
+        chosen = [w for w in found if (w.language or languages.DEFAULT) == language]
+        if chosen:
+            return chosen
+    return list(found)
 
 
 def obligation_views(links: Links, doc: str, obligations: Iterable[Node]) -> list[ObligationView]:

@@ -115,7 +115,7 @@ def neighbourhood_sketch(links: Links, doc: str, node: Node, prefix: str) -> Ske
         "centre",
         name,
         posixpath.basename(doc),
-        _language(links, node),
+        links.name_language(node),
         peripheries="2",
         penwidth="1.6",
         fillcolor=quote("#eeeeee"),
@@ -266,17 +266,11 @@ def _box(
     return graph.node(key, name, href=href, label=_label(name), lang=lang, **attributes)
 
 
-def _language(links: Links, node: Node) -> str | None:
-    """The language of ``node``'s name when it is not the page's (a fallback), else None."""
-    found = links.index.label(node, links.language)
-    return found[1] if found and found[1] and found[1] != links.language else None
-
-
 def _neighbour(graph: DotGraph, links: Links, doc: str, node: Node) -> str:
     """A neighbour's box, linked to its page; a blank node, which has none, is dashed.
     Square corners: a rounded box is a path three times the size of a square one in the
     SVG, and a large site has thousands of these pictures, each written twice."""
-    lang = _language(links, node)
+    lang = links.name_language(node)
     if isinstance(node, BNode):
         return _box(graph, node.n3(), _name(links, node), None, lang, style=_DASHED)
     href = links.href(doc, str(node))

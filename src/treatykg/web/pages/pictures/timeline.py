@@ -103,11 +103,16 @@ class Row:
     title: str
     y: float
     marks: list[Mark]
-    label: str
+    #: The label beside the mark: the event's name (cut to fit) and what follows it, its
+    #: time and disputes in the picture's language; ``lang`` is the name's language when the
+    #: data has none in the picture's, so that its text says so.
+    name: str
+    tail: str
     label_x: float
     anchor: str
     #: A white box (x, width) behind the label where it lies over the row's own bar.
     backdrop: tuple[float, float] | None = None
+    lang: str | None = None
 
 
 @dataclass(slots=True)
@@ -167,6 +172,8 @@ class _Event:
     kind: str
     disputed: list[tuple[date, str]] = field(default_factory=list)
     started: bool = False
+    #: The language of ``name`` when it is not the picture's (see :meth:`Links.name_language`).
+    lang: str | None = None
 
     @property
     def first(self) -> date:
@@ -261,6 +268,7 @@ def _event(links: Links, dates: _Dates, node: Node) -> _Event | None:
     ratification = ix.is_a(node, TKG.RatificationStep) or ix.is_a(node, TKG.Ratification)
     lane = links.name(party) if ratification and party is not None else ""
     event = _Event(node, links.name(node), when, lane, lo, hi, kind, started=started)
+    event.lang = links.name_language(node)
     if point is not None:
         by_date: dict[date, set[str]] = {}
         for claim in ix.subjects(TKG.claimSubject, node):
@@ -293,6 +301,14 @@ def _fit(text: str, room: float) -> str:
     """``text`` cut with an ellipsis to fit ``room`` pixels."""
     most = max(4, int(room / (FONT * _CHAR)))
     return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
+def _split(label: str, name: str) -> tuple[str, str]:
+    """``label``, a cut of ``name`` and what follows it, as (name part, the rest): the name
+    part may need a ``lang`` of its own."""
+    if label.startswith(name):
+        return name, label[len(name) :]
+    return label, ""
 
 
 def _short(d: date) -> str:
@@ -539,12 +555,12 @@ def _row(
         label_x, anchor, room = lo - 12, "end", room_left
     # The dates and disputes matter more than the end of the name; the sources of a disputed
     # date less than its being disputed (the row's title and the claims give them all).
-    label = _fit(e.name + short, room)
-    for tail in (suffix, short):
-        if room - len(tail) * FONT * _CHAR >= 16 * FONT * _CHAR:
-            label = _fit(e.name, room - len(tail) * FONT * _CHAR) + tail
+    name, tail = _split(_fit(e.name + short, room), e.name)
+    for whole in (suffix, short):
+        if room - len(whole) * FONT * _CHAR >= 16 * FONT * _CHAR:
+            name, tail = _fit(e.name, room - len(whole) * FONT * _CHAR), whole
             break
-    size = len(label) * FONT * 0.5
+    size = len(name + tail) * FONT * 0.5
     a, b = (label_x, label_x + size) if anchor == "start" else (label_x - size, label_x)
     # A label over the row's own bar (an open interval) gets a backdrop, to stay legible.
     covered = any(m.width and m.x < b and a < m.x + m.width for m in marks)
@@ -563,8 +579,10 @@ def _row(
         ),
         y=y + _ROW / 2,
         marks=marks,
-        label=label,
+        name=name,
+        tail=tail,
         label_x=label_x,
         anchor=anchor,
         backdrop=(a - 3, b - a + 6) if covered else None,
+        lang=e.lang,
     )
