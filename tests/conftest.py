@@ -59,3 +59,17 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("release") / "dist"
     build(out)
     return out
+
+
+@pytest.fixture(scope="session")
+def pair(tmp_path_factory: pytest.TempPathFactory, release: Path):
+    """Two releases to diff: the bundled build (0.1.0) and a changed one (0.2.0), built; see
+    tests/changed_release.py for what changed and why."""
+    from changed_release import Pair, changed_sources
+    from treatykg.publish.build import build
+
+    root = tmp_path_factory.mktemp("changes")
+    data, ontology = changed_sources(root / "sources")
+    new = root / "new"
+    build(new, data=[data], ontology=[ontology])
+    return Pair(release, new, data, ontology)

@@ -30,6 +30,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("sparql",),
     ("validation",),
     ("link",),
+    ("changes",),
     ("web",),
     ("publish",),
     ("cli",),

@@ -22,6 +22,7 @@ from treatykg import __version__
 from treatykg.cli import (
     build,
     check_shapes,
+    diff,
     load,
     query,
     serve,
@@ -33,7 +34,7 @@ from treatykg.cli.common import EXIT_CODES, PROG, print_error
 from treatykg.errors import TreatykgError
 
 #: The command modules, in the order ``treatykg`` and ``treatykg --help`` list them.
-_COMMANDS = (build, serve, wikidata, site, validate, query, load, check_shapes)
+_COMMANDS = (build, serve, wikidata, site, validate, query, load, diff, check_shapes)
 
 #: Every command with its one-line help, in that order. Each line fits 80 columns with the
 #: name column before it.

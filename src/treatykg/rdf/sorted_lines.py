@@ -70,6 +70,32 @@ def line_key(line: bytes) -> bytes:
     return _to_key(line, 1)
 
 
+def from_key(line: bytes) -> bytes:
+    """A line (or block) in key form as written: the inverse of :func:`line_key`."""
+    return _from_key(line)
+
+
+def key_lines(path: Path, block_size: int = 1 << 20) -> Iterator[bytes]:
+    """The statement lines of an N-Triples (or N-Quads) file in key form, without newlines,
+    skipping blank and comment lines: a block at a time, so that the key form costs one
+    search in C per block rather than a Python call per line."""
+    with path.open("rb") as handle:
+        rest = b""
+        while block := handle.read(block_size):
+            block = rest + block
+            end = block.rfind(b"\n") + 1
+            if not end:
+                rest = block
+                continue
+            rest = block[end:]
+            for line in _to_key(block[:end], 1).split(b"\n"):
+                line = line.rstrip(b"\r")
+                if line and not line.startswith(b"#"):
+                    yield line
+        if rest.strip() and not rest.startswith(b"#"):
+            yield _to_key(rest.rstrip(b"\r\n"), 1)
+
+
 class LineSorter:
     """Collects newline-ended N-Triples lines (or ``graph s p o .`` lines: ``terms=2``) and
     sorts them: :meth:`add` blocks of them, then :meth:`finish`."""
