@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from treatykg.cli.common import Subcommands
 
 NAME = "diff"
-HELP = "what changed between two releases: a summary, an RDF Patch, a SPARQL Update"
+HELP = "what changed between two releases: a summary, or a patch"
 
 #: What ``--format`` writes on stdout.
 FORMATS = ("text", "json", "rdf-patch", "sparql-update")
