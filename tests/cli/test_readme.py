@@ -347,6 +347,13 @@ PROMISES: dict[str, Check] = {
     ),
     "treatykg build --out release/": all_of(ok, files("release/treatykg.ttl")),
     "treatykg build --data mydata/": all_of(ok, files("dist/treatykg.ttl")),
+    # What changed between releases (release/ and dist/ hold the same data here)
+    "treatykg diff release/ dist/": all_of(
+        ok, prints(r"0\.1\.0 → 0\.1\.0: 0 statements", r"\nno changes\n")
+    ),
+    "treatykg diff release/ dist/ --rdf-patch changes.rdfp --sparql-update changes.ru": all_of(
+        ok, files("changes.rdfp", "changes.ru")
+    ),
     # Query
     "treatykg query --list": all_of(ok, prints(r"\btimeline\b", r"\bsignatories\b")),
     "treatykg query signatories": all_of(ok, rows, prints("Vladimir Putin", "Kim Jong Un")),
