@@ -209,6 +209,8 @@ SPDX = Namespace("http://spdx.org/rdf/terms#")
 SCHEMA = Namespace("https://schema.org/")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+#: ADMS, for ``adms:versionNotes`` (what DCAT 3 and DCAT-AP use for a version's notes).
+ADMS = Namespace("http://www.w3.org/ns/adms#")
 
 #: The dataset's own IRIs: the corpus, its catalogue, publisher and Wikidata linkset.
 DATASET = URIRef(f"{BASE}dataset")

@@ -31,10 +31,11 @@ from treatykg.changes.diff import Changeset
 from treatykg.changes.molecules import parse_line
 from treatykg.changes.releases import version_iri
 from treatykg.errors import InputError
+from treatykg.rdf import formats
 
-#: The suffix of an RDF Patch file.
-SUFFIX = ".rdfp"
-MEDIA_TYPE = "application/rdf-patch"
+#: The suffix and media type of an RDF Patch file (the row of :mod:`treatykg.rdf.formats`).
+SUFFIX = formats.BY_KEY["rdf-patch"].suffix
+MEDIA_TYPE = formats.BY_KEY["rdf-patch"].media_type
 _INTEGER = "<http://www.w3.org/2001/XMLSchema#integer>"
 #: The namespace of the patch identifiers (a UUID 5 of both dumps' SHA-256).
 _NAMESPACE = uuid.UUID("7b1c2a3e-5f0d-4c1e-9a8b-2d6f4e0c9b71")

@@ -17,6 +17,7 @@ from treatykg.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from treatykg.changes.summary import Summary
     from treatykg.cli.common import Subcommands
 
 NAME = "build"
@@ -26,7 +27,8 @@ EXIT_CODES = """\
 exit codes:
   0  built: every file written, the data conforms
   1  the data does not conform: the report is printed on stdout, nothing is written
-  2  usage or input error (missing file, syntax error, --out is not a build directory):
+  2  usage or input error (missing file, syntax error, --out is not a build directory,
+     --previous is not a build, states no version or has the version being built):
      one line on stderr, nothing is written
 """
 
@@ -42,7 +44,8 @@ def add_parser(commands: Subcommands) -> None:
             "graphs), a framed JSON-LD view, the JSON-LD context, the ontology and shapes, "
             "the VoID/DCAT description, the validation report and a manifest of checksums. "
             "Nothing is written unless the data conforms, and the output directory is "
-            "replaced only when every file is complete."
+            "replaced only when every file is complete. With --previous, the release also "
+            "holds the changes since the previous release."
         ),
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -58,6 +61,17 @@ def add_parser(commands: Subcommands) -> None:
     )
     add_source_options(parser)
     add_engine_option(parser)
+    parser.add_argument(
+        "--previous",
+        metavar="DIR",
+        help=(
+            "the previous release (a build directory; it may be --out itself): write the "
+            "changes since it into the release as changes-VERSION.rdfp (RDF Patch), .ru "
+            "(SPARQL Update) and .json (summary), keep the changes files it has, and name "
+            "both versions in void.ttl. VERSION is the dataset's dcat:version "
+            "(data/dataset.ttl), which must differ from DIR's"
+        ),
+    )
     parser.add_argument(
         "--site",
         action="store_true",
@@ -96,6 +110,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             engine=args.engine,
             progress=progress if show_progress else None,
             site=args.site,
+            previous=args.previous,
         )
     except InvalidDataError as invalid:
         out.write(invalid.report.to_text(verbose=args.verbose))
@@ -115,4 +130,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"in {result.duration:.2f} s (validation {result.timings['validate']:.2f} s)",
             file=err,
         )
+        if result.changes is not None:
+            print(changes_line(result.changes), file=err)
     return 0
+
+
+def changes_line(changes: Summary) -> str:
+    """The line that says what changed since the previous release."""
+    return (
+        f"changes since {changes.old_version}: {changes.count('changed'):,} resources changed, "
+        f"{changes.count('added'):,} added, {changes.count('removed'):,} removed "
+        f"({changes.removed:,} statements removed, {changes.added:,} added)"
+    )

@@ -25,6 +25,13 @@ build in a few GB; see benchmarks/README.md):
    one validates and writes the views and link files from the Store, so a large build uses
    both cores; each file's record (size, checksum) is read back from it.
 
+Given the previous release (``previous``), the build also publishes the changeset from it
+(:mod:`~treatykg.publish.changesets`): once the dumps are written it diffs the previous
+release's ``treatykg.nt`` with the one in the staging directory, and writes the changeset files
+(and copies the previous release's) before ``void.ttl``, which lists them. The previous release
+is read before any work and the new version checked right after loading, so that a wrong
+``previous`` costs no validation.
+
 The Store normalises typed literals, so the statistics add back what it merged (from the
 :class:`~treatykg.validation.engine.Originals`) rather than loading a second Store. Only data
 with named graphs needs a second Store: of the default graph, which the views and links read,
@@ -45,9 +52,10 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from treatykg import atomic
+from treatykg.changes.summary import Summary
 from treatykg.errors import TreatykgError
-from treatykg.namespaces import DATASET, new_graph
-from treatykg.publish import jsonld, release
+from treatykg.namespaces import DATASET, DCAT, new_graph
+from treatykg.publish import changesets, jsonld, release, void
 from treatykg.publish.dump_process import DumpWriter
 from treatykg.publish.ingest import SORT_DIRECTORY, ingest
 from treatykg.publish.release import OutputFile, skolemize_report
@@ -96,6 +104,8 @@ class BuildResult:
     dump_timings: dict[str, float] = field(default_factory=dict)
     #: Staging directories that builds killed earlier had left beside ``out``, now removed.
     removed: tuple[Path, ...] = ()
+    #: The changeset from the previous release (``previous``), when one was given.
+    changes: Summary | None = None
 
     @property
     def duration(self) -> float:
@@ -139,17 +149,23 @@ def build(
     engine: str = "auto",
     progress: Progress | None = None,
     site: bool = False,
+    previous: str | Path | None = None,
 ) -> BuildResult:
     """Validate the sources and publish them into ``out``.
 
     ``data``, ``ontology`` and ``shapes`` default to the content bundled with treatykg;
     ``engine`` is passed to :func:`treatykg.validation.validate.validate`; ``site`` also writes the
-    static site (:mod:`treatykg.web.site`) into ``out/site``.
+    static site (:mod:`treatykg.web.site`) into ``out/site``. ``previous`` is the release before
+    this one (a build directory; it may be ``out`` itself): the changeset from it is written
+    into the release, with the changesets it carries (:mod:`treatykg.publish.changesets`).
     Raises :class:`InvalidDataError` (nothing written) when the data does not conform, and
-    :class:`~treatykg.errors.InputError` on malformed or missing input.
+    :class:`~treatykg.errors.InputError` on malformed or missing input, or a ``previous`` that
+    is not a release this one can follow.
     """
     out = Path(out)
     atomic.check_replaceable(out)  # fail before the expensive work, not after it
+    prior = changesets.open_previous(previous) if previous is not None else None
+    published_changes: changesets.Published | None = None
     stage = _Stages(progress)
     leftovers: list[Path] = []
     files = QuadFiles(data)  # lists the files: a missing one fails here, before any work
@@ -163,6 +179,8 @@ def build(
             onto = load_ontology(ontology)
             shapes_graph = load_shapes(shapes)
             loaded = ingest(files, _ox_quads(onto), staging / SORT_DIRECTORY)
+        if prior is not None:  # before the validation: a version that cannot follow is known now
+            changesets.check(prior, _stated_version(loaded.published))
         named = loaded.named
         rows = [f for f in release.FILES if named or not f.named_graphs_only]
         dumps = Dumps(
@@ -207,6 +225,9 @@ def build(
                     continue
                 if file is rows[-1]:  # void.ttl lists every file before it: the dumps too
                     _wait_for_dumps(writer, dumps, sources, stage)
+                    if prior is not None:  # and the changesets, diffed from the dumps
+                        with stage("changes"):
+                            published_changes = _publish_changes(prior, staging, sources)
                 with stage(file.step):
                     file.write(sources, staging / file.name)
                 with stage("write"):
@@ -228,7 +249,29 @@ def build(
         timings=stage.timings,
         dump_timings=writer.result().timings,
         removed=tuple(leftovers),
+        changes=published_changes.summary if published_changes is not None else None,
     )
+
+
+def _stated_version(store: ox.Store) -> str:
+    """The version the release will be published as, read from the loaded data (as
+    ``void.ttl`` will read it from the dumps: :func:`release.dataset_version`)."""
+    stated = store.quads_for_pattern(
+        ox.NamedNode(str(DATASET)), ox.NamedNode(str(DCAT.version)), None, ox.DefaultGraph()
+    )
+    return release.dataset_version(q.object.value for q in stated if type(q.object) is ox.Literal)
+
+
+def _publish_changes(
+    prior: changesets.Previous, staging: Path, sources: release.Sources
+) -> changesets.Published:
+    """Write the changeset files into ``staging`` and tell ``void.ttl`` about them."""
+    about = sources.about if sources.about is not None else new_graph()
+    version = release.dataset_version(str(v) for v in about.objects(DATASET, DCAT.version))
+    done = changesets.publish(prior, staging, version, void.issued(about))
+    sources.written.extend(done.files)
+    sources.history = done.history
+    return done
 
 
 def _wait_for_dumps(

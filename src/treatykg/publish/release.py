@@ -14,7 +14,7 @@ from the file: a dump of ten million statements is gigabytes, never held in memo
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, TypeVar
@@ -69,6 +69,8 @@ class Sources:
     about: Graph | None = None
     #: The VoID statistics of the dumps (counted while the dumps are written).
     statistics: Callable[[], Statistics] | None = None
+    #: The versions before this one and the changesets it publishes (``build --previous``).
+    history: void.History | None = None
     #: The files written so far, for ``void.ttl``.
     written: list[OutputFile] = field(default_factory=list)
     _tables: dict[str, Path] = field(default_factory=dict, repr=False)
@@ -173,7 +175,9 @@ def _report(sources: Sources) -> bytes:
 def _description(sources: Sources) -> bytes:
     statistics = _need(sources.statistics, "statistics")()
     about = _need(sources.about, "dataset metadata")
-    return serialize.turtle(release_description(statistics, sources.written, about))
+    return serialize.turtle(
+        release_description(statistics, sources.written, about, history=sources.history)
+    )
 
 
 def _link_table(name: str) -> Callable[[Sources, Path], None]:
@@ -315,9 +319,15 @@ BY_NAME: dict[str, ReleaseFile] = {f.name: f for f in FILES}
 LINKING_FILES: tuple[ReleaseFile, ...] = tuple(f for f in FILES if f.step == "link")
 
 
-def release_description(statistics: Statistics, files: Sequence[OutputFile], about: Graph) -> Graph:
+def release_description(
+    statistics: Statistics,
+    files: Sequence[OutputFile],
+    about: Graph,
+    history: void.History | None = None,
+) -> Graph:
     """The dataset description of a release (``void.ttl``): ``about`` holds the hand-written
-    statements about the dataset, ``files`` what was written, with sizes and checksums."""
+    statements about the dataset, ``files`` what was written, with sizes and checksums,
+    ``history`` the versions before it (:func:`treatykg.publish.void.dataset_description`)."""
     distributions = [
         void.Distribution(
             f.name,
@@ -329,13 +339,19 @@ def release_description(statistics: Statistics, files: Sequence[OutputFile], abo
         )
         for f in files
     ]
-    version = next(about.objects(DATASET, DCAT.version), None)
     return void.dataset_description(
         statistics,
         distributions,
         metadata=about,
-        version=str(version) if version is not None else __version__,
+        version=dataset_version(str(v) for v in about.objects(DATASET, DCAT.version)),
+        history=history,
     )
+
+
+def dataset_version(stated: Iterable[str]) -> str:
+    """The version a release is published as: the dataset's ``dcat:version`` (the least, should
+    the data state several), else treatykg's own version."""
+    return min(stated, default=__version__)
 
 
 def skolemize_report(report: Graph) -> Graph:

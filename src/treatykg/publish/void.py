@@ -19,6 +19,43 @@ Design choices, each for a reason:
 * **Counted from the dumps' content.** The numbers (:mod:`treatykg.publish.statistics`) are
   those of exactly the statements the dumps hold, counted by the published Store's SPARQL
   engine (or in Python, for an rdflib Graph).
+
+**Versions and changesets** (:func:`dataset_description`'s ``history``; ``treatykg build
+--previous``). ``<https://w3id.org/treatykg/dataset>`` is the dataset as it evolves; each
+release is a *version* of it, ``…/dataset/version/0.2.0``
+(:func:`treatykg.changes.releases.version_iri`), with its ``dcat:version`` (the dataset's
+version, set in ``data/dataset.ttl``, not the software's) and its date (``dcterms:issued``).
+The terms, and why these:
+
+* **DCAT 3's versioning terms** (W3C Recommendation, 2024, §11 "Versioning"): the dataset
+  ``dcat:hasVersion`` each version and ``dcat:hasCurrentVersion`` the one built; a version
+  ``dcat:isVersionOf`` the dataset and ``dcat:previousVersion`` the version it revises. DCAT 3
+  added exactly these for versions that come from revisions (§11.1.1; ``dcat:isVersionOf`` is
+  its inverse of ``dcat:hasVersion``, used beside it, never instead, as its §7 asks), DCAT-AP 3
+  adopts them, and the catalogues and portals that read DCAT read them. A version is a
+  ``dcat:Dataset`` of its own, with its title, licence, publisher and files, so that a
+  harvester that meets it alone has a complete record.
+* **Not ``dcterms:isVersionOf``/``hasVersion``**: Dublin Core's "version" also covers editions
+  and adaptations (DCAT 3 §11.4: correspondence is not equivalence), so it does not say that
+  0.2.0 is a revision of the same dataset; the DCAT terms do.
+* **``prov:wasRevisionOf``** beside ``dcat:previousVersion``: the same link in PROV-O, which
+  provenance tools follow (a revision is a derivation whose result is an updated version of the
+  original); DCAT 3 notes it does not by itself build a version chain, hence both. The
+  changeset is a **``prov:Entity``**, ``prov:wasDerivedFrom`` both versions it is computed
+  from. Considered and not used: ``owl:priorVersion`` (for ontologies, an annotation property),
+  PAV's ``pav:previousVersion`` (DCAT 3 made its own equivalents, which more consumers read),
+  ``dcterms:replaces`` (says nothing about a chain of versions), and a class of our own for a
+  changeset (none is needed: its files' formats say what it is).
+* **``adms:versionNotes``**, DCAT 3's term for a version's notes for people (§11.2), on the
+  version built when ``data/dataset.ttl`` gives the dataset some (treatykg writes none itself).
+
+A changeset ``…/dataset/changes/0.2.0`` (:func:`treatykg.changes.summary.changeset_iri`) is
+published in three files, each a ``dcat:Distribution`` *of the version it leads to* (with its
+size and SHA-256 like every file) and a ``dcterms:hasFormat`` of the changeset (Dublin Core:
+"substantially the same as the described resource, in another format"); the RDF Patch and the
+SPARQL Update say the standard they follow with ``dcterms:conformsTo``. A release keeps every
+earlier changeset's files, so each version it knows of is described, with the files of the
+changeset that led to it.
 """
 
 from __future__ import annotations
@@ -34,11 +71,16 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XSD
 
+from treatykg.changes import patch
+from treatykg.changes.releases import version_iri
+from treatykg.changes.summary import Summary, changeset_iri
 from treatykg.namespaces import (
+    ADMS,
     BASE,
     DATASET,
     DCAT,
     ONTOLOGY,
+    PROV,
     SHAPES,
     SPDX,
     WD,
@@ -68,6 +110,12 @@ LICENCE_LABELS: dict[str, str] = {
     "https://creativecommons.org/licenses/by/4.0/": (
         "Creative Commons Attribution 4.0 International (CC BY 4.0)"
     ),
+}
+
+#: The standard each changeset file follows (``dcterms:conformsTo``), by media type.
+CONFORMS_TO: dict[str, URIRef] = {
+    patch.MEDIA_TYPE: URIRef("https://afs.github.io/rdf-delta/rdf-patch"),
+    formats.BY_KEY["sparql-update"].media_type: URIRef("https://www.w3.org/TR/sparql11-update/"),
 }
 
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -102,6 +150,53 @@ class Distribution:
             raise ValueError(f"{self.name}: {self.sha256!r} is not a lower-case hex SHA-256")
 
 
+@dataclass(frozen=True)
+class Version:
+    """An earlier version of the dataset, as a release knows it (from the release before)."""
+
+    version: str
+    #: Its date (``dcterms:issued``), when known.
+    issued: Literal | None = None
+    #: The version it revises, when known.
+    previous: str | None = None
+    #: Its notes for people (``adms:versionNotes``).
+    notes: tuple[Literal, ...] = ()
+
+
+@dataclass(frozen=True)
+class Changes:
+    """A changeset a release publishes: what it leads from and to, and the files it is in."""
+
+    summary: Summary
+    #: The names of its files (distributions of the release).
+    files: tuple[str, ...]
+
+    @property
+    def old(self) -> str:
+        if self.summary.old_version is None:
+            raise ValueError("a published changeset must say the version it leads from")
+        return self.summary.old_version
+
+    @property
+    def new(self) -> str:
+        if self.summary.new_version is None:
+            raise ValueError("a published changeset must say the version it leads to")
+        return self.summary.new_version
+
+
+@dataclass(frozen=True)
+class History:
+    """What a release built with ``--previous`` knows of the versions before it."""
+
+    #: The version the one built revises.
+    previous: str
+    #: Every earlier version it knows of (``previous`` among them).
+    versions: tuple[Version, ...]
+    #: The changesets it publishes: the one that leads to the version built, and the earlier
+    #: ones it carries forward.
+    changesets: tuple[Changes, ...]
+
+
 def dataset_description(
     dataset: ox.Store | Graph | Statistics,
     distributions: Sequence[Distribution],
@@ -109,6 +204,7 @@ def dataset_description(
     metadata: Graph,
     version: str,
     base_url: str = BASE,
+    history: History | None = None,
 ) -> Graph:
     """The VoID and DCAT 3 description of ``dataset`` and of the files it is published in.
 
@@ -125,6 +221,9 @@ def dataset_description(
     ``owl:versionInfo``, which ``version`` replaces so that the description always states
     the version actually built. ``base_url`` is where the files
     are downloaded from (``base_url`` + file name); the IRIs minted here do not depend on it.
+    ``version`` is also described as a version of its own (see the module's docstring), and
+    ``history``, when given, names the version it revises, the earlier ones, and the
+    changesets whose files are among ``distributions``.
     """
     _check_no_blank_nodes(metadata)
     names = [d.name for d in distributions]
@@ -148,6 +247,7 @@ def dataset_description(
     _add_partitions(graph, stats)
     _add_linkset(graph, stats)
     _add_catalog(graph)
+    _add_versions(graph, stats, version, metadata, distributions, base_url, history)
     return graph
 
 
@@ -233,6 +333,17 @@ def _add_dates(graph: Graph, metadata: Graph) -> None:
             graph.add((DATASET, predicate, Literal(built)))
 
 
+def issued(metadata: Graph) -> Literal | None:
+    """The date of the release that ``metadata`` describes, as ``void.ttl`` states it: the
+    dataset's ``dcterms:issued`` (the least, if it has several), else ``SOURCE_DATE_EPOCH``'s
+    date, else None."""
+    stated = sorted(o for o in metadata.objects(DATASET, DCTERMS.issued) if isinstance(o, Literal))
+    if stated:
+        return stated[0]
+    built = source_date()
+    return Literal(built) if built is not None else None
+
+
 def source_date() -> date | None:
     """The UTC date of ``SOURCE_DATE_EPOCH``, or None when it is unset or empty.
 
@@ -287,6 +398,9 @@ def _add_distribution(
     )
     for licence in licences:
         graph.add((node, DCTERMS.license, licence))
+    standard = CONFORMS_TO.get(distribution.media_type)
+    if standard is not None:
+        graph.add((node, DCTERMS.conformsTo, standard))
     _add_checksum(graph, node, distribution.sha256)
 
 
@@ -297,6 +411,138 @@ def _add_checksum(graph: Graph, node: URIRef, sha256: str) -> None:
     graph.add((checksum, RDF.type, SPDX.Checksum))
     graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
     graph.add((checksum, SPDX.checksumValue, Literal(sha256, datatype=XSD.hexBinary)))
+
+
+# --- versions and changesets --------------------------------------------------------------
+
+
+def _add_versions(
+    graph: Graph,
+    stats: Statistics,
+    version: str,
+    metadata: Graph,
+    distributions: Sequence[Distribution],
+    base_url: str,
+    history: History | None,
+) -> None:
+    """The version built, the earlier ones ``history`` knows, and the changesets between them
+    (see the module's docstring for the terms)."""
+    dates = sorted(o for o in graph.objects(DATASET, DCTERMS.issued) if isinstance(o, Literal))
+    notes = sorted(
+        o for o in metadata.objects(DATASET, ADMS.versionNotes) if isinstance(o, Literal)
+    )
+    current = Version(
+        version,
+        dates[0] if dates else None,
+        history.previous if history is not None else None,
+        tuple(notes),
+    )
+    versions = {current.version: current}
+    changesets: tuple[Changes, ...] = ()
+    if history is not None:
+        for earlier in history.versions:
+            if earlier.version in versions:
+                raise ValueError(f"version {earlier.version} is described twice")
+            versions[earlier.version] = earlier
+        changesets = history.changesets
+        if history.previous not in versions:
+            raise ValueError(f"the previous version {history.previous} is not described")
+    names = {d.name for d in distributions}
+    owner: dict[str, str] = {}
+    for changes in changesets:
+        for known in (changes.old, changes.new):
+            if known not in versions:
+                raise ValueError(f"a changeset leads from or to {known}, which is not described")
+        for name in changes.files:
+            if name not in names:
+                raise ValueError(f"{name}: a changeset's file that is not a distribution")
+            owner[name] = changes.new
+    titles = sorted(o for o in graph.objects(DATASET, DCTERMS.title) if isinstance(o, Literal))
+    licences = sorted(o for o in graph.objects(DATASET, DCTERMS.license) if isinstance(o, URIRef))
+    if current.notes:
+        graph.bind("adms", ADMS)
+    for described in versions.values():
+        _add_version(graph, described, described is current, titles, licences)
+    node = URIRef(version_iri(version))
+    graph.add((DATASET, DCAT.hasCurrentVersion, node))
+    for predicate, number in ((VOID.triples, stats.triples), (VOID.entities, stats.entities)):
+        graph.add((node, predicate, Literal(number)))
+    for distribution in distributions:
+        of = URIRef(version_iri(owner.get(distribution.name, version)))
+        graph.add((of, DCAT.distribution, distribution_iri(distribution.name)))
+        if distribution.dump:
+            graph.add((node, VOID.dataDump, URIRef(f"{base_url}{distribution.name}")))
+    for changes in changesets:
+        _add_changeset(graph, changes, versions[changes.new].issued)
+
+
+def _add_version(
+    graph: Graph,
+    version: Version,
+    current: bool,
+    titles: Sequence[Literal],
+    licences: Sequence[URIRef],
+) -> None:
+    node = URIRef(version_iri(version.version))
+    graph.add((DATASET, DCAT.hasVersion, node))
+    graph.add((node, RDF.type, DCAT.Dataset))
+    graph.add((node, DCAT.isVersionOf, DATASET))
+    graph.add((node, DCAT.version, Literal(version.version)))
+    for title in titles:
+        graph.add(
+            (node, DCTERMS.title, Literal(f"{title} ({version.version})", lang=title.language))
+        )
+    if current:
+        text = (
+            f"Version {version.version} of the dataset: the statements this description counts, "
+            "in the files it lists."
+        )
+    else:
+        text = (
+            f"Version {version.version} of the dataset, an earlier one: its files are those of "
+            "its own release; this one publishes the changes made since."
+        )
+    graph.add((node, DCTERMS.description, Literal(text, lang="en")))
+    graph.add((node, DCTERMS.publisher, PUBLISHER))
+    for licence in licences:
+        graph.add((node, DCTERMS.license, licence))
+    if version.issued is not None:
+        graph.add((node, DCTERMS.issued, version.issued))
+    if version.previous is not None:
+        previous = URIRef(version_iri(version.previous))
+        graph.add((node, DCAT.previousVersion, previous))
+        graph.add((node, PROV.wasRevisionOf, previous))
+    for note in version.notes:
+        graph.add((node, ADMS.versionNotes, note))
+
+
+def _add_changeset(graph: Graph, changes: Changes, issued: Literal | None) -> None:
+    node = URIRef(changeset_iri(changes.new))
+    summary = changes.summary
+    graph.add((node, RDF.type, PROV.Entity))
+    graph.add(
+        (node, DCTERMS.title, Literal(f"Changes from {changes.old} to {changes.new}", lang="en"))
+    )
+    graph.add(
+        (
+            node,
+            DCTERMS.title,
+            Literal(f"Modifications de {changes.old} à {changes.new}", lang="fr"),
+        )
+    )
+    text = (
+        f"{summary.removed:,} statement{'' if summary.removed == 1 else 's'} removed and "
+        f"{summary.added:,} added "
+        f"({summary.before:,} → {summary.after:,}); resources: {summary.count('added'):,} "
+        f"added, {summary.count('removed'):,} removed, {summary.count('changed'):,} changed."
+    )
+    graph.add((node, DCTERMS.description, Literal(text, lang="en")))
+    for version in (changes.old, changes.new):
+        graph.add((node, PROV.wasDerivedFrom, URIRef(version_iri(version))))
+    if issued is not None:
+        graph.add((node, DCTERMS.issued, issued))
+    for name in changes.files:
+        graph.add((node, DCTERMS.hasFormat, distribution_iri(name)))
 
 
 # --- partitions, linkset, catalogue --------------------------------------------------------

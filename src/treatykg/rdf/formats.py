@@ -193,6 +193,12 @@ FORMATS: tuple[Format, ...] = (
     Format("json", "JSON", ".json", "application/json", "json", eu_file_type="JSON"),
     Format("svg", "SVG", ".svg", "image/svg+xml", "picture"),
     Format("quickstatements", "QuickStatements", ".qs", "text/plain", "text", charset=True),
+    # A release's changesets (treatykg diff, treatykg build --previous): RDF Patch, as Apache
+    # Jena's RDF Delta names its media type (not registered at IANA), and SPARQL 1.1 Update.
+    Format("rdf-patch", "RDF Patch", ".rdfp", "application/rdf-patch", "text", charset=True),
+    Format(
+        "sparql-update", "SPARQL Update", ".ru", "application/sparql-update", "text", charset=True
+    ),
 )
 
 BY_KEY: dict[str, Format] = {f.key: f for f in FORMATS}
