@@ -251,6 +251,16 @@ def files(*names: str) -> Check:
     return check
 
 
+def contains(name: str, text: str) -> Check:
+    """The file ``name`` (in the session's folder) holds ``text``."""
+
+    def check(ran: Ran, session: Session) -> None:
+        path = session.folder / name
+        assert text in path.read_text(encoding="utf-8"), f"{ran.command!r}: {name} lacks {text!r}"
+
+    return check
+
+
 def prints(*patterns: str) -> Check:
     def check(ran: Ran, session: Session) -> None:
         for pattern in patterns:
@@ -353,6 +363,22 @@ PROMISES: dict[str, Check] = {
     ),
     "treatykg diff release/ dist/ --rdf-patch changes.rdfp --sparql-update changes.ru": all_of(
         ok, files("changes.rdfp", "changes.ru")
+    ),
+    'sed -i \'s/dcat:version "0.1.0"/dcat:version "0.2.0"/\' mydata/dataset.ttl': all_of(
+        ok, contains("mydata/dataset.ttl", 'dcat:version "0.2.0"')
+    ),
+    "treatykg build --data mydata/ --previous release/ --out next/": all_of(
+        ok,
+        files("next/changes-0.2.0.rdfp", "next/changes-0.2.0.ru", "next/changes-0.2.0.json"),
+        tells(r"changes since 0\.1\.0: "),
+    ),
+    "treatykg diff release/ next/": all_of(
+        ok,
+        prints(
+            r"0\.1\.0 → 0\.2\.0: ",
+            r"changed  dataset\n",
+            r"resources: 0 added, 0 removed, 1 changed",
+        ),
     ),
     # Query
     "treatykg query --list": all_of(ok, prints(r"\btimeline\b", r"\bsignatories\b")),
