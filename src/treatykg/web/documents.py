@@ -12,7 +12,12 @@ not 3,700 others. :class:`Documents` reads a build once and answers, for every s
 * the **vocabulary** (``/def``; its hash IRIs ``def#State`` come here too) and the
   **shapes** (``/shapes``) → the whole ontology or shapes file, as one hash-IRI document;
 * a **build file** (``/treatykg.ttl``, ``/context.jsonld``, ``/void.ttl`` …) → its bytes,
-  at the ``dcat:downloadURL`` that ``void.ttl`` gives it.
+  at the ``dcat:downloadURL`` that ``void.ttl`` gives it;
+* a **changeset** the release keeps (:mod:`treatykg.web.changelog`): its IRI
+  (``/dataset/changes/0.2.0``) is a resource whether or not the graph mentions it, and its
+  page lists the changes (the RDF documents hold what the graph says about it); the list of
+  every changeset is a page of its own, ``/dataset/changes.html``, beside the home page and
+  the queries (:data:`PAGES`).
 
 Every document is made on first use and kept (the set is finite and small: ~450 resources);
 :meth:`Documents.everything` makes them all, for a static site or to warm a server. The RDF
@@ -56,7 +61,8 @@ from treatykg.namespaces import ELI, TKG, new_graph
 from treatykg.rdf import serialize
 from treatykg.rdf.formats import FORMATS, by_key
 from treatykg.rdf.load import parse_file
-from treatykg.web import languages, urls
+from treatykg.web import changelog, languages, urls
+from treatykg.web.changelog import ChangeLog
 from treatykg.web.endpoint import disk_store
 from treatykg.web.languages import DEFAULT, LANGUAGES
 
@@ -79,6 +85,10 @@ MEDIA_TYPES: dict[str, str] = {f.suffix: f.content_type for f in FORMATS}
 
 #: Paths with a document of their own that is a whole build file, not a description.
 WHOLE_FILE_DOCUMENTS: dict[str, str] = {"/def": "ontology", "/shapes": "shapes"}
+
+#: The pages that are not a resource's, by server path: the name :meth:`Documents.page` knows
+#: each by. The changesets' page exists only in a release that keeps a changeset.
+PAGES: dict[str, str] = {"/": "index", "/queries": "queries", changelog.INDEX_PATH: "changes"}
 
 #: The media type of a picture file (``/id/treaty/x.obligations.svg``).
 SVG = by_key("svg").content_type
@@ -219,6 +229,10 @@ class Documents:
         self.file_names: tuple[str, ...] = tuple(sorted(_manifest_names(listed)))
         #: The SHA-256 of each build file the manifest lists (the manifest itself is not).
         self.checksums: dict[str, str] = dict(_manifest_checksums(listed))
+        #: The media type of each build file, as the manifest gives it.
+        self.media_types: dict[str, str] = dict(_manifest_media_types(listed))
+        #: The changesets the release keeps (read now: a damaged summary fails at start-up).
+        self.changes: ChangeLog = changelog.read(self.build, self.file_names)
         self.stores = Path(store) if store is not None else None
         #: Whether the build is read from its store on disk rather than held in memory.
         self.large = disk_store.on_disk(disk_store.dump_of(self.build), self.stores, in_memory)
@@ -315,8 +329,9 @@ class Documents:
         (for a large build, a mapping that looks each path up: listing it reads the store
         whole)."""
         statements = self.statements
+        changesets = {kept.path: kept.iri for kept in self.changes}
         if not isinstance(statements, Graph):
-            return _StoreResources(self.file_names, statements)
+            return _StoreResources(self.file_names, statements, changesets)
         found: dict[str, str] = {}
         files = {f"/{name}" for name in self.file_names}
         for triple in self.graph:
@@ -327,6 +342,7 @@ class Documents:
                         found.setdefault(path, str(term))
         for path in WHOLE_FILE_DOCUMENTS:
             found[path] = urls.iri_of(path)
+        found.update(changesets)
         return dict(sorted(found.items()))
 
     @cached_property
@@ -345,7 +361,11 @@ class Documents:
         else:
             source = statements
         return Pages(
-            source, queries=catalogue.bundled(), endpoint=self.endpoint, shapes=self.shapes
+            source,
+            queries=catalogue.bundled(),
+            endpoint=self.endpoint,
+            shapes=self.shapes,
+            changes=self.changes,
         )
 
     def pages_in(self, language: str) -> Pages:
@@ -383,9 +403,13 @@ class Documents:
         return self._cache.get((path, suffix)) if suffix in urls.SUFFIXES else None
 
     def page(self, name: str, language: str = DEFAULT) -> Document | None:
-        """A page that is not a resource, "index" or "queries", in ``language``."""
+        """A page that is not a resource (:data:`PAGES`: "index", "queries", "changes"), in
+        ``language``; None for a name that is not one, or "changes" in a release that keeps
+        no changeset."""
         pages = self.pages_in(language)
         makers: dict[str, Callable[[], str]] = {"index": pages.index, "queries": pages.queries}
+        if self.changes:
+            makers["changes"] = pages.changes
         if name not in makers:
             return None
         key = languages.tagged(name, language)
@@ -402,7 +426,7 @@ class Documents:
             return None
         page, kind = found
         page, language = languages.split(page)
-        if page != "/index" and page not in self.resources:
+        if page != "/index" and (page not in self.resources or page in self.changes.by_path):
             return None
         key = (path, "svg")
         document = self._cache.get(key)
@@ -446,6 +470,7 @@ class Documents:
         total = len(paths)
 
         def prefetch(window: list[str]) -> None:
+            window = [path for path in window if path not in self.changes.by_path]
             for language in LANGUAGES:
                 self.pages_in(language).prefetch_pictures(window)
 
@@ -467,13 +492,10 @@ class Documents:
             if progress is not None:
                 progress(done, total)
         for language in LANGUAGES:
-            for name in ("index", "queries"):
+            for path, name in PAGES.items():
                 document = self.page(name, language)
-                assert document is not None
-                yield (
-                    urls.document("/" if name == "index" else f"/{name}", "html", language),
-                    document,
-                )
+                if document is not None:  # no page of changesets in a release without one
+                    yield urls.document(path, "html", language), document
             yield from self._pictures("/index", language)
 
     def _pictures(self, page: str, language: str) -> Iterator[tuple[str, Document]]:
@@ -498,6 +520,9 @@ class Documents:
     def _page(self, path: str, language: str) -> Document:
         """The page of the resource at ``path`` in ``language``."""
         pages, iri = self.pages_in(language), self.resources[path]
+        kept = self.changes.by_path.get(path)
+        if kept is not None:
+            return _html(pages.changeset(kept.version), language)
         if path == "/def":
             return _html(pages.ontology(), language)
         if path == "/shapes":
@@ -564,9 +589,16 @@ class _StoreResources(Mapping[str, str]):
     asked (is its IRI the subject or the object of a statement?), the whole list made only
     if it is listed (a static site), by reading every statement once."""
 
-    def __init__(self, file_names: tuple[str, ...], statements: StoreGraph) -> None:
+    def __init__(
+        self,
+        file_names: tuple[str, ...],
+        statements: StoreGraph,
+        changesets: Mapping[str, str] | None = None,
+    ) -> None:
         self._statements = statements
         self._files = {f"/{name}" for name in file_names}
+        #: The changesets' paths (resources whether or not the store mentions them).
+        self._changesets = dict(changesets or {})
         self._known: Recent[str, bool] = Recent(100_000)
         self._listed: dict[str, str] | None = None
 
@@ -574,6 +606,8 @@ class _StoreResources(Mapping[str, str]):
         """The IRI of the resource at ``path``, or None if there is none."""
         if path in WHOLE_FILE_DOCUMENTS:
             return urls.iri_of(path)
+        if path in self._changesets:
+            return self._changesets[path]
         if path == "/" or path in self._files:
             return None
         iri = urls.iri_of(path)
@@ -604,6 +638,7 @@ class _StoreResources(Mapping[str, str]):
                 and "#" not in iri
             }
             found.update((path, urls.iri_of(path)) for path in WHOLE_FILE_DOCUMENTS)
+            found.update(self._changesets)
             self._listed = dict(sorted(found.items()))
         return self._listed
 
@@ -649,6 +684,16 @@ def _manifest_names(manifest: object) -> Iterator[str]:
     yield "manifest.json"
 
 
+def _manifest_media_types(manifest: object) -> Iterator[tuple[str, str]]:
+    """(name, media type) of each build file whose manifest entry gives one."""
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    for entry in files if isinstance(files, list) else ():
+        if isinstance(entry, dict):
+            name, media_type = entry.get("name"), entry.get("mediaType")
+            if isinstance(name, str) and isinstance(media_type, str):
+                yield name, media_type
+
+
 def _manifest_checksums(manifest: object) -> Iterator[tuple[str, str]]:
     """(name, SHA-256) of each build file whose manifest entry gives one."""
     files = manifest.get("files") if isinstance(manifest, dict) else None
@@ -659,4 +704,4 @@ def _manifest_checksums(manifest: object) -> Iterator[tuple[str, str]]:
                 yield name, checksum
 
 
-__all__ = ["Document", "Documents"]
+__all__ = ["PAGES", "Document", "Documents"]

@@ -52,7 +52,7 @@ from treatykg.rdf import serialize
 from treatykg.rdf.formats import DOCUMENT_FORMATS, by_key
 from treatykg.rdf.load import parse_file
 from treatykg.web import languages, urls
-from treatykg.web.documents import MEDIA_TYPES, Document, Documents
+from treatykg.web.documents import MEDIA_TYPES, PAGES, Document, Documents
 from treatykg.web.endpoint import SparqlService, disk_store
 from treatykg.web.endpoint.disk_store import dump_of
 from treatykg.web.languages import DEFAULT, LANGUAGES
@@ -74,6 +74,11 @@ _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 #: What a resource IRI's answer depends on: the format, and for a page the language.
 _VARY = "Accept, Accept-Language"
 _HTML = by_key("html").media_type
+#: The pages that are not a resource's (:data:`PAGES`), by their document's path without
+#: ``.html``: ``/index``, ``/queries``, ``/dataset/changes``.
+_PAGE_DOCUMENTS = {
+    urls.document(path, "html").removesuffix(".html"): name for path, name in PAGES.items()
+}
 _SVG = by_key("svg").media_type
 
 
@@ -167,7 +172,10 @@ class _Handler:
         for name in documents.file_names:
             path = documents.file(name)
             assert path is not None
-            media = MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream")
+            # the media types we know best, else the manifest's (a changeset's ``.rdfp``)
+            media = MEDIA_TYPES.get(Path(name).suffix) or documents.media_types.get(
+                name, "application/octet-stream"
+            )
             self.files[f"/{name}"] = (path, media)
         self._file_cache: dict[str, Document] = {
             "/.well-known/void": Document(served_void(documents), MEDIA_TYPES[".ttl"])
@@ -199,14 +207,18 @@ class _Handler:
 
     def _respond(self, request: Request, path: str) -> Response:
         """The answer for a path that is not a build file, on the documents' thread."""
-        if path in ("/", "/queries"):  # the language negotiated, as for a resource IRI
-            name = "index" if path == "/" else "queries"
+        if path in PAGES:  # the language negotiated, as for a resource IRI
             language = choose_language(request.headers.get("accept-language"), LANGUAGES)
-            return self._send(request, self.documents.page(name, language), negotiated=True)
+            page = self.documents.page(PAGES[path], language)
+            if page is not None:
+                return self._send(request, page, negotiated=True)
         stem, dot, suffix = path.rpartition(".")
         bare, language = languages.split(stem) if suffix == "html" else (stem, DEFAULT)
-        if dot and suffix == "html" and bare in ("/index", "/queries"):
-            return self._send(request, self.documents.page(bare.lstrip("/"), language))
+        named = _PAGE_DOCUMENTS.get(bare) if dot and suffix == "html" else None
+        if named is not None:
+            page = self.documents.page(named, language)
+            if page is not None:
+                return self._send(request, page)
         moved = self.documents.successors.get(path) or (
             dot and suffix in urls.SUFFIXES and self.documents.successors.get(bare)
         )

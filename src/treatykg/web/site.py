@@ -6,6 +6,10 @@ Python. The site holds exactly what ``treatykg serve`` answers with, file for fi
 * every resource's documents: ``id/state/prk.html``, ``.ttl``, ``.jsonld``, ``.nt``;
 * ``index.html``, ``queries.html`` (query texts; running them needs a SPARQL endpoint),
   ``404.html``, ``.well-known/void``, and the build's own files (dumps, context, VoID);
+* in a release built with ``--previous``, the page of every changeset it keeps
+  (``dataset/changes/0.2.0.html``: the release carries them all, so a site written from the
+  newest release keeps every published version's page) and their list
+  (``dataset/changes.html``), beside the changesets' files (``changes-0.2.0.rdfp`` …);
 * ``.htaccess``: the dereferencing rules for Apache when the site is served at the namespace
   root (``303`` from a resource IRI to the document that ``Accept`` asks for, ``Vary``,
   media types, CORS for the context);

@@ -10,8 +10,9 @@ The package is split by job; to change how a page looks, start from its view and
 * :mod:`.links` is how any page shows a term (:class:`Value`: a label, a literal, a link);
 * the **views**, one module per page: :mod:`.home` (``/index.html``), :mod:`.treaty`,
   :mod:`.resource`, :mod:`.ontology` (``/def.html``), :mod:`.shapes` (``/shapes.html``),
-  :mod:`.queries` (``/queries.html`` and the endpoint's page); each builds typed dataclasses
-  that a template in ``templates/`` prints;
+  :mod:`.queries` (``/queries.html`` and the endpoint's page), :mod:`.changes` (a page per
+  changeset the release keeps, their list, and the history on a changed resource's page);
+  each builds typed dataclasses that a template in ``templates/`` prints;
 * :mod:`.schema_org` is the schema.org JSON-LD each page embeds for search engines;
 * :mod:`.render` holds the Jinja2 environment and :class:`Pages`, the interface.
 

@@ -26,6 +26,7 @@ from rdflib.term import Node
 from treatykg.namespaces import BASE, qname
 from treatykg.rdf.formats import BY_SUFFIX
 from treatykg.web import languages, urls
+from treatykg.web.changelog import INDEX_PATH, ChangeLog
 from treatykg.web.pages.graph_index import SPECIAL_PATHS, GraphIndex
 from treatykg.web.pages.i18n import date_text, translations
 
@@ -84,6 +85,8 @@ class SiteLinks:
     queries: str
     dataset: str | None
     downloads: str
+    #: The list of every version's changes, in a release that keeps a changeset.
+    changes: str | None = None
 
 
 def local_name(iri: str) -> str:
@@ -123,15 +126,21 @@ class Links:
 
     ``endpoint`` is relative to the site root (``"sparql"``) or an absolute URL, or None for
     a static site without one. ``language`` is the pages' language: names are chosen in it
-    first (then English), and links between pages stay in it.
+    first (then English), and links between pages stay in it. ``changes`` are the changesets
+    the release keeps, which the pages of changed resources mention.
     """
 
     def __init__(
-        self, index: GraphIndex, endpoint: str | None, language: str = languages.DEFAULT
+        self,
+        index: GraphIndex,
+        endpoint: str | None,
+        language: str = languages.DEFAULT,
+        changes: ChangeLog | None = None,
     ) -> None:
         self.index = index
         self.endpoint = endpoint
         self.language = language
+        self.changes = changes if changes is not None else ChangeLog()
         #: The path of the endpoint's own page (its HTML form and results).
         self.endpoint_doc: str
         if endpoint is None or re.match(r"^[a-z][a-z0-9+.-]*:", endpoint, re.IGNORECASE):
@@ -279,6 +288,7 @@ class Links:
             queries=urls.relative(doc, self.page("/queries")),
             dataset=self.dataset_href(doc),
             downloads=urls.relative(doc, self.page("/")) + "#downloads",
+            changes=urls.relative(doc, self.page(INDEX_PATH)) if self.changes else None,
         )
 
     def endpoint_href(self, doc: str) -> str | None:

@@ -17,6 +17,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VANN
 from rdflib.term import Node
 
 from treatykg.namespaces import ONTOLOGY, TKG, qname
+from treatykg.web.pages.changes import HistoryView, history
 from treatykg.web.pages.graph_index import lang_rank
 from treatykg.web.pages.links import Links, Value, literal, local_name
 
@@ -55,6 +56,8 @@ class TermView:
     labels: list[Value]
     notes: list[Value]
     rows: list[tuple[str, list[Value]]]
+    #: What changed about it in each version the release keeps a changeset of.
+    changes: list[HistoryView]
 
 
 @dataclass(slots=True)
@@ -75,6 +78,8 @@ class OntologyView:
     schemes: list[SchemeView]
     loose_concepts: list[TermView]
     others: list[TermView]
+    #: What changed about the ontology itself (its header) in each version kept.
+    changes: list[HistoryView]
 
 
 def ontology_view(links: Links, doc: str) -> OntologyView:
@@ -129,6 +134,7 @@ def ontology_view(links: Links, doc: str) -> OntologyView:
             _term_view(links, doc, c, "concept") for c in concepts if c not in in_scheme
         ],
         others=others,
+        changes=history(links, doc, str(ONTOLOGY)),
     )
 
 
@@ -188,6 +194,7 @@ def _term_view(links: Links, doc: str, term: URIRef, kind: str) -> TermView:
         labels=labels,
         notes=[literal(v) for predicate in _NOTES for v in ix.literals(term, predicate)],
         rows=rows,
+        changes=history(links, doc, str(term)),
     )
 
 

@@ -30,8 +30,10 @@ from rdflib.namespace import DCTERMS, OWL
 from treatykg.namespaces import DCAT
 from treatykg.sparql.catalogue import Query
 from treatykg.web import urls
+from treatykg.web.changelog import INDEX_PATH, ChangeLog
 from treatykg.web.languages import DEFAULT, ENDONYMS, LANGUAGES, tagged
 from treatykg.web.languages import split as split_language
+from treatykg.web.pages.changes import changes_view, changeset_view
 from treatykg.web.pages.graph_index import GraphIndex
 from treatykg.web.pages.home import home_view
 from treatykg.web.pages.i18n import number_text, translations
@@ -96,7 +98,9 @@ class Pages:
     store, statement by statement as pages need them). ``queries`` are listed on the queries page;
     ``endpoint`` is where the SPARQL endpoint is, relative to the site root (``"sparql"``) or
     as an absolute URL, or None for a static site without one. ``shapes`` is the build's
-    ``shapes.ttl``, for the shapes page.
+    ``shapes.ttl``, for the shapes page. ``changes`` are the changesets the release keeps
+    (``changes-<version>.json``): a page each, a page that lists them, and a line on the page
+    of each resource they changed.
     """
 
     def __init__(
@@ -108,6 +112,7 @@ class Pages:
         shapes: rdflib.Graph | None = None,
         graphviz: Graphviz | None = None,
         language: str = DEFAULT,
+        changes: ChangeLog | None = None,
     ) -> None:
         if language not in LANGUAGES:
             raise ValueError(f"no pages in {language!r}: the languages are {LANGUAGES}")
@@ -116,7 +121,8 @@ class Pages:
         self._shapes = shapes
         self._endpoint = endpoint
         self._index = graph if isinstance(graph, GraphIndex) else GraphIndex(graph)
-        self._links = Links(self._index, endpoint, language)
+        self._changes = changes if changes is not None else ChangeLog()
+        self._links = Links(self._index, endpoint, language, self._changes)
         self._schema = SchemaOrg(self._index)
         self._translations = translations(language)
         self._env = Environment(
@@ -151,6 +157,7 @@ class Pages:
                 shapes=self._shapes,
                 graphviz=self._painter.graphviz,
                 language=language,
+                changes=self._changes,
             )
             found._siblings = self._siblings
             self._siblings[language] = found
@@ -201,6 +208,9 @@ class Pages:
         special = {"/": self.index, "/def": self.ontology, "/shapes": self.shapes}
         if path in special:
             return special[path]()
+        kept = self._changes.by_path.get(path)
+        if kept is not None and "#" not in iri:
+            return self.changeset(kept.version)
         base = iri.split("#", 1)[0]
         if base not in self._index.pages:
             raise KeyError(iri)
@@ -233,6 +243,29 @@ class Pages:
             jsonld=jsonld,
             pictures=self._painter.pictures("/index"),
         )
+
+    def changeset(self, version: str) -> str:
+        """The page of the changeset that leads to ``version`` (``/dataset/changes/0.2.0.html``):
+        what was removed and added, resource by resource. :class:`KeyError` if the release
+        keeps no such changeset."""
+        kept = self._changes.by_version[version]
+        doc = self._links.page(kept.path)
+        view = changeset_view(self._links, doc, kept)
+        return self._render(
+            "changeset.html",
+            doc,
+            self._("Changes in version %(version)s", version=version),
+            _context(view),
+        )
+
+    def changes(self) -> str:
+        """``/dataset/changes.html``: every changeset the release keeps, newest first.
+        :class:`KeyError` if it keeps none."""
+        if not self._changes:
+            raise KeyError(INDEX_PATH)
+        doc = self._links.page(INDEX_PATH)
+        view = changes_view(self._links, doc)
+        return self._render("changes.html", doc, self._("Changes between versions"), _context(view))
 
     def ontology(self) -> str:
         """``/def.html``: the vocabulary, each term with the element id of its local name."""

@@ -26,6 +26,7 @@ from treatykg.namespaces import TKG
 from treatykg.rdf.formats import DOCUMENT_FORMATS
 from treatykg.rdf.terms import term_key
 from treatykg.web import urls
+from treatykg.web.pages.changes import HistoryView, history
 from treatykg.web.pages.graph_index import LABELS, lang_rank
 from treatykg.web.pages.links import (
     MAX_LISTED,
@@ -132,6 +133,8 @@ class ResourceView:
     norms: list[NormView]
     obligations: list[ObligationView]
     treaty: TreatyView | None
+    #: What changed about it in each version the release keeps a changeset of, newest first.
+    changes: list[HistoryView]
 
 
 def alternates(doc: str, path: str) -> list[Alternate]:
@@ -186,6 +189,7 @@ def resource_view(links: Links, doc: str, node: URIRef) -> ResourceView:
         norms=norm_views(links, doc, ix.subjects(TKG.expressedBy, node)),
         obligations=obligation_views(links, doc, ix.subjects(TKG.derivedFrom, node)),
         treaty=treaty_view(links, doc, node) if has_articles(links, node) else None,
+        changes=history(links, doc, str(node)),
     )
 
 
