@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import re
 import shutil
 import urllib.request
@@ -84,16 +83,6 @@ def server(release: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     log = tmp_path_factory.mktemp("browser-logs") / "serve.log"
     with treatykg_server(release, "--timeout", "5", log=log) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the screenshots go: ``$TREATYKG_ARTIFACTS`` (kept by CI), else a pytest tmp dir."""
-    configured = os.environ.get("TREATYKG_ARTIFACTS")
-    folder = Path(configured) if configured else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nbrowser screenshots: {folder}")
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from datetime import date
@@ -502,16 +501,6 @@ def server(v2: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("changes-browser-logs") / "serve.log"
     with treatykg_server(v2, "--timeout", "5", log=log) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the screenshots go: ``$TREATYKG_ARTIFACTS`` (kept by CI), else a pytest tmp dir."""
-    configured = os.environ.get("TREATYKG_ARTIFACTS")
-    folder = Path(configured) if configured else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nbrowser screenshots: {folder}")
-    return folder
 
 
 #: The pages with changes: the changeset's, the list of versions, a resource with a changed

@@ -228,9 +228,9 @@ class Documents:
         listed = json.loads(manifest.read_text(encoding="utf-8"))
         self.file_names: tuple[str, ...] = tuple(sorted(_manifest_names(listed)))
         #: The SHA-256 of each build file the manifest lists (the manifest itself is not).
-        self.checksums: dict[str, str] = dict(_manifest_checksums(listed))
+        self.checksums: dict[str, str] = dict(_manifest_field(listed, "sha256"))
         #: The media type of each build file, as the manifest gives it.
-        self.media_types: dict[str, str] = dict(_manifest_media_types(listed))
+        self.media_types: dict[str, str] = dict(_manifest_field(listed, "mediaType"))
         #: The changesets the release keeps (read now: a damaged summary fails at start-up).
         self.changes: ChangeLog = changelog.read(self.build, self.file_names)
         self.stores = Path(store) if store is not None else None
@@ -684,24 +684,15 @@ def _manifest_names(manifest: object) -> Iterator[str]:
     yield "manifest.json"
 
 
-def _manifest_media_types(manifest: object) -> Iterator[tuple[str, str]]:
-    """(name, media type) of each build file whose manifest entry gives one."""
+def _manifest_field(manifest: object, key: str) -> Iterator[tuple[str, str]]:
+    """(name, value of ``key``) of each build file whose manifest entry gives one: its
+    ``sha256`` or its ``mediaType``."""
     files = manifest.get("files") if isinstance(manifest, dict) else None
     for entry in files if isinstance(files, list) else ():
         if isinstance(entry, dict):
-            name, media_type = entry.get("name"), entry.get("mediaType")
-            if isinstance(name, str) and isinstance(media_type, str):
-                yield name, media_type
-
-
-def _manifest_checksums(manifest: object) -> Iterator[tuple[str, str]]:
-    """(name, SHA-256) of each build file whose manifest entry gives one."""
-    files = manifest.get("files") if isinstance(manifest, dict) else None
-    for entry in files if isinstance(files, list) else ():
-        if isinstance(entry, dict):
-            name, checksum = entry.get("name"), entry.get("sha256")
-            if isinstance(name, str) and isinstance(checksum, str):
-                yield name, checksum
+            name, value = entry.get("name"), entry.get(key)
+            if isinstance(name, str) and isinstance(value, str):
+                yield name, value
 
 
 __all__ = ["PAGES", "Document", "Documents"]
