@@ -22,6 +22,7 @@ SLOW_MODULES: dict[str, str] = {
     "test_engine_matrix.py": "runs the bundled queries in Oxigraph, Virtuoso and Jena",
     "test_federated.py": "starts Oxigraph servers",
     "test_load_staged.py": "loads into an Oxigraph server",
+    "test_load_update.py": "applies changesets in an Oxigraph server and Virtuoso",
     "test_serve_live.py": "starts treatykg serve",
     "test_soak.py": "a 10 s load test of treatykg serve",
     "test_endpoint.py": "starts treatykg serve and its query processes",

@@ -372,6 +372,12 @@ PROMISES: dict[str, Check] = {
         files("next/changes-0.2.0.rdfp", "next/changes-0.2.0.ru", "next/changes-0.2.0.json"),
         tells(r"changes since 0\.1\.0: "),
     ),
+    "treatykg load --endpoint http://127.0.0.1:7878/store --build release/": all_of(
+        ok, prints(RELEASE)
+    ),
+    "treatykg load --endpoint http://127.0.0.1:7878/store --update next/": all_of(
+        ok, prints(r"release 0\.1\.0 → 0\.2\.0")
+    ),
     "treatykg diff release/ next/": all_of(
         ok,
         prints(

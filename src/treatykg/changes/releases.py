@@ -103,7 +103,7 @@ def _open_build(directory: Path, shown: str) -> Side:
     dump = directory / DEFAULT_DUMP
     if not dump.is_file():
         raise InputError(shown, f"not a build directory: it has no {DEFAULT_DUMP}")
-    side = Side(shown, version=_version(directory / DESCRIPTION), sha256=_sha256(dump))
+    side = Side(shown, version=stated_version(directory / DESCRIPTION), sha256=_sha256(dump))
     side._default = dump  # checked as it is read: the diff sorts it if it is out of order
     named = directory / NAMED_DUMP
     if named.is_file():
@@ -150,7 +150,7 @@ def _named_lines(path: Path, shown: str) -> list[bytes]:
     return _sorted_lines(lines)
 
 
-def _version(description: Path) -> str | None:
+def stated_version(description: Path) -> str | None:
     """The ``dcat:version`` of the dataset that ``void.ttl`` describes, if it says one."""
     if not description.is_file():
         return None

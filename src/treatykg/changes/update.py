@@ -6,7 +6,8 @@ content: ``DELETE { pattern } WHERE { pattern }`` with a variable for each blank
 filters that make the match exact (each variable a blank node, distinct from the others, with
 no statement in or out beyond the molecule's own), so that a larger structure that merely
 contains the pattern is never cut into. Statements without blank nodes use ``DELETE DATA``
-and ``INSERT DATA``, and added blank nodes are new nodes, which is what they are.
+and ``INSERT DATA``, and added blank nodes are new nodes, which is what they are (inserted by
+``INSERT { … } WHERE {}``: Virtuoso refuses blank nodes in ``INSERT DATA``).
 
 Two forms:
 
@@ -15,8 +16,16 @@ Two forms:
 * :func:`guarded` – what ``treatykg load --update`` sends: the same changes in one request,
   each operation conditioned on a check made in the same request, inside the store's
   transaction: the target graph holds exactly the old release's number of statements, every
-  statement to delete is there and none to add is. If the check fails the request changes
-  nothing (not even a partial patch), which the count read afterwards shows.
+  statement to delete is there (each removed molecule too, by content) and none to add is.
+  If the check fails the request changes nothing (not even a partial patch).
+
+Both run on Oxigraph and Virtuoso 7.2 alike, which is why they avoid two forms that Virtuoso
+answers wrongly without an error: a ``VALUES`` block of several statements (there, some
+language-tagged literals then match nothing) and ``sameTerm`` (false there for some equal
+terms). Virtuoso compiles a whole request into one program of bounded size: it runs a plain
+update of a few thousand statements (2,000 did in 2 s; 10,000 failed with "SQ199: Maximum
+size (32767) of a code vector exceeded"), and a guarded one of any size once its statements
+are staged (``staged=True``).
 """
 
 from __future__ import annotations
@@ -29,6 +38,10 @@ import pyoxigraph as ox
 
 from treatykg.changes.molecules import Molecule, blank_labels, molecules, parse_line
 
+#: Statements per ``INSERT DATA``/``DELETE DATA`` operation: Virtuoso 7.2 refuses one whose
+#: SQL translation passes 10,000 lines (2,000 statements did), or that its parser's stack
+#: cannot hold (5,000 did not fit).
+DATA_CHUNK = 500
 #: The predicate of the marker statement a guarded update writes and removes.
 _READY = "<urn:treatykg:patch#ready>"
 
@@ -39,7 +52,8 @@ class Guard:
 
     #: Statements the target graph must hold.
     before: int
-    #: A graph of its own for the marker (``urn:treatykg:patch:<uuid>``), dropped at the end.
+    #: A graph of its own for the marker (``urn:treatykg:patch:<uuid>``), which also names the
+    #: scratch graphs (``…:delete:0``, ``…:add:0``); all dropped at the end.
     marker: str
 
 
@@ -52,52 +66,119 @@ def update(removed: Sequence[bytes], added: Sequence[bytes], graph: str | None =
     blank_added = [line for line in added if blank_labels(line)]
     operations = []
     if ground_removed:
-        operations.append(f"DELETE DATA {{\n{_block(ground_removed, graph)}}}")
+        operations += _data("DELETE DATA", _by_graph(ground_removed, graph))
     for molecule in blank_removed:
         template, where = _pattern(molecule, graph)
         operations.append(f"DELETE {{\n{template}}}\nWHERE {{\n{where}}}")
-    if ground_added or blank_added:
-        operations.append(f"INSERT DATA {{\n{_block([*ground_added, *blank_added], graph)}}}")
+    if ground_added:
+        operations += _data("INSERT DATA", _by_graph(ground_added, graph))
+    if blank_added:  # Virtuoso refuses blank nodes in INSERT DATA; a template makes new ones
+        operations.append(f"INSERT {{\n{_block(blank_added, graph)}}}\nWHERE {{}}")
     return " ;\n".join(operations) + "\n" if operations else ""
 
 
 def guarded(
-    removed: Sequence[bytes], added: Sequence[bytes], graph: str | None, guard: Guard
+    removed: Sequence[bytes],
+    added: Sequence[bytes],
+    graph: str | None,
+    guard: Guard,
+    *,
+    staged: bool = False,
 ) -> str:
     """:func:`update`, with every change conditioned on the :class:`Guard`'s check, all in one
-    request: on a store that runs a request as one transaction, all of it or none."""
-    ground_removed = [line for line in removed if not blank_labels(line)]
-    ground_added = [line for line in added if not blank_labels(line)]
+    request: on a store that runs a request as one transaction, all of it or none.
+
+    How: the statements without blank nodes are first copied, with ``INSERT DATA``, into
+    scratch graphs named after the marker (:func:`staging`: one to delete and one to add per
+    graph changed); the check joins them with the target (as many of the statements to delete
+    in the target as staged, none of those to add), and so do the deletion and the insertion;
+    the scratch graphs are dropped at the end, whatever the check said. With ``staged``, the
+    request leaves out the ``INSERT DATA``: the client sent the scratch graphs before (the
+    Graph Store Protocol takes any number of statements; Virtuoso compiles a request of more
+    than a few thousand into a program too large to run).
+
+    Why not the statements in the request's patterns: a ``VALUES`` block of them is answered
+    wrongly by Virtuoso (see above), and a pattern of a few hundred constant statements
+    overflows Virtuoso's stack (of ten thousand, pyoxigraph's), where a join of two graphs
+    takes any number."""
+    deleting, adding = _scratch(removed, added, graph, guard)
     blank_removed = _distinct(molecules(line for line in removed if blank_labels(line)))
     blank_added = [line for line in added if blank_labels(line)]
     marker = f"<{guard.marker}>"
     ready = f"GRAPH {marker} {{ {marker} {_READY} true }}"
-    every = _graph_pattern("?s ?p ?o", graph)
+    operations = []
+    if not staged:
+        operations += _data("INSERT DATA", {s: ts for s, _, ts in [*deleting, *adding]})
     checks = [
-        f"{{ SELECT (COUNT(*) AS ?before) WHERE {{ {every} }} }}",
+        f"{{ SELECT (COUNT(*) AS ?before) WHERE {{ {_in(_term(graph), '?s ?p ?o')} }} }}",
         f"FILTER(?before = {guard.before})",
     ]
-    if ground_removed:
-        checks.append(
-            f"{{ SELECT (COUNT(*) AS ?present) WHERE {{\n{_values(ground_removed)}"
-            f"{_quad_pattern(ground_removed, graph)} }} }}"
+    # Each scratch graph holds all its statements (as staged), and the target all of those to
+    # delete and none of those to add (a count, not FILTER NOT EXISTS, which pyoxigraph
+    # evaluates in seconds for a thousand statements).
+    for kind, staged_graphs in (("present", deleting), ("already", adding)):
+        for i, (scratch, name, triples) in enumerate(staged_graphs):
+            kept = f"GRAPH {scratch} {{ ?s ?p ?o }}"
+            found = f"{{ {kept} {_in(name, '?s ?p ?o')} }}"
+            checks.append(f"{{ SELECT (COUNT(*) AS ?{kind}Staged{i}) WHERE {{ {kept} }} }}")
+            checks.append(f"{{ SELECT (COUNT(*) AS ?{kind}{i}) WHERE {found} }}")
+            wanted = f"?{kind}Staged{i}" if kind == "present" else "0"
+            checks.append(f"FILTER(?{kind}Staged{i} = {len(triples)} && ?{kind}{i} = {wanted})")
+    checks += [f"FILTER EXISTS {{\n{matches(m, graph)}}}" for m in blank_removed]
+    operations.append(f"INSERT {{ {ready} }}\nWHERE {{\n" + "\n".join(checks) + "\n}")
+    for scratch, name, _ in deleting:
+        operations.append(
+            f"DELETE {{ {_in(name, '?s ?p ?o')} }}\n"
+            f"WHERE {{ {ready} GRAPH {scratch} {{ ?s ?p ?o }} }}"
         )
-        checks.append(f"FILTER(?present = {len(set(ground_removed))})")
-    if ground_added:
-        checks.append(
-            f"FILTER NOT EXISTS {{\n{_values(ground_added)}{_quad_pattern(ground_added, graph)} }}"
-        )
-    operations = [f"INSERT {{ {ready} }}\nWHERE {{\n" + "\n".join(checks) + "\n}"]
-    if ground_removed:
-        operations.append(f"DELETE {{\n{_block(ground_removed, graph)}}}\nWHERE {{ {ready} }}")
     for molecule in blank_removed:
         template, where = _pattern(molecule, graph)
         operations.append(f"DELETE {{\n{template}}}\nWHERE {{\n{ready}\n{where}}}")
-    if ground_added or blank_added:
-        body = _block([*ground_added, *blank_added], graph)
-        operations.append(f"INSERT {{\n{body}}}\nWHERE {{ {ready} }}")
-    operations.append(f"DROP SILENT GRAPH {marker}")
+    for scratch, name, _ in adding:
+        operations.append(
+            f"INSERT {{ {_in(name, '?s ?p ?o')} }}\n"
+            f"WHERE {{ {ready} GRAPH {scratch} {{ ?s ?p ?o }} }}"
+        )
+    if blank_added:
+        operations.append(f"INSERT {{\n{_block(blank_added, graph)}}}\nWHERE {{ {ready} }}")
+    scratches = [scratch for scratch, _, _ in [*deleting, *adding]]
+    operations += [f"DROP SILENT GRAPH {name}" for name in [*scratches, marker]]
     return " ;\n".join(operations) + "\n"
+
+
+def staging(
+    removed: Sequence[bytes], added: Sequence[bytes], graph: str | None, guard: Guard
+) -> dict[str, list[str]]:
+    """The scratch graphs of a guarded update (IRIs) and their statements (N-Triples lines):
+    what a client stores before it sends :func:`guarded` with ``staged=True``."""
+    deleting, adding = _scratch(removed, added, graph, guard)
+    return {scratch[1:-1]: triples for scratch, _, triples in [*deleting, *adding]}
+
+
+def _scratch(
+    removed: Sequence[bytes], added: Sequence[bytes], graph: str | None, guard: Guard
+) -> tuple[list[tuple[str, str | None, list[str]]], list[tuple[str, str | None, list[str]]]]:
+    """(scratch graph, the graph it changes, its statements), for the statements without blank
+    nodes to delete and to add: one scratch graph of each per graph changed (N-Triples terms;
+    None for the default graph)."""
+    ground_removed = _by_graph((line for line in removed if not blank_labels(line)), graph)
+    ground_added = _by_graph((line for line in added if not blank_labels(line)), graph)
+    deleting = [
+        (f"<{guard.marker}:delete:{i}>", name, triples)
+        for i, (name, triples) in enumerate(ground_removed.items())
+    ]
+    adding = [
+        (f"<{guard.marker}:add:{i}>", name, triples)
+        for i, (name, triples) in enumerate(ground_added.items())
+    ]
+    return deleting, adding
+
+
+def matches(molecule: Molecule, graph: str | None) -> str:
+    """The graph pattern that finds exactly ``molecule``'s content in the default graph (or
+    ``graph``), never a larger structure that contains it: what a deletion matches, and what a
+    check that the molecule is there asks."""
+    return _pattern(molecule, graph)[1]
 
 
 def _distinct(found: list[Molecule]) -> list[Molecule]:
@@ -116,6 +197,18 @@ def _split(line: bytes) -> tuple[str, str | None]:
     return triple, graph
 
 
+def _data(operation: str, by_graph: dict[str | None, list[str]]) -> list[str]:
+    """``INSERT DATA`` or ``DELETE DATA`` operations of the statements, by graph (None: the
+    default graph), at most :data:`DATA_CHUNK` statements each."""
+    operations = []
+    for name, triples in by_graph.items():
+        for start in range(0, len(triples), DATA_CHUNK):
+            body = "".join(f"  {t}\n" for t in triples[start : start + DATA_CHUNK])
+            quads = body if name is None else f"GRAPH {name} {{\n{body}}}\n"
+            operations.append(f"{operation} {{\n{quads}}}")
+    return operations
+
+
 def _block(lines: Iterable[bytes], graph: str | None) -> str:
     """Statements as quad data: default-graph lines in ``graph`` (or the default graph),
     named-graph lines in their graph."""
@@ -131,31 +224,23 @@ def _block(lines: Iterable[bytes], graph: str | None) -> str:
     return "".join(parts)
 
 
-def _graph_pattern(pattern: str, graph: str | None) -> str:
-    return pattern if graph is None else f"GRAPH <{graph}> {{ {pattern} }}"
-
-
-def _values(lines: Sequence[bytes]) -> str:
-    """A VALUES block of the statements (and their graphs, for named-graph lines)."""
-    rows = []
+def _by_graph(lines: Iterable[bytes], graph: str | None) -> dict[str | None, list[str]]:
+    """Statements (each once) by the graph they are in: default-graph lines in ``graph`` (an
+    IRI, or None for the default graph), named-graph lines in theirs (N-Triples terms)."""
+    by_graph: dict[str | None, list[str]] = {}
     for line in dict.fromkeys(lines):
-        quad = parse_line(line)
-        rows.append(f"  ({quad.subject} {quad.predicate} {quad.object} {_graph_term(quad)})")
-    return "VALUES (?s ?p ?o ?g) {\n" + "\n".join(rows) + "\n}\n"
+        triple, named = _split(line)
+        by_graph.setdefault(named or _term(graph), []).append(triple)
+    return by_graph
 
 
-def _graph_term(quad: ox.Quad) -> str:
-    return "UNDEF" if isinstance(quad.graph_name, ox.DefaultGraph) else str(quad.graph_name)
+def _term(graph: str | None) -> str | None:
+    return f"<{graph}>" if graph is not None else None
 
 
-def _quad_pattern(lines: Sequence[bytes], graph: str | None) -> str:
-    """The pattern that finds a VALUES row in the store: in ``graph`` (or the default graph)
-    for the default graph's statements, in ``?g`` for the named graphs'."""
-    named = any(not isinstance(parse_line(line).graph_name, ox.DefaultGraph) for line in lines)
-    default = _graph_pattern("?s ?p ?o", graph)
-    if not named:
-        return default
-    return f"{{ FILTER(!BOUND(?g)) {default} }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+def _in(name: str | None, pattern: str) -> str:
+    """``pattern`` in the graph ``name`` (an N-Triples term), or in the default graph."""
+    return pattern if name is None else f"GRAPH {name} {{ {pattern} }}"
 
 
 def _pattern(molecule: Molecule, graph: str | None) -> tuple[str, str]:
@@ -203,7 +288,10 @@ def _only(variable: str, pairs: list[tuple[str, str]], direction: str, graph: st
         pattern, first, second = f"{variable} ?xp ?xo", "?xp", "?xo"
     else:
         pattern, first, second = f"?xs ?xp {variable}", "?xs", "?xp"
-    allowed = " || ".join(f"(sameTerm({first}, {a}) && sameTerm({second}, {b}))" for a, b in pairs)
+    # = rather than sameTerm: Virtuoso 7.2's sameTerm is false for some equal terms (an IRI or
+    # a blank node met in an object position, a simple literal), so that no molecule matched
+    # there. = is sameTerm for IRIs and blank nodes, and for a literal compares its value.
+    allowed = " || ".join(f"({first} = {a} && {second} = {b})" for a, b in pairs)
     inner = pattern if graph is None else f"GRAPH {graph} {{ {pattern} }}"
     if not allowed:
         return f"FILTER NOT EXISTS {{ {inner} }}"

@@ -1,5 +1,7 @@
 """``treatykg load``: load a build into a triplestore, atomically (``--swap atomic``, the
 default) or in bounded store memory (``--swap chunked``); see :mod:`treatykg.sparql.remote`.
+``--update PATCH`` applies a changeset instead, checked and atomically; see
+:mod:`treatykg.changes.apply`.
 
 The store client is imported inside the functions that use it, not at the top, so that
 ``treatykg --help`` does not import the HTTP and RDF machinery it needs.
@@ -24,7 +26,7 @@ NAME = "load"
 #: remote.OXIGRAPH_ATOMIC_LIMIT, repeated so that ``--help`` does not import the store client
 #: (tests/cli/test_load_swap.py checks that they agree).
 OXIGRAPH_ATOMIC_LIMIT = 1_000_000
-HELP = "load a build into a triplestore (atomically, or chunk by chunk)"
+HELP = "load a build into a triplestore, or apply a changeset to it"
 
 EXIT_CODES = """\
 exit codes:
@@ -35,6 +37,18 @@ exit codes:
        says what the store holds. Before the swap, the staging graphs are emptied and the
        target graphs stay as they were; during a chunked swap, the targets are incomplete
        until the same load is run again, which finishes it
+  130  interrupted (Ctrl-C): the same
+
+with --update:
+  0    the changeset applied, and the graph holds the new release's triple count
+  1    not applied, nothing changed: the graph does not hold the old release's count,
+       lacks a statement the changeset deletes, already holds one it adds (or its whole
+       result: applied before?), or the update's own check refused it; or applied, but
+       the graph does not hold the new release's count
+  2    usage or input error: a malformed patch, or one without H fromTriples/toTriples, a
+       build without its changeset; or the store unreachable, refusing or timing out: the
+       update was not sent or was refused (nothing changed), or, if lost once sent, the
+       store applied all of it or none (running the same command again says which)
   130  interrupted (Ctrl-C): the same
 """
 
@@ -61,7 +75,15 @@ def add_parser(commands: Subcommands) -> None:
             "after a failure finishes the swap. A failure before the swap empties the staging "
             "graphs and leaves the targets as they were. The default graph goes to --graph; "
             "named graphs keep their names. Afterwards the triple count of each graph is read "
-            "back and compared."
+            "back and compared. With --update PATCH, a changeset (`treatykg diff --rdf-patch`, "
+            "or a build's own changes-<version>.rdfp) is applied to the graphs a load of the "
+            "old release filled, instead of reloading: refused unless they hold the old "
+            "release's triple count (H fromTriples), then one SPARQL Update makes every change, "
+            "each conditioned in the store's transaction on every statement to delete being "
+            "there and none to add (the statements are staged first in scratch graphs, "
+            "urn:treatykg:patch:<UUID>:…, that the update drops), so that it is applied whole "
+            "or not at all; afterwards the graph must hold the new release's count (H "
+            "toTriples)."
         ),
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -93,6 +115,14 @@ def add_parser(commands: Subcommands) -> None:
         help="graph that receives the default graph (default: %(default)s)",
     )
     parser.add_argument("--build", default="dist", metavar="DIR", help="build to push (dist)")
+    parser.add_argument(
+        "--update",
+        metavar="PATCH",
+        help="apply a changeset instead of loading: an RDF Patch file (.rdfp), or a build "
+        "directory, whose changes-<its version>.rdfp is the changeset to it from the release "
+        "before (and whose treatykg.nq names the named graphs to count); needs the query "
+        "endpoint",
+    )
     parser.add_argument(
         "--chunk-size",
         type=positive_int,
@@ -139,6 +169,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     query_url = args.query_endpoint
     if query_url is None and store_url.endswith("/store"):
         query_url = store_url[: -len("store")] + "query"
+    if args.update is not None:
+        return _run_update(args, store_url, query_url, out, err)
     try:
         loaded = remote.push(
             store_url,
@@ -168,6 +200,60 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=out,
         )
     return 1 if mismatch else 0
+
+
+def _run_update(
+    args: argparse.Namespace, store_url: str, query_url: str | None, out: TextIO, err: TextIO
+) -> int:
+    """Apply the changeset ``--update`` names; print the graph's counts before and after."""
+    from treatykg.changes import apply, patch
+    from treatykg.errors import UsageError
+    from treatykg.sparql import remote
+
+    if query_url is None:
+        raise UsageError(
+            f"{store_url}: --update needs --query-endpoint too: the graph is counted before "
+            "and after the changeset"
+        )
+    update_url = args.update_endpoint or remote.default_update_url(store_url)
+    if update_url is None:
+        raise UsageError(
+            f"{store_url}: give --update-endpoint too: the changeset is applied with a SPARQL "
+            "Update (only Oxigraph's, /update beside /store, is guessed)"
+        )
+    path, graphs = apply.locate(Path(args.update))
+    changeset = patch.read(path)
+
+    def say(text: str) -> None:
+        print(f"{PROG}: {text}", file=err, flush=True)
+
+    try:
+        applied = apply.apply_remote(
+            store_url,
+            changeset,
+            graph=args.graph,
+            update_url=update_url,
+            query_url=query_url,
+            graphs=graphs,
+            timeout=args.timeout,
+            user=args.user,
+            auth=args.auth,
+            graph_param=args.graph_param,
+            progress=None if args.quiet else say,
+            shown=str(path),
+        )
+    except apply.ApplyInterrupted as stop:
+        print(f"{PROG}: interrupted: {stop}", file=err)
+        return 130
+    named = len(applied.graphs)
+    also = f" and {named:,} named graph{'' if named == 1 else 's'}" if named else ""
+    print(
+        f"<{applied.graph}>{also}: {applied.before:,} → {applied.after:,} triples, release "
+        f"{applied.old_version or '(unversioned)'} → {applied.new_version or '(unversioned)'} "
+        f"({applied.removed:,} statements deleted, {applied.added:,} added)",
+        file=out,
+    )
+    return 0
 
 
 def _progress_printer(chunk_size: int, swap: str, err: TextIO) -> Callable[[Progress], None]:

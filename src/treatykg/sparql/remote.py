@@ -1010,6 +1010,29 @@ class _Store:
             return False
 
 
+# --- the same endpoints for `treatykg load --update` (treatykg.changes.apply) -----------------
+
+#: The store answered with an HTTP error status, so the request did not take effect.
+StoreRefused = _RefusedError
+
+
+def connect(
+    store_url: str,
+    *,
+    update_url: str,
+    query_url: str,
+    timeout: float,
+    user: str | None = None,
+    auth: str = "basic",
+    graph_param: str = "graph",
+) -> _Store:
+    """A store's Graph Store, SPARQL Update and query endpoints, with credentials (as
+    :func:`push` reaches them): its ``post``, ``update``, ``select``, ``count`` and ``drop``
+    raise one-line :class:`~treatykg.errors.UsageError` s (:data:`StoreRefused` when the
+    store answered with an error status)."""
+    return _Store(store_url, update_url, query_url, timeout, user, auth, graph_param)
+
+
 def _count(query_url: str, graph: str, timeout: float, user: str | None, auth: str) -> int:
     text = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
     answer = run(Endpoint(query_url, timeout, user, auth), text, form="select")
