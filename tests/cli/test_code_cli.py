@@ -17,7 +17,7 @@ from rdflib.namespace import SH
 import treatykg
 from locations import TESTS
 from treatykg import validate
-from treatykg.cli import build_parser, main
+from treatykg.cli import COMMANDS, build_parser, main
 
 FIXTURES = TESTS / "fixtures" / "code"
 SHAPES = str(FIXTURES / "shapes.ttl")
@@ -121,6 +121,19 @@ def test_syntax_error_gives_its_position_once(
     code, out, err = run(capsys, *validate_args(str(path)))
     assert (code, out) == (2, "")
     assert err == f"treatykg: error: {path}:2:11: Unexpected end of file\n"
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_help_fits_80_columns(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``treatykg COMMAND --help`` in an 80-column terminal: the description is wrapped to it
+    and the exit codes' table was laid out within it, so no line runs over."""
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0 and "exit codes:" in out
+    too_long = [line for line in out.splitlines() if len(line) > 80]
+    assert not too_long, too_long
 
 
 def test_bare_command_lists_every_command_in_80_columns(

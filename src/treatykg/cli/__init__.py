@@ -30,7 +30,7 @@ from treatykg.cli import (
     validate,
     wikidata,
 )
-from treatykg.cli.common import EXIT_CODES, PROG, print_error
+from treatykg.cli.common import EXIT_CODES, PROG, HelpFormatter, print_error
 from treatykg.errors import TreatykgError
 
 #: The command modules, in the order ``treatykg`` and ``treatykg --help`` list them.
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Publish and check the treaty knowledge graph.",
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     # Not required: without a command, main() lists them (argparse would only say one is

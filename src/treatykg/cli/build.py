@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, TextIO
 
-from treatykg.cli.common import PROG, print_error, warn_without_graphviz
+from treatykg.cli.common import PROG, HelpFormatter, print_error, warn_without_graphviz
 from treatykg.cli.options import (
     add_engine_option,
     add_source_options,
@@ -26,10 +26,11 @@ HELP = "validate the data, then publish it into a release directory"
 EXIT_CODES = """\
 exit codes:
   0  built: every file written, the data conforms
-  1  the data does not conform: the report is printed on stdout, nothing is written
-  2  usage or input error (missing file, syntax error, --out is not a build directory,
-     --previous is not a build, states no version or has the version being built):
-     one line on stderr, nothing is written
+  1  the data does not conform: the report is printed on stdout, nothing is
+     written
+  2  usage or input error (missing file, syntax error, --out is not a build
+     directory, --previous is not a build, states no version or has the version
+     being built): one line on stderr, nothing is written
 """
 
 
@@ -48,7 +49,7 @@ def add_parser(commands: Subcommands) -> None:
             "holds the changes since the previous release."
         ),
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--out", default="dist", metavar="DIR", help="release directory (default: dist)"

@@ -10,7 +10,7 @@ import argparse
 import time
 from typing import TYPE_CHECKING, TextIO
 
-from treatykg.cli.common import EXIT_CODES, print_report
+from treatykg.cli.common import EXIT_CODES, HelpFormatter, print_report
 from treatykg.cli.options import add_output_options
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def add_parser(commands: Subcommands) -> None:
         help=HELP,
         description="Check that SHACL shapes are well-formed (default: the bundled shapes).",
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="shapes files or directories")
     add_output_options(parser)

@@ -20,6 +20,17 @@ if TYPE_CHECKING:
     #: (typeshed's name for what ``add_subparsers`` returns; not subscriptable at run time).
     Subcommands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """``--help`` at the terminal's width: a description (one paragraph written on one line)
+    is wrapped, while the exit codes' table (lines laid out by hand) is kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" not in text.strip():
+            return argparse.HelpFormatter._fill_text(self, text, width, indent)
+        return super()._fill_text(text, width, indent)
+
+
 #: The program name, in usage lines and at the start of every line the commands print.
 PROG = "treatykg"
 
@@ -29,8 +40,8 @@ EXIT_CODES = """\
 exit codes:
   0  the data conforms (warnings and infos do not fail)
   1  the data does not conform: the report is printed on stdout
-  2  usage or input error (missing file, unsupported format, syntax error):
-     one line on stderr, "treatykg: error: path:line:column: message"
+  2  usage or input error (missing file, unsupported format, syntax error): one
+     line on stderr, "treatykg: error: path:line:column: message"
 """
 
 

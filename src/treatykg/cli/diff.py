@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from treatykg.cli.common import PROG
+from treatykg.cli.common import PROG, HelpFormatter
 
 if TYPE_CHECKING:
     from treatykg.cli.common import Subcommands
@@ -27,8 +27,9 @@ EXIT_CODES = """\
 exit codes:
   0  compared (with --exit-code: and the releases hold the same statements)
   1  with --exit-code only: the releases differ
-  2  usage or input error: not a build or an RDF file, malformed RDF, a download that
-     failed or does not match its manifest; one line on stderr, nothing written
+  2  usage or input error: not a build or an RDF file, malformed RDF, a
+     download that failed or does not match its manifest; one line on stderr,
+     nothing written
 """
 
 
@@ -50,7 +51,7 @@ def add_parser(commands: Subcommands) -> None:
             "and DELETE … WHERE for blank nodes) for the default graph or --graph."
         ),
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("old", metavar="OLD", help="the earlier release (directory, file or URL)")
     parser.add_argument("new", metavar="NEW", help="the later release (directory, file or URL)")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from treatykg.cli.common import PROG, positive_int
+from treatykg.cli.common import PROG, HelpFormatter, positive_int
 from treatykg.cli.options import add_remote_options
 
 if TYPE_CHECKING:
@@ -32,23 +32,27 @@ EXIT_CODES = """\
 exit codes:
   0    every graph replaced, and the store holds as many triples as were sent
   1    replaced, but the store reports a different triple count
-  2    usage or input error: malformed dump or a dump over --atomic-limit (nothing sent),
-       store unreachable, refusing, timing out or lost mid-load; one line on stderr, which
-       says what the store holds. Before the swap, the staging graphs are emptied and the
-       target graphs stay as they were; during a chunked swap, the targets are incomplete
-       until the same load is run again, which finishes it
+  2    usage or input error: malformed dump or a dump over --atomic-limit
+       (nothing sent), store unreachable, refusing, timing out or lost
+       mid-load; one line on stderr, which says what the store holds. Before
+       the swap, the staging graphs are emptied and the target graphs stay as
+       they were; during a chunked swap, the targets are incomplete until the
+       same load is run again, which finishes it
   130  interrupted (Ctrl-C): the same
 
 with --update:
-  0    the changeset applied, and the graph holds the new release's triple count
-  1    not applied, nothing changed: the graph does not hold the old release's count,
-       lacks a statement the changeset deletes, already holds one it adds (or its whole
-       result: applied before?), or the update's own check refused it; or applied, but
-       the graph does not hold the new release's count
-  2    usage or input error: a malformed patch, or one without H fromTriples/toTriples, a
-       build without its changeset; or the store unreachable, refusing or timing out: the
-       update was not sent or was refused (nothing changed), or, if lost once sent, the
-       store applied all of it or none (running the same command again says which)
+  0    the changeset applied, and the graph holds the new release's triple
+       count
+  1    not applied, nothing changed: the graph does not hold the old release's
+       count, lacks a statement the changeset deletes, already holds one it
+       adds (or its whole result: applied before?), or the update's own check
+       refused it; or applied, but the graph does not hold the new release's
+       count
+  2    usage or input error: a malformed patch, or one without H
+       fromTriples/toTriples, a build without its changeset; or the store
+       unreachable, refusing or timing out: the update was not sent or was
+       refused (nothing changed), or, if lost once sent, the store applied all
+       of it or none (running the same command again says which)
   130  interrupted (Ctrl-C): the same
 """
 
@@ -86,7 +90,7 @@ def add_parser(commands: Subcommands) -> None:
             "toTriples)."
         ),
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--endpoint",

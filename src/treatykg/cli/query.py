@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from treatykg.cli.common import PROG
+from treatykg.cli.common import PROG, HelpFormatter
 from treatykg.cli.options import add_remote_options
 from treatykg.errors import TreatykgError, UsageError
 
@@ -44,7 +44,7 @@ def add_parser(commands: Subcommands) -> None:
             "from the network."
         ),
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("name", nargs="?", metavar="NAME|FILE", help="query name or .rq file")
     parser.add_argument("--list", action="store_true", help="list the bundled queries")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from treatykg.cli.common import (
     PROG,
+    HelpFormatter,
     positive_float,
     positive_int,
     print_error,
@@ -30,7 +31,8 @@ EXIT_CODES = """\
 exit codes:
   0  stopped by Ctrl-C or SIGTERM
   1  the bundled data does not conform (only when there was no build to serve)
-  2  usage or input error: not a build directory, address in use or not available
+  2  usage or input error: not a build directory, address in use or not
+     available
 """
 
 
@@ -49,7 +51,7 @@ def add_parser(commands: Subcommands) -> None:
             "bundled data into a temporary directory first."
         ),
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--build", metavar="DIR", help="build directory to serve (default: dist)")
     parser.add_argument(

@@ -10,7 +10,7 @@ import argparse
 import time
 from typing import TYPE_CHECKING, TextIO
 
-from treatykg.cli.common import warn_without_graphviz
+from treatykg.cli.common import HelpFormatter, warn_without_graphviz
 
 if TYPE_CHECKING:
     from treatykg.cli.common import Subcommands
@@ -37,7 +37,7 @@ def add_parser(commands: Subcommands) -> None:
             "the permanent namespace."
         ),
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--build", default="dist", metavar="DIR", help="build to publish (dist)")
     parser.add_argument("--out", default="site", metavar="DIR", help="site directory (site)")

@@ -10,7 +10,7 @@ import argparse
 import time
 from typing import TYPE_CHECKING, TextIO
 
-from treatykg.cli.common import EXIT_CODES, print_report
+from treatykg.cli.common import EXIT_CODES, HelpFormatter, print_report
 from treatykg.cli.options import (
     add_engine_option,
     add_output_options,
@@ -36,7 +36,7 @@ def add_parser(commands: Subcommands) -> None:
             "are read recursively (.ttl, .trig, .nt, .nq, .jsonld)."
         ),
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="RDF files or directories")
     add_source_options(parser)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, TextIO
 
+from treatykg.cli.common import HelpFormatter
+
 if TYPE_CHECKING:
     from treatykg.cli.common import Subcommands
 
@@ -18,7 +20,8 @@ HELP = "write the files that link the dataset with Wikidata"
 EXIT_CODES = """\
 exit codes:
   0  written: the files replaced --out whole
-  2  usage or input error: not a build directory, --out is not an earlier output
+  2  usage or input error: not a build directory, --out is not an earlier
+     output
 """
 
 
@@ -34,7 +37,7 @@ def add_parser(commands: Subcommands) -> None:
             "build or, without --build, from the bundled data."
         ),
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--build", metavar="DIR", help="build to read (default: bundled data)")
     parser.add_argument("--out", default="wikidata", metavar="DIR", help="output (wikidata)")
