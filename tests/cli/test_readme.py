@@ -370,7 +370,9 @@ PROMISES: dict[str, Check] = {
     "treatykg build --data mydata/ --previous release/ --out next/": all_of(
         ok,
         files("next/changes-0.2.0.rdfp", "next/changes-0.2.0.ru", "next/changes-0.2.0.json"),
-        tells(r"changes since 0\.1\.0: "),
+        tells(
+            r"changes since 0\.1\.0: 1 resource changed, 0 added, 0 removed \(1 statement removed"
+        ),
     ),
     "treatykg load --endpoint http://127.0.0.1:7878/store --build release/": all_of(
         ok, prints(RELEASE)

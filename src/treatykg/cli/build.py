@@ -138,8 +138,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def changes_line(changes: Summary) -> str:
     """The line that says what changed since the previous release."""
+    changed, added, removed = (changes.count(s) for s in ("changed", "added", "removed"))
     return (
-        f"changes since {changes.old_version}: {changes.count('changed'):,} resources changed, "
-        f"{changes.count('added'):,} added, {changes.count('removed'):,} removed "
-        f"({changes.removed:,} statements removed, {changes.added:,} added)"
+        f"changes since {changes.old_version}: {changed:,} resource{_s(changed)} changed, "
+        f"{added:,} added, {removed:,} removed ({changes.removed:,} statement"
+        f"{_s(changes.removed)} removed, {changes.added:,} added)"
     )
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"

@@ -67,7 +67,7 @@ _FILE = re.compile(r"changes-(?P<version>.+?)(?P<suffix>\.rdfp|\.ru|\.json)")
 _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Where the version being built is stated, as an error message says.
-_WHERE = "dcat:version in data/dataset.ttl"
+_WHERE = "dcat:version in the data's dataset.ttl"
 
 
 @dataclass(frozen=True)
