@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, RDF, VOID
+from rdflib.namespace import DCTERMS, RDF, RDFS, VOID
 
 from treatykg.changes.diff import PropertyChange, ResourceChange
 from treatykg.changes.releases import version_iri
@@ -245,6 +245,8 @@ def test_each_changeset_is_named_with_its_versions_and_files(data: Graph, metada
             assert (DATASET, DCAT.distribution, distribution_iri(name)) in void
         description = str(void.value(node, DCTERMS.description))
         assert "1 statement removed and 2 added" in description and "1 changed" in description
+        # the version names the changeset that leads to it, and only that one
+        assert set(void.objects(version, RDFS.seeAlso)) == {node}
     # the older changeset's files are not the version built's
     assert (V3, DCAT.distribution, distribution_iri("changes-0.2.rdfp")) not in void
     assert (V3, DCAT.distribution, distribution_iri("data.ttl")) in void

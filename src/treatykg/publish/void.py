@@ -40,12 +40,14 @@ The terms, and why these:
   0.2.0 is a revision of the same dataset; the DCAT terms do.
 * **``prov:wasRevisionOf``** beside ``dcat:previousVersion``: the same link in PROV-O, which
   provenance tools follow (a revision is a derivation whose result is an updated version of the
-  original); DCAT 3 notes it does not by itself build a version chain, hence both. The
-  changeset is a **``prov:Entity``**, ``prov:wasDerivedFrom`` both versions it is computed
-  from. Considered and not used: ``owl:priorVersion`` (for ontologies, an annotation property),
-  PAV's ``pav:previousVersion`` (DCAT 3 made its own equivalents, which more consumers read),
-  ``dcterms:replaces`` (says nothing about a chain of versions), and a class of our own for a
-  changeset (none is needed: its files' formats say what it is).
+  original); DCAT 3 notes it does not by itself build a version chain, hence both. The changeset
+  is a **``prov:Entity``**, ``prov:wasDerivedFrom`` both versions it is computed from, and the
+  version it leads to names it with ``rdfs:seeAlso`` (DCAT and PROV have no term for "the
+  changes that made this version"; ``rdfs:seeAlso`` says that the changeset tells more about the
+  version, which it does). Considered and not used: ``owl:priorVersion`` (for ontologies, an
+  annotation property), PAV's ``pav:previousVersion`` (DCAT 3 made its own equivalents, which
+  more consumers read), ``dcterms:replaces`` (says nothing about a chain of versions), and a
+  class of our own for a changeset (none is needed: its files' formats say what it is).
 * **``adms:versionNotes``**, DCAT 3's term for a version's notes for people (§11.2), on the
   version built when ``data/dataset.ttl`` gives the dataset some (treatykg writes none itself).
 
@@ -539,6 +541,8 @@ def _add_changeset(graph: Graph, changes: Changes, issued: Literal | None) -> No
     graph.add((node, DCTERMS.description, Literal(text, lang="en")))
     for version in (changes.old, changes.new):
         graph.add((node, PROV.wasDerivedFrom, URIRef(version_iri(version))))
+    # the version names the changeset that leads to it: its page says what changed
+    graph.add((URIRef(version_iri(changes.new)), RDFS.seeAlso, node))
     if issued is not None:
         graph.add((node, DCTERMS.issued, issued))
     for name in changes.files:
