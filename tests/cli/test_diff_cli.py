@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from changed_release import ADDED, REMOVED, Pair
-from treatykg.changes import patch
+from treatykg.changes import patch, update
 from treatykg.changes.diff import diff
 from treatykg.changes.releases import open_side
 from treatykg.cli import main
@@ -57,11 +57,14 @@ def test_the_files_it_writes(
         str(summary),
     )
     assert code == 0
-    expected = patch.write(
-        diff(open_side(str(pair.old), tmp_path), open_side(str(pair.new), tmp_path))
-    )
+    changeset = diff(open_side(str(pair.old), tmp_path), open_side(str(pair.new), tmp_path))
+    expected = patch.write(changeset)
     assert rdfp.read_bytes() == expected
-    assert ru.read_text().startswith("# treatykg changeset: 0.1.0 (")
+    # the same file a release built with --previous holds as changes-0.2.0.ru
+    assert ru.read_bytes() == update.update_file(changeset)
+    assert ru.read_text().startswith(
+        "# The changes to https://w3id.org/treatykg/dataset from version 0.1.0 to version 0.2.0,"
+    )
     assert "DELETE DATA {" in ru.read_text() and "INSERT DATA {" in ru.read_text()
     document = json.loads(summary.read_bytes())
     statuses = {r["iri"]: r["status"] for r in document["resources"]}

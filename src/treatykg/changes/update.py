@@ -36,7 +36,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from treatykg.changes.diff import Changeset
 from treatykg.changes.molecules import Molecule, blank_labels, molecules, parse_line
+from treatykg.namespaces import DATASET
 
 #: Statements per ``INSERT DATA``/``DELETE DATA`` operation: Virtuoso 7.2 refuses one whose
 #: SQL translation passes 10,000 lines (2,000 statements did), or that its parser's stack
@@ -296,3 +298,28 @@ def _only(variable: str, pairs: list[tuple[str, str]], direction: str, graph: st
     if not allowed:
         return f"FILTER NOT EXISTS {{ {inner} }}"
     return f"FILTER NOT EXISTS {{ {inner} FILTER(!({allowed})) }}"
+
+
+def update_file(changeset: Changeset, graph: str | None = None) -> bytes:
+    """The SPARQL Update of ``changeset`` as a file (``changes-<version>.ru``, ``treatykg diff
+    --sparql-update``): a comment that says what it applies to, then :func:`update` for the
+    default graph, or ``graph`` (named graphs' statements go to their graphs)."""
+    old = changeset.old_version or "the old release"
+    new = changeset.new_version or "the new release"
+    removed = [line for group in changeset.groups for line in group.removed]
+    added = [line for group in changeset.groups for line in group.added]
+    where = "the default graph" if graph is None else f"the graph <{graph}>"
+    header = [
+        f"# The changes to {DATASET} from version {old} to version {new},",
+        "# as a SPARQL 1.1 Update.",
+        f"# It applies to a store that holds release {old} in {where}",
+        f"# (named graphs in theirs): {changeset.before:,} statements, from the treatykg.nt",
+        f"# whose SHA-256 is {changeset.old_sha256}.",
+        f"# It leaves release {new}: {changeset.after:,} statements.",
+        "# Nothing in it checks what it changes: run it on that release only.",
+        "# `treatykg load --update` applies the same changes checked: only to a graph that",
+        f"# holds {changeset.before:,} statements, in one transaction, and it checks the graph",
+        f"# holds {changeset.after:,} after.",
+    ]
+    body = update(removed, added, graph) or "# no changes\n"
+    return ("\n".join(header) + "\n" + body).encode()

@@ -98,8 +98,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     with tempfile.TemporaryDirectory(prefix="treatykg-diff-") as work:
         changeset = diff(open_side(args.old, Path(work)), open_side(args.new, Path(work)))
-    removed = [line for group in changeset.groups for line in group.removed]
-    added = [line for group in changeset.groups for line in group.added]
     made = summary.Summary.of(changeset)
     outputs: dict[str, bytes] = {}
 
@@ -108,7 +106,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if kind == "rdf-patch":
                 outputs[kind] = patch.write(changeset)
             elif kind == "sparql-update":
-                outputs[kind] = _update_text(changeset, update.update(removed, added, args.graph))
+                outputs[kind] = update.update_file(changeset, args.graph)
             elif kind == "json":
                 outputs[kind] = summary.to_json(made)
             else:
@@ -128,27 +126,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(rendered(args.format).decode("utf-8"))
     out.flush()
     if args.format != "text" and not changeset.empty:
+        removed = changeset.removed
         print(
-            f"{PROG}: {changeset.removed:,} statements removed, {changeset.added:,} added",
+            f"{PROG}: {removed:,} statement{'' if removed == 1 else 's'} removed, "
+            f"{changeset.added:,} added",
             file=err,
         )
     return 1 if args.exit_code and not changeset.empty else 0
-
-
-def _update_text(changeset: object, body: str) -> bytes:
-    """The SPARQL Update with a comment saying what it turns into what."""
-    from treatykg.changes.diff import Changeset
-
-    assert isinstance(changeset, Changeset)
-    old = changeset.old_version or "the old release"
-    new = changeset.new_version or "the new release"
-    header = (
-        f"# treatykg changeset: {old} ({changeset.before:,} statements) → {new} "
-        f"({changeset.after:,} statements).\n"
-        "# Run it on the graph that holds exactly the old release; treatykg load --update\n"
-        "# applies the RDF Patch with that check, atomically.\n"
-    )
-    return (header + (body or "# no changes\n")).encode("utf-8")
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -41,10 +41,10 @@ from rdflib.term import Node
 
 from treatykg import atomic
 from treatykg.changes import patch
-from treatykg.changes.diff import Changeset, diff
+from treatykg.changes.diff import diff
 from treatykg.changes.releases import DEFAULT_DUMP, DESCRIPTION, open_side
 from treatykg.changes.summary import Summary, file_name, from_json, to_json
-from treatykg.changes.update import update
+from treatykg.changes.update import update_file
 from treatykg.errors import InputError, UsageError
 from treatykg.namespaces import ADMS, DATASET, DCAT
 from treatykg.publish import void
@@ -196,30 +196,6 @@ def publish(previous: Previous, staging: Path, version: str, issued: Literal | N
         (*previous.changesets, new_changes),
     )
     return Published(tuple(files), history, summary)
-
-
-def update_file(changeset: Changeset) -> bytes:
-    """``changes-<version>.ru``: a comment that says what the update applies to, then the
-    update (:func:`treatykg.changes.update.update`) for the default graph (named graphs'
-    statements go to their graphs)."""
-    old = changeset.old_version or "the old release"
-    new = changeset.new_version or "the new release"
-    removed = [line for group in changeset.groups for line in group.removed]
-    added = [line for group in changeset.groups for line in group.added]
-    header = [
-        f"# The changes to {DATASET} from version {old} to version {new},",
-        "# as a SPARQL 1.1 Update.",
-        f"# It applies to a store that holds release {old} as its dumps load it (the default",
-        f"# graph; named graphs in theirs): {changeset.before:,} statements, from the treatykg.nt",
-        f"# whose SHA-256 is {changeset.old_sha256}.",
-        f"# It leaves release {new}: {changeset.after:,} statements.",
-        "# Nothing in it checks what it changes: run it on that release only.",
-        f"# `treatykg load --update` applies the same changes checked: only to a graph that holds "
-        f"{changeset.before:,}",
-        f"# statements, in one transaction, and it checks the graph holds {changeset.after:,} "
-        "after.",
-    ]
-    return ("\n".join(header) + "\n" + update(removed, added)).encode()
 
 
 def _record(path: Path, suffix: str, old: str, new: str) -> OutputFile:
