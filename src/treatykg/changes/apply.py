@@ -60,6 +60,7 @@ from treatykg.changes.molecules import blank_labels, molecules, parse_line
 from treatykg.changes.releases import DESCRIPTION, NAMED_DUMP, stated_version, version_iri
 from treatykg.changes.summary import file_name
 from treatykg.errors import InputError, TreatykgError, UsageError
+from treatykg.sparql import remote
 
 if TYPE_CHECKING:
     from treatykg.sparql.remote import _Store
@@ -140,8 +141,6 @@ def apply_remote(
     default graph's statements to ``graph``), checked as the module docstring says.
     ``store_url`` is its Graph Store endpoint, which receives the scratch graphs; ``query_url``
     counts and looks up."""
-    from treatykg.sparql import remote
-
     try:
         ox.NamedNode(graph)
     except ValueError:
@@ -406,8 +405,6 @@ def _checked(run: _Run, before: int, after: int, old: str | None, new: str | Non
 def _failed(run: _Run, error: TreatykgError) -> str:
     """What the store holds after a store error (an unreachable store, an HTTP error status, a
     timeout): the scratch graphs are dropped (best effort) unless the update ran."""
-    from treatykg.sparql.remote import StoreRefused
-
     if run.done:
         return (
             "the update ran, but its result could not be read back: run the same command "
@@ -415,7 +412,7 @@ def _failed(run: _Run, error: TreatykgError) -> str:
         )
     if not run.sent:
         return "not sent: nothing changed" + _cleanup(run)
-    if isinstance(error, StoreRefused):
+    if isinstance(error, remote.StoreRefused):
         return "the store refused the update: nothing changed" + _cleanup(run)
     return (
         "the update's outcome is unknown: the store applied all of it or none; run the same "
