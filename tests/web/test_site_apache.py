@@ -3,9 +3,9 @@
 ``treatykg site`` writes Apache rules that nobody would otherwise run before deploying them.
 Here Debian's Apache 2.4 (``apache2``, installed by ``.ci/run``) serves the site on
 127.0.0.1 with ``AllowOverride All``, and the answers are checked like ``treatykg serve``'s:
-303 to the document ``Accept`` asks for, ``Vary: Accept``, media types, CORS on the context,
-the VoID at ``/.well-known/void``, 404 for what is not there. Skipped, with the reason, only
-where Apache is not installed.
+303 to the document ``Accept`` asks for, ``Vary: Accept``, media types, CORS on every
+answer and preflights answered 204, the VoID at ``/.well-known/void``, 404 for what is not
+there. Skipped, with the reason, only where Apache is not installed.
 """
 
 from __future__ import annotations
@@ -104,11 +104,13 @@ def _status(port: int, path: str, **headers: str) -> tuple[int, dict[str, str], 
         return 0, {}, b""
 
 
-def _get(host: str, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+def _get(
+    host: str, path: str, method: str = "GET", **headers: str
+) -> tuple[int, dict[str, str], bytes]:
     connection = http.client.HTTPConnection(host, timeout=10)
     try:
         connection.request(
-            "GET", path, headers={k.replace("_", "-"): v for k, v in headers.items()}
+            method, path, headers={k.replace("_", "-"): v for k, v in headers.items()}
         )
         response = connection.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
@@ -198,3 +200,49 @@ def test_a_retired_identifier_moves_for_good(apache: str, suffix: str) -> None:
     status, headers, _ = _get(apache, f"/{RETIRED}{suffix}", Accept="text/turtle")
     assert status == 301
     assert headers["location"].endswith(f"/{SUCCESSOR}{suffix}")
+
+
+#: Every kind of answer the static site gives, with its status: CORS on each, as
+#: ``treatykg serve`` sends it by default (:mod:`treatykg.web.cors`).
+CORS_PATHS = [
+    ("/id/state/prk", 303),
+    ("/id/state/prk.jsonld", 200),
+    ("/id/state/prk.html", 200),
+    ("/treatykg.framed.jsonld", 200),
+    ("/context.jsonld", 200),
+    ("/.well-known/void", 200),
+    ("/id/state/atlantis", 404),
+]
+
+
+@pytest.mark.parametrize(("path", "status"), CORS_PATHS)
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_every_answer_is_readable_from_any_origin(
+    apache: str, path: str, status: int, method: str
+) -> None:
+    answer, headers, _ = _get(
+        apache, path, method, Accept="application/ld+json", Origin="http://elsewhere.example"
+    )
+    assert answer == status
+    assert headers["access-control-allow-origin"] == "*"
+    assert "etag" in headers["access-control-expose-headers"].lower()
+    assert "access-control-allow-credentials" not in headers
+    assert "access-control-allow-methods" not in headers  # a preflight's header only
+
+
+@pytest.mark.parametrize("path", ["/id/state/prk", "/id/state/prk.jsonld", "/context.jsonld"])
+def test_a_preflight_is_answered_204(apache: str, path: str) -> None:
+    status, headers, body = _get(
+        apache,
+        path,
+        "OPTIONS",
+        Origin="http://elsewhere.example",
+        Access_Control_Request_Method="GET",
+        Access_Control_Request_Headers="if-none-match",
+    )
+    assert (status, body) == (204, b"")
+    assert headers["access-control-allow-origin"] == "*"
+    assert headers["access-control-allow-methods"] == "GET, HEAD"
+    assert "if-none-match" in headers["access-control-allow-headers"].lower()
+    assert int(headers["access-control-max-age"]) >= 600
+    assert "access-control-allow-credentials" not in headers

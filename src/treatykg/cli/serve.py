@@ -142,6 +142,21 @@ def add_parser(commands: Subcommands) -> None:
         "otherwise it is answered 429 (default: 30)",
     )
     parser.add_argument(
+        "--cors",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="let web pages on other origins read every answer (Access-Control-Allow-Origin: "
+        "*, preflights answered, never credentials): the data is public and read-only, as "
+        "Wikidata's and DBpedia's endpoints allow (default: --cors)",
+    )
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="only let pages on ORIGIN (https://example.org, repeatable) read the answers, "
+        "instead of every origin",
+    )
+    parser.add_argument(
         "-q", "--quiet", action="store_true", help="do not log one line per request"
     )
     parser.set_defaults(func=run)
@@ -152,11 +167,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     until Ctrl-C or SIGTERM."""
     from treatykg.publish.build import InvalidDataError, build
     from treatykg.web import serve
+    from treatykg.web.cors import CorsPolicy
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
     if args.in_memory and (args.store is not None or args.prepare_store):
         raise UsageError("--in-memory keeps no store on disk: leave out --store/--prepare-store")
+    if args.cors_origin and not args.cors:
+        raise UsageError("--no-cors lets no origin read: leave out --cors-origin")
+    cors = CorsPolicy(args.cors, tuple(_origin(o) for o in args.cors_origin or ()))
     if args.prepare_store:
         return _prepare_store(args, out, err)
     if not serve.is_loopback(args.host):
@@ -195,6 +214,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             access_log=not args.quiet,
             store=Path(args.store) if args.store is not None else None,
             in_memory=True if args.in_memory else None,
+            cors=cors,
         )
         serve.run(
             settings,
@@ -202,6 +222,18 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             note=lambda line: print(f"{PROG}: {line}", file=err, flush=True),
         )
     return 0
+
+
+def _origin(value: str) -> str:
+    """An origin as browsers send it (``scheme://host[:port]``, no path), else a UsageError."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/"):
+        raise UsageError(f"--cors-origin wants an origin such as https://example.org, got {value}")
+    if parts.query or parts.fragment:
+        raise UsageError(f"--cors-origin wants an origin such as https://example.org, got {value}")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def _prepare_store(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

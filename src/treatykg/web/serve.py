@@ -9,12 +9,16 @@ rules are the ones the permanent IRIs promise (W3C "Cool URIs for the Semantic W
   ``Location`` is relative (``prk.ttl``), so it is right behind any proxy or sub-path and
   cannot be steered by a forged ``Host`` header;
 * a **document** (``/id/state/prk.ttl``) answers 200 in its own format, with an ``ETag``;
-* the build's files (dumps, ``context.jsonld`` with CORS, ``void.ttl``) are served at the
+* the build's files (dumps, ``context.jsonld``, ``void.ttl``) are served at the
   ``dcat:downloadURL`` that ``void.ttl`` gives them, and ``/.well-known/void`` is the VoID,
   which here also names the SPARQL endpoint (``void:sparqlEndpoint`` and a
   ``dcat:DataService``): only a running server knows that it has one;
 * ``/sparql`` is the read-only SPARQL endpoint (:mod:`treatykg.web.endpoint`);
 * anything else is a 404 in the format the client asked for.
+
+Every answer, errors and redirects included, carries the CORS headers of
+:mod:`treatykg.web.cors` (``*`` unless ``--no-cors``), and ``OPTIONS`` (a browser's preflight)
+is answered there, before any route: one place decides who may read what.
 
 Only exact paths listed in the build are served: no path is ever joined to a directory, so
 ``..`` or its encodings cannot reach a file outside the build. Pages carry a
@@ -42,6 +46,7 @@ from urllib.parse import unquote_to_bytes
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
@@ -52,6 +57,7 @@ from treatykg.rdf import serialize
 from treatykg.rdf.formats import DOCUMENT_FORMATS, by_key
 from treatykg.rdf.load import parse_file
 from treatykg.web import languages, urls
+from treatykg.web.cors import ALL_ORIGINS, CorsMiddleware, CorsPolicy
 from treatykg.web.documents import MEDIA_TYPES, PAGES, Document, Documents
 from treatykg.web.endpoint import SparqlService, disk_store
 from treatykg.web.endpoint.disk_store import dump_of
@@ -102,6 +108,9 @@ class Settings:
     #: whether its workers load the dump into memory instead (None: by the dump's size).
     store: Path | None = None
     in_memory: bool | None = None
+    #: Who may read the answers from a page on another origin (:mod:`treatykg.web.cors`):
+    #: everyone by default, as the data is public and nothing is ever written.
+    cors: CorsPolicy = ALL_ORIGINS
 
 
 def create_app(settings: Settings, documents: Documents | None = None) -> Starlette:
@@ -145,7 +154,11 @@ def create_app(settings: Settings, documents: Documents | None = None) -> Starle
         ),
         Route("/{path:path}", handler.handle, methods=["GET", "HEAD"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(CorsMiddleware, policy=settings.cors)],
+    )
     app.state.documents = documents
     app.state.service = service
     return app
@@ -286,19 +299,18 @@ class _Handler:
     def _send_file(self, request: Request, path: str) -> Response:
         """A build file: small ones from memory, large ones streamed from disk, both with
         the ETag of their bytes (from the build's manifest for a streamed one)."""
-        cors = path == "/context.jsonld"
         document = self._file_cache.get(path)
         if document is not None:
-            return self._send(request, document, cors=cors)
+            return self._send(request, document)
         file, media_type = self.files[path]
         size = file.stat().st_size
         checksum = self.documents.checksums.get(file.name)
         if size <= STREAMED_BYTES or checksum is None:
             document = Document(file.read_bytes(), media_type)
             self._file_cache[path] = document
-            return self._send(request, document, cors=cors)
+            return self._send(request, document)
         etag = f'"{checksum[:32]}"'
-        headers = _headers(media_type, cors=cors)
+        headers = _headers(media_type)
         headers["ETag"] = etag
         headers["Cache-Control"] = "public, max-age=300"
         if etag in _etags(request.headers.get("if-none-match")):
@@ -311,13 +323,12 @@ class _Handler:
         document: Document | None,
         *,
         status: int = 200,
-        cors: bool = False,
         negotiated: bool = False,
     ) -> Response:
         """``document`` with its headers: a page says its language (``Content-Language``), and
         one whose language was negotiated (``/``) says that it varies with it."""
         assert document is not None
-        headers = _headers(document.media_type, cors=cors)
+        headers = _headers(document.media_type)
         if document.language is not None:
             headers["Content-Language"] = document.language
         if negotiated:
@@ -364,14 +375,12 @@ def served_void(documents: Documents) -> bytes:
     return serialize.turtle(graph)
 
 
-def _headers(media_type: str, *, cors: bool) -> dict[str, str]:
-    """The headers every document and file is sent with."""
+def _headers(media_type: str) -> dict[str, str]:
+    """The headers every document and file is sent with (CORS: :class:`CorsMiddleware`)."""
     headers = {"X-Content-Type-Options": "nosniff"}
     if media_type.startswith((_HTML, _SVG)):
         # A picture opened on its own is a document too: the same policy (no script).
         headers["Content-Security-Policy"] = HTML_POLICY
-    if cors:
-        headers["Access-Control-Allow-Origin"] = "*"
     return headers
 
 

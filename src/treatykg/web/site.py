@@ -12,7 +12,9 @@ Python. The site holds exactly what ``treatykg serve`` answers with, file for fi
   (``dataset/changes.html``), beside the changesets' files (``changes-0.2.0.rdfp`` …);
 * ``.htaccess``: the dereferencing rules for Apache when the site is served at the namespace
   root (``303`` from a resource IRI to the document that ``Accept`` asks for, ``Vary``,
-  media types, CORS for the context);
+  media types, and the CORS headers ``treatykg serve`` sends by default, from
+  :func:`treatykg.web.cors.apache_rules`: every answer readable from any origin, preflights
+  answered 204);
 * ``w3id.htaccess``: the same rules for the permanent ``https://w3id.org/treatykg/``
   namespace, redirecting to wherever the site is hosted (``--site-url``), ready for a pull
   request to perma-id/w3id.org.
@@ -33,6 +35,7 @@ from pathlib import Path
 
 from treatykg import atomic
 from treatykg.rdf.formats import DOCUMENT_FORMATS, Format, by_key
+from treatykg.web import cors
 from treatykg.web.documents import Documents
 from treatykg.web.languages import DEFAULT, LANGUAGES
 
@@ -163,13 +166,12 @@ def htaccess(documents: Documents) -> str:
         '<Files "void">',
         f"  ForceType {by_key('turtle').media_type}",
         "</Files>",
-        '<Files "context.jsonld">',
-        '  Header set Access-Control-Allow-Origin "*"',
-        "</Files>",
         'Header always set X-Content-Type-Options "nosniff"',
+        *cors.apache_rules(),
         "",
         "RewriteEngine On",
         "RewriteBase /",
+        *cors.APACHE_PREFLIGHT,
         *_retired(documents, ""),
         "# A resource IRI (a thing, not a document) answers 303 See Other to the document",
         "# that the Accept header asks for; HTML when it names none of our formats, in the",
