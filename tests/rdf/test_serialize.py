@@ -315,7 +315,7 @@ def test_lexical_forms_and_lists_survive_every_format(context: dict[str, Any]) -
     subject = node(document, str(EX.s))
     assert subject["owl:unionOf"] == {"@list": [{"id": str(EX.a)}, "x"]}
     assert subject["rdfs:label"] == "untagged"
-    assert subject["articleCount"] == "023"
+    assert subject["articleCount"] == ["023"]  # not canonical: a string, not a number
     assert subject["tkg:party"] == "not an IRI"
     assert True in subject[str(EX.p)]  # canonical booleans and integers become JSON values
     assert 9007199254740993 in subject[str(EX.p)]
@@ -478,11 +478,19 @@ def test_every_term_expands_to_a_declared_term(ontology: Graph, context: dict[st
 def test_context_shape(context: dict[str, Any]) -> None:
     assert context["@version"] == 1.1
     assert (context["id"], context["type"]) == ("@id", "@type")
-    assert context["party"] == {"@id": "tkg:party", "@type": "@id"}
-    assert context["articleCount"] == {"@id": "tkg:articleCount", "@type": "xsd:positiveInteger"}
+    assert context["party"] == {"@id": "tkg:party", "@type": "@id", "@container": "@set"}
+    assert context["articleCount"] == {
+        "@id": "tkg:articleCount",
+        "@type": "xsd:positiveInteger",
+        "@container": "@set",
+    }
     assert context["wording"] == {"@id": "tkg:wording", "@container": "@language"}
     assert context["claimValue"] == {"@id": "tkg:claimValue"}  # IRIs, dates and counts
-    assert context["dateDocument"] == {"@id": "eli:date_document", "@type": "xsd:date"}
+    assert context["dateDocument"] == {
+        "@id": "eli:date_document",
+        "@type": "xsd:date",
+        "@container": "@set",
+    }
     assert context["articles"] == {"@reverse": "eli:is_part_of", "@container": "@set"}
     # Resources stay absolute IRIs: no id:, wd: or per-kind prefix in the context.
     assert not {"id", "wd", "state", "source", "office"} & {
@@ -506,9 +514,9 @@ def test_compaction_uses_the_terms(compacted: dict[str, Any]) -> None:
     assert treaty["type"] == "tkg:BilateralTreaty"
     assert treaty["party"] == [str(PRK), str(RUS)]
     assert set(treaty["label"]) == {"en", "fr", "ru", "ko"}
-    assert treaty["dateDocument"] == "2024-06-19"
-    assert treaty["articleCount"] == "23"  # typed by the term (xsd:positiveInteger)
-    assert treaty["indefiniteDuration"] == "true"  # typed by the term (xsd:boolean)
+    assert treaty["dateDocument"] == ["2024-06-19"]
+    assert treaty["articleCount"] == [23]  # typed by the term (xsd:positiveInteger): a number
+    assert treaty["indefiniteDuration"] == ["true"]  # typed by the term (xsd:boolean)
     assert "rdfs:label" not in treaty and "tkg:party" not in treaty
 
 
@@ -548,11 +556,12 @@ def test_framed_treaty_has_its_articles_in_order(framed_doc: dict[str, Any], dat
     (treaty,) = framed_doc["@graph"]
     assert treaty["id"] == str(TREATY)
     numbered, provisions = treaty["articles"][:23], treaty["articles"][23:]
-    assert [article["number"] for article in numbered] == [str(n) for n in range(1, 24)]
+    assert [article["number"] for article in numbered] == [[str(n)] for n in range(1, 24)]
     # then the provisions whose article is unknown: no number, type Provision
     assert {p["id"] for p in provisions} == {str(p) for p in data.subjects(RDF.type, TKG.Provision)}
     assert all("number" not in p and p["type"] == "tkg:Provision" for p in provisions)
     assert [party["label"]["en"] for party in treaty["party"]] == ["North Korea", "Russia"]
+    assert all(topic["label"]["en"] for topic in treaty["topic"])  # concepts, labelled
 
 
 def test_framed_article_4_embeds_its_norm_and_directed_obligations(
@@ -560,17 +569,17 @@ def test_framed_article_4_embeds_its_norm_and_directed_obligations(
 ) -> None:
     (treaty,) = framed_doc["@graph"]
     article = treaty["articles"][3]
-    assert article["number"] == "4"
+    assert article["number"] == ["4"]
     (norm,) = [n for n in article["norms"] if n["id"] == f"{BASE}id/norm/csp-art-4"]
     obligations = norm["obligations"]
     assert len(obligations) == 2
-    assert {o["bearer"]["id"] for o in obligations} == {str(PRK), str(RUS)}
+    assert {o["bearer"][0]["id"] for o in obligations} == {str(PRK), str(RUS)}
     for obligation in obligations:
-        assert obligation["bearer"]["id"] != obligation["beneficiary"]["id"]
-        assert obligation["bearer"]["label"]["en"] in ("North Korea", "Russia")
-        assert obligation["condition"]["label"]["en"]
-        assert obligation["derivedFrom"] == norm["id"]
-    assert norm["condition"]["wording"]["en"].startswith("In case")
+        assert obligation["bearer"][0]["id"] != obligation["beneficiary"][0]["id"]
+        assert obligation["bearer"][0]["label"]["en"] in ("North Korea", "Russia")
+        assert obligation["condition"][0]["label"]["en"]
+        assert obligation["derivedFrom"] == [norm["id"]]
+    assert norm["condition"][0]["wording"]["en"].startswith("In case")
 
 
 def test_framed_view_drops_nothing(framed_doc: dict[str, Any], data: Graph) -> None:

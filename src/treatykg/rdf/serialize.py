@@ -155,6 +155,7 @@ def jsonld(data: RdfInput, context: Mapping[str, Any]) -> bytes:
     nodes = document.get("@graph", [document]) if "@graph" in document or len(graph) else []
     if "@graph" not in document:
         nodes = [{k: v for k, v in document.items() if k != "@context"}] if len(graph) else []
+    _integers_as_numbers(nodes, context)
     return canonical_json({"@context": dict(context), "@graph": canonical_tree(nodes)})
 
 
@@ -166,6 +167,62 @@ _NATIVE_FORMS = {
     XSD.boolean: re.compile(r"true|false"),
     XSD.double: re.compile(r"-?[0-9]\.[0-9]+E-?[0-9]+"),
 }
+
+
+def integer_number(lexical: str) -> int | None:
+    """The JSON number to write for a derived integer literal (``xsd:positiveInteger`` …)
+    under a term that declares its datatype, or None to keep the string.
+
+    A JSON number under such a term reads back as the same literal (JSON-LD writes an
+    integral number in the canonical form, with the term's datatype), so only a canonical
+    lexical form (no sign on 0, no leading zero or +) may become one, and only a number
+    JavaScript holds exactly (``Number.isSafeInteger``): ``"articleCount": 23``, not ``"23"``.
+    """
+    if not _CANONICAL_INTEGER.fullmatch(lexical):
+        return None
+    number = int(lexical)
+    return number if abs(number) <= _SAFE_INTEGER else None
+
+
+_CANONICAL_INTEGER = re.compile(r"0|-?[1-9][0-9]{0,15}")
+_SAFE_INTEGER = 2**53 - 1
+
+#: The derived integer datatypes (compact, as the context names them) written as numbers.
+_DERIVED_INTEGERS = frozenset(
+    f"xsd:{name}"
+    for name in (
+        *("nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger"),
+        *("long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort"),
+        "unsignedByte",
+    )
+)
+
+
+def _integers_as_numbers(nodes: Any, context: Mapping[str, Any]) -> None:
+    """Derived integers under a term declaring their datatype as JSON numbers, in place
+    (rdflib writes them as strings; see :func:`integer_number`)."""
+    keys = {
+        term
+        for term, definition in context.items()
+        if isinstance(definition, dict) and definition.get("@type") in _DERIVED_INTEGERS
+    }
+    if keys:
+        _numbers_under(nodes, keys)
+
+
+def _numbers_under(value: Any, keys: set[str]) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _numbers_under(item, keys)
+    elif isinstance(value, dict):
+        for key, member in value.items():
+            if key in keys:
+                items = member if isinstance(member, list) else [member]
+                numbers = [integer_number(v) if isinstance(v, str) else None for v in items]
+                converted = [v if n is None else n for v, n in zip(items, numbers, strict=True)]
+                value[key] = converted if isinstance(member, list) else converted[0]
+            else:
+                _numbers_under(member, keys)
 
 
 def _refuse_lossy_native_literals(graph: Graph) -> None:
@@ -494,11 +551,41 @@ def _graph_term(graph: bytes) -> Any:
 
 
 def json_ld_node(statements: Iterable[Any]) -> bytes:
-    """pyoxigraph's JSON-LD of one subject's triples (or one graph's quads): one node object."""
+    """pyoxigraph's JSON-LD of one subject's triples (or one graph's quads): one node object,
+    its types as ``@type`` (:func:`types_as_keyword`)."""
     text = _serialize(statements, ox.RdfFormat.JSON_LD)
     if not (text.startswith(b"[{") and text.endswith(b"}]")) or b"\n" in text:
         raise RuntimeError(f"unexpected JSON-LD from pyoxigraph: {text[:80]!r}…")
-    return text[1:-1]
+    return types_as_keyword(text[1:-1])
+
+
+# pyoxigraph writes rdf:type as an ordinary member of a node: "…#type":[{"@id":"C"},…].
+_STRING = rb'"(?:[^"\\]|\\.)*"'
+_TYPE_IRI = rb'\{"@id":"(?!_:)(?:[^"\\]|\\.)*"\}'
+_RDF_TYPE_MEMBER = re.compile(
+    rb'(?<=[{,])"http://www\.w3\.org/1999/02/22-rdf-syntax-ns#type":\['
+    rb"(" + _TYPE_IRI + rb"(?:," + _TYPE_IRI + rb")*)\]"
+)
+_TYPE_ID = re.compile(rb'\{"@id":(' + _STRING + rb")\}")
+
+
+def types_as_keyword(text: bytes) -> bytes:
+    """pyoxigraph's expanded JSON-LD (a node, or a whole document) with each node's types as
+    ``"@type": [IRI, …]``.
+
+    Why: pyoxigraph writes ``rdf:type`` as an ordinary property (``{"@id": C}`` values), which
+    is the same RDF but not what JavaScript tools expect: compacted, it gives ``"rdf:type"``
+    keys, and ``jsonld.frame`` by ``type`` silently matches nothing. Rewritten in the bytes
+    (reading every node back with ``json`` would double the cost of the dump). Safe on bytes:
+    inside a JSON string every quote is escaped, so ``"…#type":[`` after ``{`` or ``,`` is
+    always a member's key. Types that ``@type`` cannot hold (a literal, a blank node, which
+    JSON-LD 1.1 deprecates there) leave the member as it is: the same RDF either way.
+    """
+    return _RDF_TYPE_MEMBER.sub(_as_type_member, text)
+
+
+def _as_type_member(match: re.Match[bytes]) -> bytes:
+    return b'"@type":[' + b",".join(_TYPE_ID.findall(match.group(1))) + b"]"
 
 
 def _joined(lines: tuple[bytes, ...]) -> bytes:

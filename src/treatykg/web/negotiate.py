@@ -8,7 +8,12 @@ RFC 9110 §12.5.1 rules, applied strictly because a linked-data client depends o
   ``text/turtle, */*;q=0.1`` prefers Turtle and ``*/*, text/html;q=0`` excludes HTML;
 * among equally wanted types, a more specific match wins (``text/turtle, */*`` → Turtle),
   then the server's order (HTML first, for browsers);
-* no ``Accept`` header at all means "anything".
+* no ``Accept`` header at all means "anything";
+* a range naming a structured syntax suffix's base type (RFC 6839) also matches the types
+  built on it, less specifically than their own name and more than ``type/*``:
+  ``application/json`` matches ``application/ld+json``, so a JavaScript ``fetch`` asking for
+  JSON gets JSON-LD (which is JSON) rather than 406. Only ``+json``: an XML or zip reader
+  would not know what to do with the other suffixes' formats.
 
 A header we cannot parse (a range without ``/``, a ``q`` that is not a number in [0, 1]) is
 :class:`BadAccept`, which servers answer with 400 rather than guessing.
@@ -40,14 +45,28 @@ class MediaRange:
 
     @property
     def specificity(self) -> int:
-        """2 for ``type/subtype``, 1 for ``type/*``, 0 for ``*/*``."""
+        """3 for ``type/subtype``, 1 for ``type/*``, 0 for ``*/*`` (2: :meth:`match`)."""
         if self.type == "*":
             return 0
-        return 1 if self.subtype == "*" else 2
+        return 1 if self.subtype == "*" else 3
 
     def matches(self, media_type: str) -> bool:
+        return self.match(media_type) >= 0
+
+    def match(self, media_type: str) -> int:
+        """How specifically this range matches ``media_type``: its :attr:`specificity`, 2
+        when it names the base type of the type's ``+json`` suffix, -1 if it does not."""
         kind, _, sub = media_type.partition("/")
-        return self.type in ("*", kind) and self.subtype in ("*", sub)
+        if self.type in ("*", kind) and self.subtype in ("*", sub):
+            return self.specificity
+        suffix = _SUFFIXES.get(self.subtype)
+        if self.type == kind and suffix is not None and sub.endswith(suffix):
+            return 2
+        return -1
+
+
+#: Structured syntax suffixes (RFC 6839) whose base type's range matches the suffixed types.
+_SUFFIXES = {"json": "+json"}
 
 
 def parse_accept(header: str | None) -> list[MediaRange]:
@@ -85,17 +104,12 @@ def parse_accept(header: str | None) -> list[MediaRange]:
 
 def quality(ranges: Sequence[MediaRange], media_type: str) -> tuple[float, int]:
     """The quality the client gives ``media_type`` and the specificity of the deciding range."""
-    best: MediaRange | None = None
-    for candidate in ranges:
-        if candidate.matches(media_type) and (
-            best is None or candidate.specificity > best.specificity
-        ):
-            best = candidate
-    if best is None:
+    specificity = max((r.match(media_type) for r in ranges), default=-1)
+    if specificity < 0:
         return 0.0, -1
     # Among ranges of the same specificity (e.g. text/turtle twice) take the highest q.
-    q = max(r.q for r in ranges if r.matches(media_type) and r.specificity == best.specificity)
-    return q, best.specificity
+    q = max(r.q for r in ranges if r.match(media_type) == specificity)
+    return q, specificity
 
 
 def choose(header: str | None, offered: Sequence[str]) -> str | None:

@@ -19,6 +19,15 @@ Design:
   properties, a language map for ``rdf:langString`` ranges. A value that does not fit the
   term (an untagged string where a language map is declared, the literal publisher in the
   ontology header) is still written, faithfully, under the compact IRI (``dcterms:publisher``).
+* **Every property a ``@set``**, except the language maps: compacted, a property's value is
+  then always an array, one value or several, so that JavaScript can write
+  ``article.topic.map(…)`` whatever the data holds (with a plain term, one value is a string
+  and two an array). The ontology declares no functional property, and a shape's
+  ``sh:maxCount 1`` holds for some classes only, so no property is known to be single. A
+  language map is an object in any case (one value a language where the shapes say
+  ``sh:uniqueLang``).
+* **A term for every property the data uses** (the tests check it on the bundled data): the
+  ``tkg:`` ones from the ontology, the standard ones listed in :data:`STANDARD_TERMS`.
 """
 
 from __future__ import annotations
@@ -44,7 +53,8 @@ _PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationPrope
 # Standard properties the data uses: (term, property, coercion). The coercion is "@id" for
 # links, "@language" for a language map (only where every value is language-tagged), a
 # datatype, or None for plain strings. "dcterms:language" is named by its compact IRI: the
-# key is the same as without a term, but the value becomes a plain "en".
+# key is the same as without a term, but the value becomes a plain "en"; "dcterms:title" too,
+# as "title" is ELI's.
 STANDARD_TERMS: tuple[tuple[str, str, str | None], ...] = (
     ("label", "rdfs:label", _LANGUAGE),
     ("altLabel", "skos:altLabel", _LANGUAGE),
@@ -58,6 +68,16 @@ STANDARD_TERMS: tuple[tuple[str, str, str | None], ...] = (
     ("created", "dcterms:created", "xsd:date"),
     ("modified", "dcterms:modified", "xsd:date"),
     ("identifier", "dcterms:identifier", None),
+    ("bibliographicCitation", "dcterms:bibliographicCitation", None),
+    ("dcterms:title", "dcterms:title", _LANGUAGE),
+    ("creator", "dcterms:creator", None),
+    ("rights", "dcterms:rights", _LANGUAGE),
+    ("conformsTo", "dcterms:conformsTo", "@id"),
+    ("keyword", "dcat:keyword", _LANGUAGE),
+    ("version", "dcat:version", None),
+    ("uriSpace", "void:uriSpace", None),
+    ("exampleResource", "void:exampleResource", "@id"),
+    ("wasDerivedFrom", "prov:wasDerivedFrom", "@id"),
     ("dcterms:language", "dcterms:language", "xsd:language"),
     ("exactMatch", "skos:exactMatch", "@id"),
     ("closeMatch", "skos:closeMatch", "@id"),
@@ -121,7 +141,9 @@ def _property_definition(ontology: Graph, prop: URIRef) -> dict[str, str]:
         return _definition(compact, "@id")
     ranges = set(ontology.objects(prop, RDFS.range))
     if len(ranges) != 1 or (prop, RDF.type, OWL.DatatypeProperty) not in ontology:
-        return _definition(compact, None)
+        # IRIs or literals (tkg:claimValue): no container, as rdflib's compaction (the
+        # resource documents) puts no IRI under an untyped @set term, only under its full IRI.
+        return {"@id": compact}
     (range_,) = ranges
     if range_ == RDF.langString:
         return _definition(compact, _LANGUAGE)
@@ -131,11 +153,12 @@ def _property_definition(ontology: Graph, prop: URIRef) -> dict[str, str]:
 
 
 def _definition(iri: str, coercion: str | None) -> dict[str, str]:
-    if coercion is None:
-        return {"@id": iri}
+    """A term for ``iri``: a language map, else a ``@set`` (see the module's docstring)."""
     if coercion == _LANGUAGE:
         return {"@id": iri, "@container": _LANGUAGE}
-    return {"@id": iri, "@type": coercion}
+    if coercion is None:
+        return {"@id": iri, "@container": "@set"}
+    return {"@id": iri, "@type": coercion, "@container": "@set"}
 
 
 def _add(context: dict[str, Any], term: str, definition: Any) -> None:

@@ -36,7 +36,13 @@ from treatykg.publish.jsonld.writer import (
 )
 from treatykg.rdf import store as graphstore
 from treatykg.rdf.load import parse_bytes
-from treatykg.rdf.serialize import Prepared, RdfInput, canonical_json, canonical_tree
+from treatykg.rdf.serialize import (
+    Prepared,
+    RdfInput,
+    canonical_json,
+    canonical_tree,
+    integer_number,
+)
 from treatykg.rdf.terms import term_key
 from treatykg.sparql import catalogue
 
@@ -50,12 +56,16 @@ number and the type ``tkg:Provision``) → norms → directed obligations, for w
 Every node of :func:`framed_subgraph` is embedded wherever it is linked (``@embed:
 @always``), except a node's own ancestors, which stay IRIs (``isPartOf``, ``expressedBy``,
 ``derivedFrom``). The subgraph decides what an embedded node shows: conditions in full;
-parties, bearers, beneficiaries and legal bases as ``{id, label}``, so that
-``obligation.bearer.label.en`` works without a lookup. Links out of the view (sources, topics,
-replaced treaties) stay IRIs. Framing matches types literally (no inference), so the treaty
-subclasses are listed. The frame has no per-property subframes on purpose: in JSON-LD
-framing a subframe also filters, and ``{"legalBasis": {…}}`` silently dropped every norm
-without a legal basis.
+parties, bearers, beneficiaries, legal bases and the SKOS concepts (topics, deontic and norm
+types, statuses, confidences) as ``{id, label}``, so that ``obligation.bearer.label.en`` and
+``article.topic.map(t => t.label.en)`` work without a lookup. Links out of the view (sources,
+replaced treaties) stay IRIs. Every term but the language maps is a ``@set`` (see
+:mod:`~treatykg.publish.jsonld.context`), so a property's value is always an array, and
+derived integers (``articleCount``) are JSON numbers (see
+:func:`~treatykg.rdf.serialize.integer_number`). Framing matches types literally (no
+inference), so the treaty subclasses are listed. The frame has no per-property subframes on
+purpose: in JSON-LD framing a subframe also filters, and ``{"legalBasis": {…}}`` silently
+dropped every norm without a legal basis.
 """
 
 BATCH_TREATIES = 256
@@ -63,7 +73,25 @@ BATCH_TREATIES = 256
 (about a hundred triples a treaty) holds some 25,000 triples, a few tens of MB in Python; the
 queries of a smaller batch cost more per treaty."""
 
-_LINK_PROPERTIES = (TKG.party, TKG.cites, TKG.bearer, TKG.beneficiary, TKG.legalBasis)
+#: The SKOS concepts of the tree's nodes: topics, kinds of norm, statuses, confidences.
+_CONCEPT_PROPERTIES = (
+    TKG.topic,
+    TKG.deonticType,
+    TKG.normType,
+    TKG.contentStatus,
+    TKG.contentConfidence,
+    TKG.numberingBasis,
+    TKG.numberConfidence,
+)
+#: Links whose targets are embedded as ``{id, label}``.
+_LINK_PROPERTIES = (
+    TKG.party,
+    TKG.cites,
+    TKG.bearer,
+    TKG.beneficiary,
+    TKG.legalBasis,
+    *_CONCEPT_PROPERTIES,
+)
 _PACKAGE = "treatykg.publish"  # whose queries/ hold the framed-*.rq queries
 
 
@@ -174,6 +202,9 @@ def framed_by_pyld(graph: RdfInput, context: Mapping[str, Any]) -> bytes:
     for triple in framed_subgraph(_as_graph(graph)):
         subgraph.add(triple)
     document = json.loads(subgraph.serialize(format="json-ld", auto_compact=False))
+    compactor = Compactor.parse(context)
+    if compactor is not None:
+        _integers_as_numbers(document, compactor.integer_types)
     options = {
         "documentLoader": refuse_to_load,
         "processingMode": "json-ld-1.1",
@@ -183,6 +214,28 @@ def framed_by_pyld(graph: RdfInput, context: Mapping[str, Any]) -> bytes:
     }
     result = pyld.frame(document, {"@context": dict(context), **FRAME}, options)
     return _framed_document(result["@graph"], context)
+
+
+def _integers_as_numbers(document: Any, declared: Mapping[str, str]) -> None:
+    """Give the expanded document's derived integer values (``"23"^^xsd:positiveInteger``)
+    under a property whose term declares their datatype as JSON numbers where
+    :func:`~treatykg.rdf.serialize.integer_number` allows it: the same RDF, which
+    pyld then compacts to ``23`` as the direct writer writes it."""
+    for node in document if isinstance(document, list) else [document]:
+        if not isinstance(node, dict):
+            continue
+        for key, values in node.items():
+            if key == "@graph":
+                _integers_as_numbers(values, declared)
+                continue
+            datatype = declared.get(f"<{key}>")
+            if datatype is None or not isinstance(values, list):
+                continue
+            for value in values:
+                if isinstance(value, dict) and value.get("@type") == datatype:
+                    number = integer_number(str(value.get("@value")))
+                    if number is not None:
+                        value["@value"] = number
 
 
 def refuse_to_load(url: str, options: Any = None) -> Any:

@@ -24,6 +24,7 @@ from treatykg.publish.jsonld.compaction import (
     UnsupportedError,
 )
 from treatykg.rdf import terms
+from treatykg.rdf.serialize import integer_number
 
 Columns = tuple[list[str], list[str], list[str]]
 """Subjects, predicates and objects of the subgraph's triples, each in N-Triples form."""
@@ -46,7 +47,10 @@ def restored_integer(value: str, datatype: str) -> str:
 
 
 def article_head(number: Any) -> tuple[int, str]:
-    """The leading part of an article's sort key; the canonical JSON breaks ties."""
+    """The leading part of an article's sort key; the canonical JSON breaks ties. A number
+    in an array of one (the ``@set`` term's form) sorts as the number itself."""
+    if isinstance(number, list) and len(number) == 1:
+        number = number[0]
     if isinstance(number, str) and number.isdigit():
         return (int(number), "")
     return (2**63, str(number))
@@ -61,6 +65,7 @@ _RDF_NIL = f"<{RDF.nil}>"
 # rdflib writes these as JSON numbers and booleans (rdflib's toPython), the rest as strings.
 _NATIVE_TYPES = frozenset({f"{XSD}boolean", f"{XSD}integer", f"{XSD}double"})
 
+
 SortKey = tuple[str, str]
 Entry = tuple[str, SortKey, int, Any, Any, bool]
 """One value of a node: its key; its sort key (how
@@ -74,7 +79,7 @@ frame of a reverse node; whether its key is always an array."""
 # a string in a language map.
 _TEXT, _EMBEDDED, _FRAMED, _OBJECT, _IN_MAP = range(5)
 # How a literal of a property is written, by the literal's suffix (@lang, ^^<datatype>, none).
-_AS_STRING, _AS_NATIVE, _AS_OBJECT = range(5, 8)
+_AS_STRING, _AS_NATIVE, _AS_OBJECT, _AS_INTEGER = range(5, 9)
 
 
 @dataclass(frozen=True)
@@ -319,6 +324,13 @@ class FramedWriter:
                     entries.append((key, (extra, text), _IN_MAP, text, extra, False))
                 elif how == _AS_STRING:
                     entries.append((key, ("1", text), _TEXT, text, lexical, as_array))
+                elif how == _AS_INTEGER:
+                    number = integer_number(lexical)
+                    if number is None:
+                        entries.append((key, ("1", text), _TEXT, text, lexical, as_array))
+                    else:
+                        digits = str(number)
+                        entries.append((key, ("1", digits), _TEXT, digits, number, as_array))
                 else:
                     entries.append(self.literal(key, as_array, how, extra, lexical))
         return entries
@@ -489,6 +501,8 @@ class FramedWriter:
             return _AS_STRING, key, as_array, None
         native = kind[0] == "@type" and kind[1] in _NATIVE_TYPES
         if kind[0] == "@type" and term is not None and term.type == kind[1]:
+            if kind[1] in INTEGER_RANGES:
+                return _AS_INTEGER, key, as_array, kind[1]
             return (_AS_NATIVE if native else _AS_STRING), key, as_array, kind[1]
         return _AS_OBJECT, key, as_array, (kind, native)
 
