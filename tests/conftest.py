@@ -20,6 +20,7 @@ SLOW_MODULES: dict[str, str] = {
     "test_browser.py": "drives Chromium",
     "test_site_apache.py": "serves the static site with Apache",
     "test_engine_matrix.py": "runs the bundled queries in Oxigraph, Virtuoso and Jena",
+    "test_javascript.py": "runs jsonld.js, N3.js and Comunica in Node on a build and /sparql",
     "test_federated.py": "starts Oxigraph servers",
     "test_load_staged.py": "loads into an Oxigraph server",
     "test_load_update.py": "applies changesets in an Oxigraph server and Virtuoso",
