@@ -157,8 +157,17 @@ def warm(url: str, accept: str) -> int:
         return error.code
 
 
-def wrk(url: str, accept: str, *, seconds: int, connections: int) -> Load:
-    """Run wrk against ``url`` and parse its report."""
+def wrk(
+    url: str,
+    accept: str,
+    *,
+    seconds: int,
+    connections: int,
+    headers: dict[str, str] | None = None,
+    script: Path | None = None,
+) -> Load:
+    """Run wrk against ``url`` and parse its report; ``headers`` are sent too, and
+    ``script`` is a wrk Lua script (another method, such as a preflight's ``OPTIONS``)."""
     threads = max(1, min(2, connections))
     command = [
         "wrk",
@@ -170,8 +179,12 @@ def wrk(url: str, accept: str, *, seconds: int, connections: int) -> Load:
         "10s",
         "-H",
         f"Accept: {accept}",
-        url,
     ]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    if script is not None:
+        command += ["-s", str(script)]
+    command.append(url)
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()}")

@@ -8,7 +8,8 @@
 //
 //   node client.mjs n3 OUTDIR FILE...               parse each file strictly, write it as N-Triples
 //   node client.mjs jsonld DATA CONTEXT URL OUTDIR  expand, to RDF, compact and frame DATA
-//   node client.mjs comunica SOURCE QUERY...        run each query; SOURCE: a .ttl file or /sparql URL
+//   node client.mjs comunica SOURCE QUERY...        run each query; SOURCE: a .ttl file, a /sparql
+//                                                   URL, or discover:URL (found by its description)
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -117,7 +118,11 @@ function jsonTerm(term) {
 async function comunicaCommand(source, queries) {
   const engine = new QueryEngine();
   let sources;
-  if (/^https?:/.test(source)) {
+  if (source.startsWith("discover:")) {
+    // Untyped, as a developer given only an address writes it: Comunica reads the URL, finds
+    // the SPARQL Service Description and sends its queries to the sd:endpoint it names.
+    sources = [source.slice("discover:".length)];
+  } else if (/^https?:/.test(source)) {
     // Typed explicitly: Comunica does not guess, nor follow the Service Description.
     sources = [{ type: "sparql", value: source }];
   } else {

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -208,3 +209,65 @@ def test_comunica_over_the_served_sparql_endpoint_gives_the_embedded_rows(
     print(_table("/sparql", verdicts))
     assert set(verdicts.values()) == {"same"}, _table("/sparql", verdicts)
     assert seen == {}
+
+
+def test_comunica_given_only_the_address_follows_the_service_description_here(
+    release: Path, embedded: ox.Store, tmp_path: Path
+) -> None:
+    """Issue 22: a client that reads the Service Description to find the endpoint (Comunica
+    given an untyped URL) is sent to this server, not to the public namespace on the internet:
+    every bundled query reaches the server's /sparql and gives the embedded rows."""
+    log = tmp_path / "serve.log"
+    with treatykg_server(release, log=log) as base:
+        answers = _node("comunica", f"discover:{base}/sparql", *map(str, QUERIES))
+    verdicts, _ = _verdicts(answers, embedded)
+    print(_table("discovered /sparql", verdicts))
+    assert set(verdicts.values()) == {"same"}, _table("discovered /sparql", verdicts)
+    access = log.with_suffix(".access.log").read_text(encoding="utf-8")
+    asked = [
+        line for line in access.splitlines() if "/sparql?query=" in line or "POST /sparql" in line
+    ]
+    assert len(asked) >= len(QUERIES), access[-2000:]
+
+
+# --- docs/javascript.md, run as written -----------------------------------------------------
+
+DOC = HERE.parent.parent / "docs" / "javascript.md"
+#: What the test appends to the doc's blocks: what each left in its variables, as JSON.
+_REPORT = """
+console.log("REPORT " + JSON.stringify({
+  framedArticles: [framed["@graph"] ?? framed].flat().filter((t) => t.id === TREATY)
+    .map((t) => (t.articles ?? []).filter((a) => [a.type].flat().includes("tkg:Article")).length),
+  comunicaRows: rows.length,
+}));
+"""
+
+
+def test_the_javascript_doc_runs_as_written_against_a_server(release: Path, tmp_path: Path) -> None:
+    """docs/javascript.md's blocks, in order, as one Node module, with only ``BASE`` set to
+    ``treatykg serve``'s address: every line it prints is checked here."""
+    blocks = re.findall(r"```js\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    assert len(blocks) == 4, "the doc's four blocks (framed file, fetch, jsonld.js, Comunica)"
+    published = 'const BASE = "https://w3id.org/treatykg";'
+    assert published in blocks[0]
+    (tmp_path / "node_modules").symlink_to(HERE / "node_modules")  # the imports resolve here
+    script = tmp_path / "doc.mjs"
+    with treatykg_server(release, log=tmp_path / "serve.log") as base:
+        code = "\n".join(blocks).replace(published, f'const BASE = "{base}";')
+        script.write_text(code + _REPORT + "process.exit(0);\n", encoding="utf-8")
+        done = subprocess.run(
+            [str(NODE), str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    # the framed file's block: each article's IRI, English label and topics
+    articles = [line for line in lines if line.startswith(f"{TREATY}/art_") and " Article " in line]
+    assert len(articles) == 23, lines[:30]
+    assert any("Article 4 " in line and "mutual military assistance" in line for line in articles)
+    assert any(line.startswith(f"{TREATY}/art_9 ") for line in articles)  # with no topic
+    # the fetch block: five rows of an IRI and a number
+    rows = [line for line in lines if re.fullmatch(r"https://\S+ \d+", line)]
+    assert len(rows) == 5, lines
+    report = json.loads(next(line for line in lines if line.startswith("REPORT "))[7:])
+    assert report["framedArticles"] == [23], report
+    assert report["comunicaRows"] == 5

@@ -24,6 +24,7 @@ from generated_corpus import published
 from treatykg.namespaces import TKG
 from treatykg.publish.jsonld import CONTEXT_PREFIXES, build_context, framed, refuse_to_load
 from treatykg.rdf import serialize
+from treatykg.rdf.jsonld_types import types_as_keyword
 from treatykg.rdf.load import load, load_ontology
 
 OPTIONS = {"documentLoader": refuse_to_load, "processingMode": "json-ld-1.1"}
@@ -131,16 +132,74 @@ def test_types_as_keyword_keeps_what_type_cannot_hold() -> None:
     turtle = (
         b'<http://a> <http://p> "x\\"{\\"@id\\":" ; a <http://C>, <http://D> .\n'
         b'_:x a _:y .\n<http://b> a <http://C>, "literal" .\n'
+        b'<http://c> <http://p> "{\\"http://www.w3.org/1999/02/22-rdf-syntax-ns#type\\":['
+        b'{\\"@id\\":\\"http://X\\"}]}" .\n'
     )
     triples = list(ox.parse(turtle, format=ox.RdfFormat.TURTLE))
-    text = serialize.types_as_keyword(ox.serialize(triples, format=ox.RdfFormat.JSON_LD))
+    text = types_as_keyword(ox.serialize(triples, format=ox.RdfFormat.JSON_LD))
     nodes = {n["@id"]: n for n in json.loads(text)}
     assert nodes["http://a"]["@type"] == ["http://C", "http://D"]
     assert nodes["http://a"]["http://p"] == [{"@value": 'x"{"@id":'}]
     assert "@type" not in nodes["_:x"] and "@type" not in nodes["http://b"]
+    assert "@type" not in nodes["http://c"]  # the member's text inside a string is a string
     expected = Graph(bind_namespaces="none")
     expected.parse(data=turtle, format="turtle")
     assert isomorphic(_pyld_graph(json.loads(text)), expected)
+
+
+def test_types_as_keyword_agrees_with_a_rewrite_of_the_parsed_json(release: Path) -> None:
+    """The rewrite in the bytes, checked against the obvious one (parse, move, compare) on
+    every node of the release: the same members, nothing else touched."""
+    triples = list(ox.parse(path=str(release / "treatykg.nt"), format=ox.RdfFormat.N_TRIPLES))
+    text = ox.serialize(triples, format=ox.RdfFormat.JSON_LD)
+    expected = json.loads(text)
+    for node in expected:
+        types = node.get(str(RDF.type), [])
+        if types and all(set(t) == {"@id"} and not t["@id"].startswith("_:") for t in types):
+            node["@type"] = [t["@id"] for t in node.pop(str(RDF.type))]
+    assert json.loads(types_as_keyword(text)) == expected
+    assert sum("@type" in node for node in expected) > 500
+
+
+#: A CONSTRUCT of typed nodes with a blank node: what ``query --format json`` and ``/sparql``
+#: must write with ``@type``, as the dump is.
+CONSTRUCT_TYPED = """
+PREFIX tkg: <https://w3id.org/treatykg/def#>
+PREFIX eli: <http://data.europa.eu/eli/ontology#>
+CONSTRUCT {
+  ?article a ?class ; eli:number ?n ; <http://example.org/note> [ a <http://example.org/Note> ]
+}
+WHERE { ?article a tkg:Article ; a ?class ; eli:number ?n }
+"""
+
+
+def _typed_json_ld(text: bytes, turtle: bytes) -> list[dict[str, Any]]:
+    """The nodes of a CONSTRUCT's JSON-LD, checked to carry ``@type`` and no ``rdf:type``
+    member, and to be the same RDF as the same query's Turtle."""
+    nodes = json.loads(text)
+    assert len(nodes) > 23 and str(RDF.type).encode() not in text
+    assert all(isinstance(n["@type"], list) for n in nodes), nodes[:3]
+    expected = Graph(bind_namespaces="none")
+    expected.parse(data=turtle, format="turtle")
+    assert isomorphic(_pyld_graph(nodes), expected)
+    return nodes
+
+
+def test_query_format_json_writes_types_as_type(
+    release: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from treatykg.cli import main  # (imported here: the CLI is this test's only user of it)
+
+    query = tmp_path / "typed.rq"
+    query.write_text(CONSTRUCT_TYPED, encoding="utf-8")
+    answers = {}
+    for fmt in ("json", "turtle"):
+        capsys.readouterr()
+        assert main(["query", str(query), "--build", str(release), "--format", fmt]) == 0
+        answers[fmt] = capsys.readouterr().out.encode("utf-8")
+    assert answers["json"].endswith(b"\n")  # a line, as every other format writes
+    nodes = _typed_json_ld(answers["json"], answers["turtle"])
+    assert len([n for n in nodes if str(TKG.Article) in n["@type"]]) == 23
 
 
 # --- the framed view ----------------------------------------------------------------------------

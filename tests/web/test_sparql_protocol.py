@@ -38,7 +38,8 @@ from treatykg.web.endpoint.pool import stop
 from treatykg.web.endpoint.worker import Job
 
 CSP = "https://w3id.org/treatykg/eli/treaty/2024/csp"
-URL = "https://w3id.org/treatykg/sparql"
+EL_PART_OF = "http://data.europa.eu/eli/ontology#is_part_of"
+URL = "http://testserver/sparql"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -82,9 +83,7 @@ def store(dist: Path) -> ox.Store:
 @pytest.fixture(scope="module")
 def service(dist: Path) -> Iterator[SparqlService]:
     # No answer cache: every test here must reach the workers (the cache has its own test).
-    served = SparqlService(
-        dist / "treatykg.nt", workers=2, html=page, endpoint_url=URL, cache_bytes=0
-    )
+    served = SparqlService(dist / "treatykg.nt", workers=2, html=page, cache_bytes=0)
     served.start()
     yield served
     served.close()
@@ -324,6 +323,30 @@ def test_construct_in_every_graph_format_matches(
     assert found == expected
 
 
+@pytest.mark.parametrize("form", ["CONSTRUCT", "DESCRIBE"])
+def test_json_ld_answers_carry_node_types_as_type(client: TestClient, form: str) -> None:
+    """Issue 22: JSON-LD from /sparql is shaped as the dump is, ``@type`` and never an
+    ``rdf:type`` member (jsonld.frame by type silently found nothing), and is the same RDF."""
+    text = (
+        f"DESCRIBE ?article WHERE {{ ?article <{EL_PART_OF}> <{CSP}> }}"
+        if form == "DESCRIBE"
+        else f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s <{EL_PART_OF}> <{CSP}> ; ?p ?o }}"
+    )
+    answers = {
+        accept: client.get("/sparql", params={"query": text}, headers={"Accept": accept})
+        for accept in ("application/ld+json", "application/n-triples")
+    }
+    body = answers["application/ld+json"].content
+    nodes = json.loads(body)
+    typed = [node for node in nodes if "@type" in node]
+    assert len(typed) >= 23 and all(isinstance(node["@type"], list) for node in typed)
+    assert b"22-rdf-syntax-ns#type" not in body
+    found = {quad.triple for quad in ox.parse(body, ox.RdfFormat.JSON_LD)}
+    expected = {q.triple for q in ox.parse(answers["application/n-triples"].content,
+                                           ox.RdfFormat.N_TRIPLES)}  # fmt: skip
+    assert found == expected
+
+
 def test_construct_defaults_to_turtle_and_describe_matches(
     client: TestClient, store: ox.Store
 ) -> None:
@@ -386,6 +409,7 @@ def test_service_description(client: TestClient, store: ox.Store) -> None:
     def objects(predicate: str) -> list[Any]:
         return [t.object for t in graph if t.predicate == ox.NamedNode(predicate)]
 
+    # where the client reached it (TestClient's http://testserver), not the public namespace
     assert objects(SD + "endpoint") == [ox.NamedNode(URL)]
     assert objects(SD + "supportedLanguage") == [ox.NamedNode(SD + "SPARQL11Query")]
     formats = {term.value for term in objects(SD + "resultFormat")}

@@ -157,6 +157,13 @@ def add_parser(commands: Subcommands) -> None:
         "instead of every origin",
     )
     parser.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the base URL the server is reached at behind a reverse proxy "
+        "(https://example.org/treatykg/): the Service Description and /.well-known/void "
+        "then name URL + sparql as the endpoint (default: the address each request came to)",
+    )
+    parser.add_argument(
         "-q", "--quiet", action="store_true", help="do not log one line per request"
     )
     parser.set_defaults(func=run)
@@ -168,6 +175,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from treatykg.publish.build import InvalidDataError, build
     from treatykg.web import serve
     from treatykg.web.cors import CorsPolicy
+    from treatykg.web.public_url import configured
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
@@ -176,6 +184,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.cors_origin and not args.cors:
         raise UsageError("--no-cors lets no origin read: leave out --cors-origin")
     cors = CorsPolicy(args.cors, tuple(_origin(o) for o in args.cors_origin or ()))
+    public_url = configured(args.public_url) if args.public_url is not None else None
     if args.prepare_store:
         return _prepare_store(args, out, err)
     if not serve.is_loopback(args.host):
@@ -215,6 +224,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             store=Path(args.store) if args.store is not None else None,
             in_memory=True if args.in_memory else None,
             cors=cors,
+            public_url=public_url,
         )
         serve.run(
             settings,

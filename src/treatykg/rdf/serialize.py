@@ -40,6 +40,7 @@ from rdflib.term import IdentifiedNode, Node
 from treatykg.errors import UsageError
 from treatykg.namespaces import BASE, PREFIXES
 from treatykg.rdf import formats
+from treatykg.rdf.jsonld_types import types_as_keyword
 from treatykg.rdf.sorted_lines import line_key
 from treatykg.rdf.terms import TermConverter
 
@@ -557,35 +558,6 @@ def json_ld_node(statements: Iterable[Any]) -> bytes:
     if not (text.startswith(b"[{") and text.endswith(b"}]")) or b"\n" in text:
         raise RuntimeError(f"unexpected JSON-LD from pyoxigraph: {text[:80]!r}…")
     return types_as_keyword(text[1:-1])
-
-
-# pyoxigraph writes rdf:type as an ordinary member of a node: "…#type":[{"@id":"C"},…].
-_STRING = rb'"(?:[^"\\]|\\.)*"'
-_TYPE_IRI = rb'\{"@id":"(?!_:)(?:[^"\\]|\\.)*"\}'
-_RDF_TYPE_MEMBER = re.compile(
-    rb'(?<=[{,])"http://www\.w3\.org/1999/02/22-rdf-syntax-ns#type":\['
-    rb"(" + _TYPE_IRI + rb"(?:," + _TYPE_IRI + rb")*)\]"
-)
-_TYPE_ID = re.compile(rb'\{"@id":(' + _STRING + rb")\}")
-
-
-def types_as_keyword(text: bytes) -> bytes:
-    """pyoxigraph's expanded JSON-LD (a node, or a whole document) with each node's types as
-    ``"@type": [IRI, …]``.
-
-    Why: pyoxigraph writes ``rdf:type`` as an ordinary property (``{"@id": C}`` values), which
-    is the same RDF but not what JavaScript tools expect: compacted, it gives ``"rdf:type"``
-    keys, and ``jsonld.frame`` by ``type`` silently matches nothing. Rewritten in the bytes
-    (reading every node back with ``json`` would double the cost of the dump). Safe on bytes:
-    inside a JSON string every quote is escaped, so ``"…#type":[`` after ``{`` or ``,`` is
-    always a member's key. Types that ``@type`` cannot hold (a literal, a blank node, which
-    JSON-LD 1.1 deprecates there) leave the member as it is: the same RDF either way.
-    """
-    return _RDF_TYPE_MEMBER.sub(_as_type_member, text)
-
-
-def _as_type_member(match: re.Match[bytes]) -> bytes:
-    return b'"@type":[' + b",".join(_TYPE_ID.findall(match.group(1))) + b"]"
 
 
 def _joined(lines: tuple[bytes, ...]) -> bytes:

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from treatykg.errors import UsageError
 from treatykg.namespaces import qname
 from treatykg.rdf.formats import by_key
+from treatykg.rdf.jsonld_types import types_as_keyword
 from treatykg.rdf.serialize import OUTPUT_PREFIXES
 
 _MIN_COLUMN = 8
@@ -126,7 +127,10 @@ def _write_graph(triples: list[Any], fmt: str, out: TextIO) -> int:
     rdf_format = _GRAPH_FORMATS[fmt]
     prefixes = OUTPUT_PREFIXES if rdf_format == ox.RdfFormat.TURTLE else None
     data = cast(bytes, ox.serialize(triples, format=rdf_format, prefixes=prefixes))
-    out.write(data.decode("utf-8"))
+    if rdf_format == ox.RdfFormat.JSON_LD:
+        data = types_as_keyword(data)
+    text = data.decode("utf-8")
+    out.write(text if text.endswith("\n") or not text else text + "\n")
     return len(triples)
 
 

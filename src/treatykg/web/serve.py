@@ -12,7 +12,8 @@ rules are the ones the permanent IRIs promise (W3C "Cool URIs for the Semantic W
 * the build's files (dumps, ``context.jsonld``, ``void.ttl``) are served at the
   ``dcat:downloadURL`` that ``void.ttl`` gives them, and ``/.well-known/void`` is the VoID,
   which here also names the SPARQL endpoint (``void:sparqlEndpoint`` and a
-  ``dcat:DataService``): only a running server knows that it has one;
+  ``dcat:DataService``): only a running server knows that it has one, and where it is
+  reached (the request's address, or ``--public-url`` behind a proxy);
 * ``/sparql`` is the read-only SPARQL endpoint (:mod:`treatykg.web.endpoint`);
 * anything else is a 404 in the format the client asked for.
 
@@ -37,7 +38,7 @@ import posixpath
 import re
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,18 +53,19 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from treatykg.errors import UsageError
-from treatykg.namespaces import BASE, DATASET, DCAT, new_graph
+from treatykg.namespaces import DATASET, DCAT, new_graph
 from treatykg.rdf import serialize
 from treatykg.rdf.formats import DOCUMENT_FORMATS, by_key
 from treatykg.rdf.load import parse_file
 from treatykg.web import languages, urls
 from treatykg.web.cors import ALL_ORIGINS, CorsMiddleware, CorsPolicy
-from treatykg.web.documents import MEDIA_TYPES, PAGES, Document, Documents
+from treatykg.web.documents import MEDIA_TYPES, PAGES, Document, Documents, Recent
 from treatykg.web.endpoint import SparqlService, disk_store
 from treatykg.web.endpoint.disk_store import dump_of
 from treatykg.web.languages import DEFAULT, LANGUAGES
 from treatykg.web.negotiate import BadAccept, choose, choose_language
 from treatykg.web.pages import MAX_RESULT_ROWS
+from treatykg.web.public_url import base_url
 
 log = logging.getLogger("treatykg.web.serve")
 
@@ -111,6 +113,10 @@ class Settings:
     #: Who may read the answers from a page on another origin (:mod:`treatykg.web.cors`):
     #: everyone by default, as the data is public and nothing is ever written.
     cors: CorsPolicy = ALL_ORIGINS
+    #: The base URL the server is reached at behind a reverse proxy (``--public-url``), which
+    #: the Service Description and ``/.well-known/void`` then name; None: the request's own
+    #: (:mod:`treatykg.web.public_url`).
+    public_url: str | None = None
 
 
 def create_app(settings: Settings, documents: Documents | None = None) -> Starlette:
@@ -134,8 +140,9 @@ def create_app(settings: Settings, documents: Documents | None = None) -> Starle
         html_rows=MAX_RESULT_ROWS,
         store=settings.store,
         in_memory=settings.in_memory,
+        public_url=settings.public_url,
     )
-    handler = _Handler(documents)
+    handler = _Handler(documents, settings.public_url)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -179,8 +186,9 @@ class _Handler:
     anyway (the GIL) and a second request for a document being made then finds it made.
     """
 
-    def __init__(self, documents: Documents) -> None:
+    def __init__(self, documents: Documents, public_url: str | None = None) -> None:
         self.documents = documents
+        self.public_url = public_url
         self.files: dict[str, tuple[Path, str]] = {}
         for name in documents.file_names:
             path = documents.file(name)
@@ -190,9 +198,15 @@ class _Handler:
                 name, "application/octet-stream"
             )
             self.files[f"/{name}"] = (path, media)
-        self._file_cache: dict[str, Document] = {
-            "/.well-known/void": Document(served_void(documents), MEDIA_TYPES[".ttl"])
-        }
+        self._file_cache: dict[str, Document] = {}
+        self._built_void = (documents.build / "void.ttl").read_bytes()
+        # read once: it takes seconds for a large build
+        self._licences = licences(documents.build / "void.ttl")
+        #: ``/.well-known/void`` by the endpoint it names (where requests came to): the last
+        #: few, within a budget, however many ``Host`` headers arrive.
+        self._voids: Recent[str, Document] = Recent(
+            max(4 * len(self._built_void), 1024 * 1024), weigh=lambda d: len(d.body)
+        )
         self._maker = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="treatykg-documents"
         )
@@ -209,7 +223,9 @@ class _Handler:
             path = _decode(raw.split(b"?", 1)[0])
         except ValueError as error:
             return _plain(400, f"malformed percent-encoding in the path: {error}")
-        if path in self.files or path == "/.well-known/void":
+        if path == "/.well-known/void":
+            return self._send(request, self._void(base_url(request, self.public_url)))
+        if path in self.files:
             return self._send_file(request, path)
         stem, dot, suffix = path.rpartition(".")
         made = self.documents.made(stem, suffix) if dot else None
@@ -296,6 +312,15 @@ class _Handler:
         document = self.documents.not_found(stem, suffix)
         return self._send(request, document, status=404)
 
+    def _void(self, base: str) -> Document:
+        """``/.well-known/void`` naming the endpoint at ``base`` + ``sparql``."""
+        endpoint = base + "sparql"
+        document = self._voids.get(endpoint)
+        if document is None:
+            served = served_void(self._built_void, self._licences, endpoint)
+            document = self._voids.put(endpoint, Document(served, MEDIA_TYPES[".ttl"]))
+        return document
+
     def _send_file(self, request: Request, path: str) -> Response:
         """A build file: small ones from memory, large ones streamed from disk, both with
         the ETag of their bytes (from the build's manifest for a streamed one)."""
@@ -348,21 +373,22 @@ class _Handler:
         return response
 
 
-#: The SPARQL endpoint's IRI under the namespace, as a server at its root answers it.
-ENDPOINT = f"{BASE}sparql"
+def served_void(built: bytes, licences: Sequence[URIRef], endpoint_url: str) -> bytes:
+    """The build's VoID/DCAT description (``built``, the bytes of its ``void.ttl``) plus the
+    endpoint this server runs, at ``endpoint_url`` (where the client reached it:
+    :mod:`treatykg.web.public_url`): the dataset's ``void:sparqlEndpoint``, and a
+    ``dcat:DataService`` that serves it (DCAT 3) under the dataset's ``licences``
+    (:func:`licences`), conforming to the SPARQL 1.1 Protocol.
 
-
-def served_void(documents: Documents) -> bytes:
-    """The build's VoID/DCAT description plus the endpoint this server runs: the dataset's
-    ``void:sparqlEndpoint``, and a ``dcat:DataService`` that serves it (DCAT 3), conforming to
-    the SPARQL 1.1 Protocol. The build's ``void.ttl`` stays as built (its checksum is in the
-    manifest); only ``/.well-known/void`` says what this server adds."""
+    The build's ``void.ttl`` stays as built, with the public IRIs (its checksum is in the
+    manifest); only ``/.well-known/void`` says what this server adds, as N-Triples appended to
+    it (N-Triples is Turtle, and needs none of the file's prefixes). Appended, not parsed and
+    written again: the endpoint comes from each request, and a large build's VoID takes
+    seconds to parse."""
     graph = new_graph()
-    for quad in parse_file(documents.build / "void.ttl", "void.ttl"):
-        graph.add(quad[:3])
     # The service is named by its endpoint IRI, which dereferences to its SPARQL Service
     # Description: one IRI for the thing a client can call and read about.
-    endpoint = service = URIRef(ENDPOINT)
+    endpoint = service = URIRef(endpoint_url)
     graph.add((DATASET, VOID.sparqlEndpoint, endpoint))
     graph.add((service, RDF.type, DCAT.DataService))
     graph.add((service, DCTERMS.title, Literal("treatykg SPARQL endpoint (read-only)", lang="en")))
@@ -370,9 +396,20 @@ def served_void(documents: Documents) -> bytes:
     graph.add((service, DCAT.endpointDescription, endpoint))
     graph.add((service, DCAT.servesDataset, DATASET))
     graph.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
-    for licence in graph.objects(DATASET, DCTERMS.license):
+    for licence in licences:
         graph.add((service, DCTERMS.license, licence))
-    return serialize.turtle(graph)
+    added = b"\n# The SPARQL endpoint of this server (treatykg serve), where it was reached.\n"
+    return built.rstrip(b"\n") + b"\n" + added + serialize.ntriples(graph)
+
+
+def licences(void: Path) -> list[URIRef]:
+    """The dataset's licences in the build's VoID file, which the endpoint shares."""
+    found = {
+        quad[2]
+        for quad in parse_file(void, void.name)
+        if quad[:2] == (DATASET, DCTERMS.license) and isinstance(quad[2], URIRef)
+    }
+    return sorted(found)
 
 
 def _headers(media_type: str) -> dict[str, str]:

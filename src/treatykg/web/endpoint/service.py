@@ -38,6 +38,7 @@ from treatykg.web.endpoint.warm import WarmUp
 from treatykg.web.endpoint.worker import HTML_ROWS, Job, Source
 from treatykg.web.languages import LANGUAGES
 from treatykg.web.negotiate import choose_language
+from treatykg.web.public_url import base_url
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class SparqlService:
         max_result_bytes: int = 16 * 1024 * 1024,
         max_body_bytes: int = 128 * 1024,
         queue_timeout: float = 5.0,
-        endpoint_url: str = "https://w3id.org/treatykg/sparql",
+        public_url: str | None = None,
         html: HtmlRenderer | None = None,
         memory_limit: int | None = 1024 * 1024 * 1024,
         isolate_network: bool = True,
@@ -88,6 +89,10 @@ class SparqlService:
         cache's budget, never evicted); :meth:`start` waits ``warm_wait`` seconds for it at
         most (None: until it ends), and it goes on in the background.
 
+        ``public_url`` is the base URL the server is reached at, behind a proxy, that the
+        Service Description names (``sd:endpoint``: it + ``sparql``); None names where each
+        request came to (:mod:`treatykg.web.public_url`).
+
         ``in_memory`` True has each worker load the dump into memory; False has them all open
         one store on disk, made once per dump in the directory ``store`` (default
         :func:`~treatykg.web.endpoint.disk_store.default_directory`); None (the default)
@@ -106,7 +111,7 @@ class SparqlService:
         self.max_result_bytes = max_result_bytes
         self.max_body_bytes = max_body_bytes
         self.queue_timeout = queue_timeout
-        self.endpoint_url = endpoint_url
+        self.public_url = public_url
         self._html = html
         self.html_rows = html_rows
         self.pool = Pool(
@@ -115,7 +120,6 @@ class SparqlService:
             memory_limit=memory_limit,
             isolate_network=isolate_network,
         )
-        self._descriptions: dict[str, bytes] = {}
         self.cache = AnswerCache(cache_bytes)
         self.admission = Admission(workers, per_client=per_client, grace=grace, penalty=penalty)
         self._dispatcher = Dispatcher(
@@ -344,11 +348,11 @@ class SparqlService:
             language, headers = _language(request, headers)
             page = self._html(None, None, None, language)
             return HTMLResponse(page, headers={**NOSNIFF, **headers})
-        if media not in self._descriptions:
-            self._descriptions[media] = service_description.serialize(
-                self.endpoint_url, union=self.named_graphs, triples=self.triples, media=media
-            )
-        return protocol.response(self._descriptions[media], media, headers)
+        endpoint = base_url(request, self.public_url) + "sparql"
+        description = service_description.serialize(
+            endpoint, union=self.named_graphs, triples=self.triples, media=media
+        )
+        return protocol.response(description, media, headers)
 
     def _error(self, request: Request, refused: HttpError) -> Response:
         """A short plain-text error, or the HTML page with the message for a browser."""

@@ -1,11 +1,14 @@
 """The SPARQL 1.1 Service Description that ``GET /sparql`` without a query answers.
 
-It tells a client where the endpoint is, that it speaks SPARQL 1.1 Query, which result
+It tells a client where the endpoint is (where this server was reached, or its configured
+public URL: :mod:`treatykg.web.public_url`), that it speaks SPARQL 1.1 Query, which result
 formats it answers in (by their W3C format IRIs), whether the default graph is the union of
 the named graphs, and how many triples the default graph holds.
 """
 
 from __future__ import annotations
+
+import functools
 
 import pyoxigraph as ox
 from rdflib.namespace import RDF, VOID
@@ -16,8 +19,12 @@ from treatykg.web.endpoint.media import FORMAT_IRIS, GRAPH_TYPES, W3C_FORMATS
 _RDF_TYPE = ox.NamedNode(str(RDF.type))
 
 
+@functools.lru_cache(maxsize=64)
 def serialize(endpoint_url: str, *, union: bool, triples: int, media: str) -> bytes:
-    """The description in ``media``, one of :data:`~treatykg.web.endpoint.media.GRAPH_TYPES`."""
+    """The description in ``media``, one of :data:`~treatykg.web.endpoint.media.GRAPH_TYPES`.
+
+    Kept for the last few endpoints asked about: the endpoint comes from each request (the
+    address a client used), so the cache is bounded, whatever ``Host`` headers arrive."""
     return (
         ox.serialize(
             _triples(endpoint_url, union=union, triples=triples),
