@@ -4,14 +4,23 @@ In the repository the content sits in top-level folders next to ``src/``. The wh
 those folders into the package as ``treatykg/_resources/<name>`` (see pyproject.toml), so an
 installed treatykg works from any working directory. This module hides that difference:
 it prefers the installed copy and falls back to the repository checkout (editable installs).
+
+A maintainer's override: the environment variable :data:`DATA_ENV` (``TREATYKG_DATA``) names
+a directory that replaces the bundled ``data/`` wherever the bundled data is the default (every
+command run without ``--data`` or data paths). It exists so that the test suite can run against
+another corpus (``pytest --data DIR`` sets it, for the subprocesses too) and so that a
+maintainer can try a corpus without passing ``--data`` to every command. Users pass ``--data``
+instead; the ontology, shapes and queries cannot be overridden this way.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
 
+from treatykg.errors import UsageError
 from treatykg.rdf import formats
 
 RESOURCE_NAMES = ("ontology", "shapes", "queries", "data")
@@ -21,15 +30,26 @@ DATA_SUFFIXES: tuple[str, ...] = formats.readable_suffixes()
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
+#: The environment variable that replaces the bundled ``data/`` (see the module docstring).
+DATA_ENV = "TREATYKG_DATA"
+
 
 def resource_dir(name: str) -> Path:
     """The directory of bundled resource ``name`` (one of :data:`RESOURCE_NAMES`).
 
     Raises ValueError for an unknown name and FileNotFoundError when neither the installed
     copy nor the checkout has the folder (a broken install, or a checkout being built).
+    Raises UsageError (exit code 2, one line) when :data:`DATA_ENV` names something that is
+    not a directory: said, rather than silently falling back to the bundled data.
     """
     if name not in RESOURCE_NAMES:
         raise ValueError(f"unknown resource {name!r}; expected one of {', '.join(RESOURCE_NAMES)}")
+    override = os.environ.get(DATA_ENV) if name == "data" else None
+    if override:
+        chosen = Path(override)
+        if not chosen.is_dir():
+            raise UsageError(f"{DATA_ENV}={override}: not a directory")
+        return chosen
     installed = Path(str(files("treatykg") / "_resources" / name))
     if installed.is_dir():
         return installed

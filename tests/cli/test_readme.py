@@ -346,7 +346,6 @@ def collected_fast_only(ran: Ran, session: Session) -> None:
 
 
 RELEASE = "https://w3id.org/treatykg/graph/release"
-ARTICLE_4_NORM = "https://w3id.org/treatykg/id/norm/csp-art-4"
 
 #: Every README command, by its text without the trailing comment, and what it promises.
 PROMISES: dict[str, Check] = {
@@ -394,7 +393,10 @@ PROMISES: dict[str, Check] = {
     "treatykg query obligations --format csv > obligations.csv": all_of(
         ok, files("obligations.csv"), csv_rows("obligations.csv")
     ),
-    f"treatykg query sources-of --param entity={ARTICLE_4_NORM}": all_of(ok, rows),
+    "treatykg query sources-of --param entity=id/norm/csp-art-4": all_of(ok, rows),
+    "treatykg query signatories --param treaty=eli/treaty/2024/csp": all_of(
+        ok, rows, prints("Vladimir Putin", "Kim Jong Un")
+    ),
     # issue 19: what the treaty says on a topic, article known or not; what rests on one source
     "treatykg query provisions": all_of(ok, rows, prints(r"csp-terrorism")),
     "treatykg query provisions --param 'topic=https://w3id.org/treatykg/def#Sanctions'": all_of(
@@ -579,6 +581,7 @@ def test_the_readme_runs_in_order(tmp_path: Path) -> None:
         judge(session.run_block(block, tmp_path / f"logs-{number}"), block)
 
     _check_validate_output(blocks, session, failures)
+    _check_list_output(blocks, session, failures)
     _check_python_block(blocks, session, failures)
     _check_sparql_block(blocks, failures)
 
@@ -600,6 +603,30 @@ def test_the_readme_runs_in_order(tmp_path: Path) -> None:
             f"files the README's examples write that .gitignore does not ignore: {untracked}"
         )
     assert not failures, "\n\n".join(failures)
+
+
+def _check_list_output(blocks: list[Block], session: Session, failures: list[str]) -> None:
+    """The README's sample of ``treatykg query --list`` is in what that command prints (as
+    words: the list wraps to the terminal)."""
+    samples = [b for b in blocks if b.language == "text" and b.text.startswith("parties: ")]
+    if not samples:
+        failures.append("README.md: the sample of `treatykg query --list` is gone")
+        return
+    done = subprocess.run(
+        ["treatykg", "query", "--list"],
+        cwd=session.folder,
+        env=session.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    printed = " ".join(done.stdout.split())
+    for block in samples:
+        if " ".join(block.text.split()) not in printed:
+            failures.append(
+                f"README.md:{block.line}: `treatykg query --list` prints no such entry:\n"
+                f"{block.text}"
+            )
 
 
 def _check_validate_output(blocks: list[Block], session: Session, failures: list[str]) -> None:

@@ -3,8 +3,10 @@
 ``data/`` holds what every treaty shares at its top level (agents, places, sources, the dataset
 description) and one folder per treaty under ``data/treaties/{year}-{acronym}/``, named after the
 treaty's ELI identifier ``eli/treaty/{year}/{acronym}`` (README.md, "Corpus layout";
-docs/modelling.md, "Corpus layout"). These tests keep that layout honest, check that the
-installed package carries the subfolders, and pin the links between the treaties that the
+docs/modelling.md, "Corpus layout"). These tests keep that layout honest for any corpus (run
+them on another with ``pytest --data DIR``): every folder describes its treaty, every treaty has
+its folder and its documents in the build. They check that the installed package carries the
+subfolders, and pin, by the treaties' IRIs, the links between the three bundled treaties that the
 sources support: the 2024 treaty replaced the 2000 one, which ceased to be in force on
 4 December 2024 under Article 22 of the 2024 treaty; the 2024 treaty replaces the 1961 one by
 a statement of intent; no source says that the 2000 treaty replaced the 1961 one.
@@ -26,7 +28,8 @@ from treatykg.cli import main
 from treatykg.rdf.load import load
 from treatykg.web.documents import Documents
 
-DATA = ROOT / "data"
+#: The corpus under test: data/, or the one ``pytest --data DIR`` names.
+DATA = resources.resource_dir("data")
 TREATIES = DATA / "treaties"
 ELI_TREATY = "https://w3id.org/treatykg/eli/treaty/"
 TKG = "https://w3id.org/treatykg/def#"
@@ -63,8 +66,16 @@ def test_top_level_holds_only_the_shared_files_and_the_treaties_folder() -> None
     assert entries == SHARED_FILES | {"treaties"}
 
 
+def folder_treaty(folder: Path) -> URIRef:
+    """The treaty a folder is named after: ``2024-csp`` → ``eli/treaty/2024/csp``."""
+    year, _, acronym = folder.name.partition("-")
+    return URIRef(f"{ELI_TREATY}{year}/{acronym}")
+
+
 def test_the_corpus_holds_the_2024_2000_and_1961_treaties() -> None:
-    assert [path.name for path in treaty_folders()] == ["1961-fcma", "2000-fgnc", "2024-csp"]
+    names = {path.name for path in treaty_folders()}
+    missing = {"1961-fcma", "2000-fgnc", "2024-csp"} - names
+    assert not missing, f"the bundled treaties' folders are missing: {sorted(missing)}"
 
 
 @pytest.mark.parametrize("folder", treaty_folders(), ids=lambda path: path.name)
@@ -94,12 +105,16 @@ def test_each_treaty_and_its_parts_live_in_its_own_folder_only() -> None:
 
 
 def test_the_installed_package_carries_every_data_file_with_its_folders() -> None:
-    """The bundled data (inside the wheel once installed) is exactly the checkout's data/."""
-    bundled = resources.resource_dir("data")
-    shipped = [path.relative_to(bundled).as_posix() for path in resources.data_files()]
+    """The bundled data (inside the wheel once installed) is exactly the checkout's data/,
+    whatever corpus ``--data`` names: this is about packaging, not about a corpus."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(resources.DATA_ENV, raising=False)
+        bundled = resources.resource_dir("data")
+        shipped = [path.relative_to(bundled).as_posix() for path in resources.data_files()]
+    checkout = ROOT / "data"
     in_checkout = sorted(
-        path.relative_to(DATA).as_posix()
-        for path in DATA.rglob("*")
+        path.relative_to(checkout).as_posix()
+        for path in checkout.rglob("*")
         if path.is_file() and path.suffix in resources.DATA_SUFFIXES
     )
     assert shipped == in_checkout
@@ -116,7 +131,12 @@ def test_the_bundled_data_loads_as_one_dataset_from_every_folder() -> None:
     treaties = set(dataset.subjects(RDF.type, URIRef(TKG + "Treaty"))) | set(
         dataset.subjects(RDF.type, URIRef(TKG + "BilateralTreaty"))
     )
-    assert treaties == {URIRef(CSP), URIRef(FGNC), URIRef(FCMA)}
+    folders = {folder_treaty(folder) for folder in treaty_folders()}
+    assert not treaties - folders, f"treaties without a folder: {sorted(treaties - folders)}"
+    assert not folders - treaties, (
+        f"folders whose treaty is not typed: {sorted(folders - treaties)}"
+    )
+    assert {URIRef(CSP), URIRef(FGNC), URIRef(FCMA)} <= treaties
 
 
 # --- the links between the treaties, through the bundled query -----------------------------
@@ -145,7 +165,8 @@ def test_only_the_sourced_replacements_are_returned(capsys: pytest.CaptureFixtur
     # 2024 → 1961 is Ushakov's statement of intent (report.az, ankasam); no source says that the
     # 2000 treaty replaced the 1961 one, and no source gives the 1961 treaty's dates.
     rows = replaced_treaties(capsys)
-    assert set(rows) == {(CSP, FGNC), (CSP, FCMA)}
+    ours = {key for key in rows if key[0] in (CSP, FGNC, FCMA)}
+    assert ours == {(CSP, FGNC), (CSP, FCMA)}, f"replacements by the bundled treaties: {ours}"
     assert "replacedSigned" not in rows[(CSP, FCMA)]
     assert "replacedEnded" not in rows[(CSP, FCMA)]
 
@@ -163,16 +184,23 @@ def test_article_22_cites_the_2000_treaty_and_the_termination_is_pursuant_to_it(
 # --- one dataset, a document and a page for every treaty -------------------------------------
 
 
-@pytest.mark.parametrize("treaty", [CSP, FGNC, FCMA], ids=lambda iri: iri[len(ELI_TREATY) :])
+@pytest.mark.parametrize(
+    "treaty",
+    [str(folder_treaty(folder)) for folder in treaty_folders()],
+    ids=lambda iri: iri[len(ELI_TREATY) :],
+)
 def test_every_treaty_has_its_documents_in_the_one_build(release: Path, treaty: str) -> None:
     documents = Documents(release)
     path = "/" + treaty[len("https://w3id.org/treatykg/") :]
     for suffix in ("ttl", "jsonld", "nt", "html"):
-        assert documents.document(path, suffix) is not None, (path, suffix)
+        assert documents.document(path, suffix) is not None, f"no {path}.{suffix} in the build"
     turtle = documents.document(path, "ttl")
     assert turtle is not None
     graph = Graph().parse(data=turtle.body, format="turtle")
+    assert (URIRef(treaty), None, None) in graph, f"{path}.ttl says nothing about {treaty}"
     # The 2024 treaty's document links to the treaties it replaces; theirs link back to it.
-    replaced = {FGNC, FCMA} if treaty == CSP else {treaty}
+    replaced = {FGNC, FCMA} if treaty == CSP else {treaty} & {FGNC, FCMA}
     for earlier in replaced:
-        assert (URIRef(CSP), URIRef(TKG + "replaces"), URIRef(earlier)) in graph
+        assert (URIRef(CSP), URIRef(TKG + "replaces"), URIRef(earlier)) in graph, (
+            f"{path}.ttl lacks the link: the 2024 treaty replaces {earlier}"
+        )

@@ -15,7 +15,9 @@ renamed, those links break far away from here, where no test of ours can see it.
   was verified in a source (``tests/wikidata_verified.tsv``, copied from treaty-facts.md §3-4),
   because a wrong QID (Q3159, the city of Kursk, for Kursk Oblast) looks perfectly plausible.
 
-Run ``python tests/data/test_identifiers.py`` to print the registry lines that are missing.
+Run ``python tests/data/test_identifiers.py`` to print the registry lines that are missing, and
+``python tests/data/test_identifiers.py --write`` to add them to the registry (it only ever adds
+lines, keeps the header and the order, and leaves removals to a person).
 """
 
 from __future__ import annotations
@@ -159,7 +161,7 @@ def test_every_identifier_is_registered() -> None:
     assert not missing, (
         "identifiers in data/ not registered; add these lines to "
         "tests/published_identifiers.txt (keep it sorted), or run "
-        "`python tests/data/test_identifiers.py` to print them:\n" + "\n".join(missing)
+        "`python tests/data/test_identifiers.py --write` to add them:\n" + "\n".join(missing)
     )
 
 
@@ -252,7 +254,40 @@ def test_kursk_city_qid_not_in_data() -> None:
             assert KURSK_CITY not in refs, f"{path.relative_to(ROOT)} references Q3159"
 
 
+def registry_with(text: str, added: set[str]) -> str:
+    """The registry ``text`` with ``added`` merged into its sorted identifier lines.
+
+    The comment lines at the top stay as they are, and no line is ever removed: registering is
+    adding. Comments among the identifiers are not expected (the sort test would not see them),
+    so they are kept in front of the identifiers rather than moved around.
+    """
+    lines = text.splitlines()
+    header = [line for line in lines if not line.strip() or line.lstrip().startswith("#")]
+    identifiers = {line.strip() for line in lines if line.strip() and line not in header}
+    return "\n".join([*header, *sorted(identifiers | added)]) + "\n"
+
+
+def test_registry_with_adds_in_order_and_keeps_the_header() -> None:
+    """``--write`` adds the missing lines where the sort puts them, and removes nothing."""
+    text = "# header\n# second\neli/treaty/2024/csp\nid/state/prk\n"
+    merged = registry_with(text, {"id/person/jiang-zemin", "eli/treaty/2001/gnfc"})
+    assert merged == (
+        "# header\n# second\neli/treaty/2001/gnfc\neli/treaty/2024/csp\n"
+        "id/person/jiang-zemin\nid/state/prk\n"
+    )
+    assert registry_with(text, set()) == text
+
+
 if __name__ == "__main__":
-    # Print the registry lines to add (review them; the registry is edited by hand).
+    # Print the registry lines to add, or with --write add them (review the diff: a wrong
+    # identifier, once published, stays forever).
     missing = sorted(data_identifiers() - set(registered_identifiers()))
-    print("\n".join(missing) if missing else "registry is up to date", file=sys.stdout)
+    if sys.argv[1:] == ["--write"]:
+        registry = REGISTRY.read_text(encoding="utf-8")
+        REGISTRY.write_text(registry_with(registry, set(missing)), encoding="utf-8")
+        print(f"{len(missing)} identifiers added to {REGISTRY.relative_to(ROOT)}")
+    elif sys.argv[1:]:
+        print("usage: python tests/data/test_identifiers.py [--write]", file=sys.stderr)
+        sys.exit(2)
+    else:
+        print("\n".join(missing) if missing else "registry is up to date")

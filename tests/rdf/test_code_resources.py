@@ -8,6 +8,7 @@ import pytest
 from rdflib import Graph, URIRef
 
 from treatykg import resources
+from treatykg.errors import UsageError
 from treatykg.namespaces import PREFIXES, bind_prefixes, new_graph, qname
 
 
@@ -33,6 +34,39 @@ def test_data_files_are_sorted_and_parsable_kinds() -> None:
     relative = [path.relative_to(data).as_posix() for path in files]
     assert relative == sorted(relative)
     assert all(path.suffix in resources.DATA_SUFFIXES for path in files)
+
+
+def test_treatykg_data_replaces_the_bundled_data_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The maintainer's override (``pytest --data`` sets it): data/ comes from the folder it
+    names; the ontology, shapes and queries stay the bundled ones."""
+    monkeypatch.delenv(resources.DATA_ENV, raising=False)
+    bundled = {name: resources.resource_dir(name) for name in resources.RESOURCE_NAMES}
+    (tmp_path / "treaties").mkdir()
+    (tmp_path / "treaties" / "t.ttl").write_text("", encoding="utf-8")
+    monkeypatch.setenv(resources.DATA_ENV, str(tmp_path))
+    assert resources.resource_dir("data") == tmp_path
+    assert resources.data_files() == [tmp_path / "treaties" / "t.ttl"]
+    for name in ("ontology", "shapes", "queries"):
+        assert resources.resource_dir(name) == bundled[name], name
+    monkeypatch.setenv(resources.DATA_ENV, "")  # set but empty: as if unset
+    assert resources.resource_dir("data") == bundled["data"]
+
+
+def test_treatykg_data_that_is_not_a_folder_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Said in one line with exit code 2, never a silent fall back to the bundled data."""
+    from treatykg.cli import main  # (imported here: only these tests run the CLI)
+
+    missing = tmp_path / "nowhere"
+    monkeypatch.setenv(resources.DATA_ENV, str(missing))
+    with pytest.raises(UsageError, match="TREATYKG_DATA"):
+        resources.data_files()
+    assert main(["validate", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"treatykg: error: TREATYKG_DATA={missing}: not a directory\n", err
 
 
 def test_collect_sorts_filters_and_skips_hidden(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from locations import TESTS
 from treatykg.errors import UsageError
-from treatykg.namespaces import BASE, TKG, new_graph
+from treatykg.namespaces import BASE, ELI, TKG, new_graph
 from treatykg.publish.jsonld import (
     CONTEXT_PREFIXES,
     CONTEXT_URL,
@@ -552,23 +552,68 @@ def test_jsonld_is_canonical(
 # --- the framed view ---------------------------------------------------------------------------
 
 
-def test_framed_treaty_has_its_articles_in_order(framed_doc: dict[str, Any], data: Graph) -> None:
-    (treaty,) = framed_doc["@graph"]
-    assert treaty["id"] == str(TREATY)
-    numbered, provisions = treaty["articles"][:23], treaty["articles"][23:]
-    assert [article["number"] for article in numbered] == [[str(n)] for n in range(1, 24)]
-    # then the provisions whose article is unknown: no number, type Provision
-    assert {p["id"] for p in provisions} == {str(p) for p in data.subjects(RDF.type, TKG.Provision)}
-    assert all("number" not in p and p["type"] == "tkg:Provision" for p in provisions)
+def framed_treaties(framed_doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The framed view's treaties by IRI."""
+    return {treaty["id"]: treaty for treaty in framed_doc["@graph"]}
+
+
+def test_the_framed_view_holds_every_treaty_with_articles(
+    framed_doc: dict[str, Any], data: Graph
+) -> None:
+    divided = {
+        str(treaty)
+        for kind in (TKG.Article, TKG.Provision)
+        for part in data.subjects(RDF.type, kind)
+        for treaty in data.objects(part, ELI.is_part_of)
+    }
+    framed_ids = [treaty["id"] for treaty in framed_doc["@graph"]]
+    assert len(framed_ids) == len(set(framed_ids)), f"a treaty framed twice: {framed_ids}"
+    assert set(framed_ids) == divided, (
+        f"framed treaties {sorted(framed_ids)} are not the treaties with articles {sorted(divided)}"
+    )
+    assert str(TREATY) in framed_ids
+
+
+def test_every_framed_treaty_has_its_articles_in_order(
+    framed_doc: dict[str, Any], data: Graph
+) -> None:
+    """Articles 1..articleCount in order, then the provisions whose article is unknown: no
+    number, type Provision."""
+    for iri, treaty in framed_treaties(framed_doc).items():
+        numbered = [article for article in treaty["articles"] if "number" in article]
+        provisions = treaty["articles"][len(numbered) :]
+        count = data.value(URIRef(iri), TKG.articleCount)
+        expected = len(numbered) if count is None else int(count)
+        numbers = [article["number"] for article in numbered]
+        assert numbers == [[str(n)] for n in range(1, expected + 1)], (
+            f"{iri}: articles should run 1..{expected} in order, numbered ones first; got {numbers}"
+        )
+        own = {
+            str(p)
+            for p in data.subjects(RDF.type, TKG.Provision)
+            if (p, ELI.is_part_of, URIRef(iri)) in data
+        }
+        assert {p["id"] for p in provisions} == own, f"{iri}: provisions without a number"
+        assert all("number" not in p and p["type"] == "tkg:Provision" for p in provisions)
+        assert all(topic["label"]["en"] for topic in treaty.get("topic", [])), (
+            f"{iri}: a topic is not embedded as a labelled concept"
+        )
+
+
+def test_the_2024_treaty_is_framed_with_its_23_articles_and_parties(
+    framed_doc: dict[str, Any],
+) -> None:
+    treaty = framed_treaties(framed_doc)[str(TREATY)]
+    numbered = [article for article in treaty["articles"] if "number" in article]
+    assert len(numbered) == 23, f"the 2024 treaty has 23 articles, framed: {len(numbered)}"
     assert [party["label"]["en"] for party in treaty["party"]] == ["North Korea", "Russia"]
-    assert all(topic["label"]["en"] for topic in treaty["topic"])  # concepts, labelled
+    assert treaty["topic"], "the 2024 treaty's topics are missing"
 
 
 def test_framed_article_4_embeds_its_norm_and_directed_obligations(
     framed_doc: dict[str, Any],
 ) -> None:
-    (treaty,) = framed_doc["@graph"]
-    article = treaty["articles"][3]
+    article = framed_treaties(framed_doc)[str(TREATY)]["articles"][3]
     assert article["number"] == ["4"]
     (norm,) = [n for n in article["norms"] if n["id"] == f"{BASE}id/norm/csp-art-4"]
     obligations = norm["obligations"]
@@ -587,8 +632,12 @@ def test_framed_view_drops_nothing(framed_doc: dict[str, Any], data: Graph) -> N
 
     (A frame with per-property subframes made pyld drop the norms that had no legal basis.)
     """
-    (treaty,) = framed_doc["@graph"]
-    norms = [norm for article in treaty["articles"] for norm in article.get("norms", [])]
+    norms = [
+        norm
+        for treaty in framed_doc["@graph"]
+        for article in treaty["articles"]
+        for norm in article.get("norms", [])
+    ]
     obligations = [o for norm in norms for o in norm.get("obligations", [])]
     assert {n["id"] for n in norms} == {str(n) for n in data.subjects(TKG.expressedBy, None)}
     assert {o["id"] for o in obligations} == {str(o) for o in data.subjects(TKG.derivedFrom, None)}

@@ -11,6 +11,8 @@ import pyoxigraph as ox
 import pytest
 
 from treatykg.cli import main
+from treatykg.cli.query import listing
+from treatykg.errors import InputError
 from treatykg.publish.build import build
 from treatykg.sparql import catalogue
 
@@ -27,33 +29,60 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_list_shows_every_bundled_query(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--list")
     assert code == 0
+    assert " ".join(out.split()) == " ".join(listing(catalogue.bundled()).split())
+    blocks = {block.split(":", 1)[0]: block for block in out.split("\n\n")}
     for item in catalogue.bundled():
-        assert item.name in out and item.title in out
+        assert " ".join(blocks[item.name].split()).startswith(f"{item.name}: {item.title}")
+
+
+def test_list_shows_each_parameter_and_what_it_does_when_left_out(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """In 80 columns, to a terminal or a file alike (capsys is not a terminal), one query a
+    block: its name and title, its question, then ``--param NAME=IRI`` and what the query
+    does without it: optional (and what it answers then), required, or a default, shown as
+    --param takes it (relative to https://w3id.org/treatykg/ when it is ours)."""
+    code, out, _ = run(capsys, "--list")
+    assert code == 0
+    assert all(len(line) <= 80 for line in out.splitlines()), max(out.splitlines(), key=len)
+    blocks = {block.split(":", 1)[0]: block for block in out.split("\n\n")}
+    assert "    --param treaty=IRI  optional: every treaty when not given" in blocks["parties"]
+    assert "    --param entity=IRI  required" in blocks["sources-of"]
+    assert "--param confidence=IRI  default def#SingleSource" in blocks["confidence"]
+    assert "--param" not in blocks["statistics"]
+    for item in catalogue.bundled():
+        assert blocks[item.name].count("--param") == len(item.declared), item.name
 
 
 LOCAL = [q for q in catalogue.bundled() if not q.name.startswith("federated/")]
+
+
+def _params(pairs: list[str]) -> list[str]:
+    return [arg for pair in pairs for arg in ("--param", pair)]
 
 
 @pytest.mark.parametrize("item", LOCAL, ids=lambda q: q.name)
 def test_every_bundled_query_runs_as_json(
     item: catalogue.Query, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, item.name, "--format", "json")
+    required = [f"{p.name}=eli/treaty/2024/csp" for p in item.declared if p.required]
+    code, out, err = run(capsys, item.name, "--format", "json", *_params(required))
     assert code == 0, err
     assert "results" in json.loads(out) or "boolean" in json.loads(out)
 
 
 def test_csv_is_what_other_tools_read(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "ratification-steps", "--format", "csv")
+    code, out, _ = run(capsys, "ratification-steps", "--format", "csv", "--param", f"treaty={CSP}")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and len(rows) == 6 and rows[0]["date"] == "2024-10-14"
+    assert {row["treaty"] for row in rows} == {CSP}
 
 
 def test_table_uses_prefixed_names(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "250")  # the table fits the terminal: make it a wide one
-    code, out, err = run(capsys, "signatories")
+    code, out, err = run(capsys, "signatories", "--param", "treaty=eli/treaty/2024/csp")
     assert code == 0
     assert "person:kim-jong-un" in out and "state:rus" in out and "(2 rows)" in out
     assert "2 results" in err
@@ -91,17 +120,38 @@ def test_syntax_error_is_one_line_with_position_and_cause(
 
 
 def test_parameters_are_bound_as_terms(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(
-        capsys,
-        "signatories",
-        "--format",
-        "json",
-        "--param",
-        "treaty=https://w3id.org/treatykg/eli/treaty/2000/fgnc",
-    )
-    assert code == 0 and json.loads(out)["results"]["bindings"] == []
+    fgnc = "https://w3id.org/treatykg/eli/treaty/2000/fgnc"
+    code, out, _ = run(capsys, "timeline", "--format", "json", "--param", f"treaty={fgnc}")
+    bindings = json.loads(out)["results"]["bindings"]
+    assert code == 0 and bindings
+    assert {row["treaty"]["value"] for row in bindings} == {fgnc}
     code, _, err = run(capsys, "signatories", "--param", "nope=1")
     assert code == 2 and "has no parameter 'nope'" in err
+
+
+def test_a_treaty_is_given_by_its_identifier_or_left_out(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Relative to https://w3id.org/treatykg/ (as the site's paths show it) or in full: the
+    same rows. Left out: every treaty, each row saying which."""
+    _, relative, _ = run(
+        capsys, "parties", "--format", "csv", "--param", "treaty=eli/treaty/2024/csp"
+    )
+    _, full, _ = run(capsys, "parties", "--format", "csv", "--param", f"treaty={CSP}")
+    _, every, _ = run(capsys, "parties", "--format", "csv")
+    assert relative == full and len(relative.splitlines()) == 3
+    rows = list(csv.DictReader(io.StringIO(every)))
+    assert {row["treaty"] for row in rows} >= {CSP}
+    assert set(full.splitlines()[1:]) <= set(every.splitlines()[1:])
+
+
+def test_a_required_parameter_left_out_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "sources-of")
+    assert (code, out) == (2, "")
+    assert err.startswith("treatykg: error: query 'sources-of' needs 'entity': give --param ")
+    assert err.count("\n") == 1 and "Traceback" not in err
 
 
 def test_literal_parameters_are_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -121,12 +171,13 @@ def test_literal_parameters_are_escaped(tmp_path: Path, capsys: pytest.CaptureFi
 @pytest.mark.parametrize(
     ("value", "advice"),
     [
-        ("norm/csp-art-4", "not an absolute IRI; give the full IRI, e.g. " + ART_4),
+        ("norm/csp-art-4", f"not an IRI; give the full IRI, e.g. {ART_4}, or the part after"),
+        ("treaty 2024", "not an IRI; give the full IRI, e.g. " + CSP),
         ("norm:csp-art-4", "a prefixed name, not a full IRI; give the full IRI: " + ART_4),
         (f"<{ART_4}>", "give the IRI alone, without angle brackets or spaces: " + ART_4),
-        ('x" } } ; DROP ALL ; SELECT * { "', "not an absolute IRI; give the full IRI, e.g. " + CSP),
+        ('x" } } ; DROP ALL ; SELECT * { "', "not an IRI; give the full IRI, e.g. " + CSP),
     ],
-    ids=["relative", "prefixed", "bracketed", "hostile"],
+    ids=["relative-not-ours", "spaces", "prefixed", "bracketed", "hostile"],
 )
 def test_an_iri_parameter_refuses_what_is_not_an_absolute_iri(
     value: str, advice: str, capsys: pytest.CaptureFixture[str]
@@ -138,17 +189,75 @@ def test_an_iri_parameter_refuses_what_is_not_an_absolute_iri(
     assert err.count("\n") == 1 and "Traceback" not in err
     code, out, _ = run(capsys, "sources-of", "--format", "csv", "--param", f"entity={ART_4}")
     assert code == 0 and len(out.splitlines()) > 1
-
-
-def test_iri_parameters_are_read_from_the_header() -> None:
-    header = (
-        "# parameters: treaty (IRI, default <https://w3id.org/treatykg/eli/treaty/2024/csp>), "
-        'label (string, default "x"), other (default <http://example.org/>)\nASK {}'
+    code, out, _ = run(
+        capsys, "sources-of", "--format", "csv", "--param", "entity=id/norm/csp-art-4"
     )
-    assert catalogue.parse(header, "q").iri_parameters == {"treaty", "other"}
-    assert catalogue.parse("# parameters: none\nASK {}", "q").iri_parameters == set()
+    assert code == 0 and len(out.splitlines()) > 1
+
+
+def test_parameters_are_read_from_the_header() -> None:
+    text = (
+        "# title: Mine\n"
+        "# parameters: treaty (IRI, optional: every treaty when not given), "
+        'label (string, default "x"), entity (IRI, required), '
+        "topic (IRI, default <https://w3id.org/treatykg/def#Sanctions>)\n"
+        "SELECT * WHERE {\n"
+        "  VALUES ?treaty { UNDEF }\n"
+        '  VALUES ?label { "x" }\n'
+        "  VALUES ?entity { UNDEF }\n"
+        "  VALUES ?topic { <https://w3id.org/treatykg/def#Sanctions> }\n"
+        "}\n"
+    )
+    query = catalogue.parse(text, "q")
+    assert query.parameter_names == ("treaty", "label", "entity", "topic")
+    assert query.iri_parameters == {"treaty", "entity", "topic"}
+    assert query.optional_parameters == {"treaty"}
+    treaty, label, entity, topic = query.declared
+    assert treaty.absent == "every treaty when not given" and treaty.default is None
+    assert label == catalogue.Parameter("label", "string", default='"x"')
+    assert entity.required and not topic.required
+    assert topic.default == "<https://w3id.org/treatykg/def#Sanctions>"
+    assert catalogue.parse("# parameters: none\nASK {}", "q").declared == ()
     for item in catalogue.bundled():
         assert item.iri_parameters == set(item.parameter_names), item.name
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("treaty (IRI, default <x:y>)", "holds 'UNDEF' instead of '<x:y>'"),
+        ("treaty (IRI, optional)", "cannot read 'treaty (IRI, optional)'"),
+        ("treaty (IRI)", "cannot read 'treaty (IRI)'"),
+        ("treaty (uri, required)", "cannot read 'treaty (uri, required)'"),
+        ("treaty (IRI, required) topic (IRI, required)", "cannot read"),
+        ("treaty", "cannot read 'treaty'"),
+        ("other (IRI, required)", "declares 'other' but the query has no VALUES ?other line"),
+    ],
+)
+def test_a_parameters_line_it_cannot_read_is_refused_with_its_line(
+    line: str, says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Unknown forms are errors, not parameters that silently take any value: the header is
+    what the CLI, the queries page and a reader go by."""
+    text = f"# title: Mine\n# parameters: {line}\nSELECT * {{\n  VALUES ?treaty {{ UNDEF }}\n}}\n"
+    with pytest.raises(InputError) as raised:
+        catalogue.parse(text, "mine", Path("mine.rq"))
+    assert str(raised.value).startswith("mine.rq:2: '# parameters:' ") and says in str(raised.value)
+    path = tmp_path / "mine.rq"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, str(path))
+    assert (code, out) == (2, "") and f"{path}:2: " in err and "Traceback" not in err
+
+
+def test_the_values_line_shown_in_a_comment_is_not_the_parameter() -> None:
+    text = (
+        "# parameters: treaty (IRI, optional: every treaty)\n"
+        "# edit the line VALUES ?treaty { UNDEF } to ask about one\n"
+        "SELECT * WHERE {\n  VALUES ?treaty { UNDEF }\n}\n"
+    )
+    bound = catalogue.bind(catalogue.parse(text, "q"), {"treaty": CSP})
+    assert "# edit the line VALUES ?treaty { UNDEF } to ask" in bound
+    assert f"  VALUES ?treaty {{ <{CSP}> }}\n" in bound
 
 
 def test_a_malformed_dump_is_reported_with_its_position_once(
@@ -213,7 +322,10 @@ def test_ask_and_construct(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 def test_query_a_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_dir = tmp_path / "dist"
     build(out_dir)
-    code, out, _ = run(capsys, "ratification-steps", "--format", "csv", "--build", str(out_dir))
+    code, out, _ = run(
+        capsys, "ratification-steps", "--format", "csv", "--build", str(out_dir),
+        "--param", "treaty=eli/treaty/2024/csp",
+    )  # fmt: skip
     assert code == 0 and len(out.splitlines()) == 7
     code, _, err = run(capsys, "signatories", "--build", str(tmp_path))
     assert code == 2 and "not a treatykg build" in err

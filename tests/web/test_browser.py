@@ -314,20 +314,25 @@ SIGNATORIES = ("/id/person/vladimir-putin", "/id/person/kim-jong-un")
 
 
 def test_a_reader_walks_from_the_index_to_people_and_events(
-    driver: WebDriver, server: str, artifacts: Path
+    driver: WebDriver, server: str, release: Path, artifacts: Path
 ) -> None:
     walk = Walk(driver, server, artifacts, "walk")
     driver.get(server + "/")
 
-    # The index: the treaty, its 23 articles and a timeline.
-    assert "Treaty on Comprehensive Strategic Partnership" in driver.title, driver.title
+    # The index: the dataset's title, every treaty, and a timeline.
+    titles = (
+        Graph()
+        .parse(release / "treatykg.ttl")
+        .objects(URIRef(_iri("/dataset")), URIRef("http://purl.org/dc/terms/title"))
+    )
+    (title,) = [t for t in titles if getattr(t, "language", None) == "en"]
+    assert driver.title == f"{title} · treatykg", driver.title
     text = walk.text()
     assert "Treaty on Comprehensive Strategic Partnership between" in text  # the treaty's label
     assert walk.find_link(TREATY), "the index does not link to the treaty"
-    articles = {
-        target for target, _ in walk.links() if re.fullmatch(rf"{TREATY}/art_\d+(\.html)?", target)
-    }
-    assert len(articles) == 23, f"the index links to {len(articles)} articles: {sorted(articles)}"
+    treaties = {target for target, _ in walk.links() if target.startswith("/eli/treaty/")}
+    treaties = {t.removesuffix(".html") for t in treaties if "/art_" not in t}
+    assert len(treaties) >= 3, f"the index links to {sorted(treaties)} only"
     headings = [h.text.strip().lower() for h in driver.find_elements(By.CSS_SELECTOR, "h2")]
     assert "timeline" in headings, f"the index shows no timeline; its sections: {headings}"
     events = {target for target, _ in walk.links() if target.startswith("/id/event/")}
@@ -335,6 +340,15 @@ def test_a_reader_walks_from_the_index_to_people_and_events(
     assert walk.find_link(SIGNING), "the timeline does not link to the signing"
     walk.check_page("index", None)
     assert walk.json_ld()[0]["@id"] == _iri("/dataset")  # the index is the dataset's home
+
+    # The 2024 treaty's page: its 23 articles and its timeline.
+    walk.click(TREATY, expect=f"{TREATY}.html")
+    articles = {
+        target for target, _ in walk.links() if re.fullmatch(rf"{TREATY}/art_\d+(\.html)?", target)
+    }
+    assert len(articles) == 23, f"the treaty links to {len(articles)} articles: {sorted(articles)}"
+    assert walk.find_link(SIGNING), "the treaty's timeline does not link to the signing"
+    walk.check_page("treaty", _iri(TREATY))
 
     # Article 4.
     walk.click(ARTICLE_4, expect=f"{ARTICLE_4}.html")
@@ -388,7 +402,11 @@ def test_a_reader_runs_a_bundled_query_from_its_form(
 ) -> None:
     walk = Walk(driver, server, artifacts, "query")
     driver.get(server + "/queries.html")
-    forms = driver.find_elements(By.TAG_NAME, "form")
+    forms = [
+        f
+        for f in driver.find_elements(By.TAG_NAME, "form")
+        if f.find_elements(By.TAG_NAME, "textarea")
+    ]
     assert forms, "/queries.html has no form to run a query"
     form = forms[0]
     text = form.find_element(By.TAG_NAME, "textarea").get_attribute("value") or ""
@@ -418,6 +436,31 @@ def test_a_reader_runs_a_bundled_query_from_its_form(
     driver.back()
     WebDriverWait(driver, WAIT).until(lambda d: urlparse(d.current_url).path == "/queries.html")
     walk.check_page("queries", None)
+
+
+def test_a_reader_runs_a_query_for_the_treaty_chosen(
+    driver: WebDriver, server: str, release: Path
+) -> None:
+    """The treaty menu of a query that takes one works without a script: the option chosen
+    is the query for that treaty, sent by the form."""
+    driver.get(server + "/queries.html")
+    menu = driver.find_element(By.CSS_SELECTOR, "form.treaty-choice select[name='query']")
+    options = menu.find_elements(By.TAG_NAME, "option")
+    (chosen,) = [o for o in options if o.text.startswith("Treaty on Comprehensive Strategic")]
+    text = chosen.get_attribute("value") or ""
+    assert f"<{_iri(TREATY)}>" in text
+    expected = len(list(execute.run(text, execute.embedded_store(release))))
+    assert expected > 0
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", menu)
+    chosen.click()
+    form = menu.find_element(By.XPATH, "./ancestor::form")
+    form.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
+    WebDriverWait(driver, WAIT).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "table tbody tr"),
+        message="the query for the treaty chosen shows no table with rows",
+    )
+    rows = driver.find_elements(By.CSS_SELECTOR, "table tbody tr")
+    assert len(rows) == expected, f"{len(rows)} rows in the page, {expected} from the store"
 
 
 HOSTILE = (

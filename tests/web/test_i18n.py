@@ -41,7 +41,8 @@ TEMPLATES = PAGES_DIR / "templates"
 CONFIG = LOCALE_DIR / "babel.cfg"
 POT = LOCALE_DIR / "messages.pot"
 TRANSLATED = tuple(language for language in LANGUAGES if language != DEFAULT)
-ARTICLE_4 = f"{BASE}eli/treaty/2024/csp/art_4"
+TREATY = f"{BASE}eli/treaty/2024/csp"
+ARTICLE_4 = f"{TREATY}/art_4"
 
 #: The keywords of the extraction command (``-k _ -k ngettext:1,2`` on top of Babel's).
 KEYWORDS = {**DEFAULT_KEYWORDS, "_": None, "ngettext": (1, 2)}
@@ -446,6 +447,7 @@ class _Elements(HTMLParser):
 def _rendered(pages: Pages) -> dict[str, str]:
     return {
         "index": pages.index(),
+        "treaty": pages.resource(TREATY),
         "article 4": pages.resource(ARTICLE_4),
         "ontology": pages.ontology(),
         "queries": pages.queries(),
@@ -499,11 +501,11 @@ def test_counts_take_the_languages_plural(
     pages: Pages, english: dict[str, _Elements], language: str
 ) -> None:
     compiled = translations(language)
-    # the treaty's articles on the home page ("Preamble and articles (23 articles)")
-    (heading,) = [text for _, id_, text in english["index"].furniture if id_ == "articles"]
+    # the articles on the treaty's page ("Preamble and articles (23 articles)")
+    (heading,) = [text for _, id_, text in english["treaty"].furniture if id_ == "articles"]
     count = int(re.search(r"\d+", heading).group())  # type: ignore[union-attr]
-    index = _Elements(pages.in_language(language).index())
-    (said,) = [text for _, id_, text in index.furniture if id_ == "articles"]
+    treaty = _Elements(pages.in_language(language).resource(TREATY))
+    (said,) = [text for _, id_, text in treaty.furniture if id_ == "articles"]
     singular = "Preamble and articles (%(num)d article)"
     plural = "Preamble and articles (%(num)d articles)"
     assert said == compiled.ngettext(singular, plural, count) % {"num": count}

@@ -5,7 +5,8 @@
 * ratification steps have a lane per party, headed by how long the steps took;
 * the signing's deprecated 18 June is visible as such, beside the preferred 19 June;
 * the axis is broken, so the 2022 invasion does not squash the 2024–2025 story;
-* every row links to its event's page.
+* every row links to its event's page;
+* on the index, the timeline of a corpus, each treaty's events have a lane named for it.
 """
 
 from __future__ import annotations
@@ -104,7 +105,11 @@ def test_ratification_steps_have_a_lane_per_party(
             assert rect is not None and name is not None
             top = float(rect.attrib["y"])
             lanes[name.text] = (top, top + float(rect.attrib["height"]), lane)
-    assert {"Ratification: Russia", "Ratification: North Korea", "Events"} <= set(lanes)
+    assert {"Ratification: Russia", "Ratification: North Korea"} <= set(lanes)
+    if doc == "/index.html":  # a lane per treaty, named for it
+        assert any(name.startswith("Treaty on Comprehensive Strategic") for name in lanes)
+    else:
+        assert "Events" in lanes
     for party, name in (("rus", "Russia"), ("prk", "North Korea")):
         steps = {
             e
@@ -232,3 +237,42 @@ def test_a_name_in_another_language_says_so(pages: Pages, graph: Graph, language
             assert span.text and any(e.startswith(span.text.rstrip("…")) for e in english)
     english = timeline_of(pages.resource(TREATY))
     assert not list(english.iter(f"{SVG}tspan"))
+
+
+def lanes_of(svg: ET.Element) -> list[tuple[str, float, float]]:
+    """Each lane's heading, top and bottom, from the top down."""
+    found = []
+    for lane in svg.iter(f"{SVG}g"):
+        if lane.attrib.get("class") == "lane":
+            rect, name = lane.find(f"{SVG}rect"), lane.find(f"{SVG}text")
+            assert rect is not None and name is not None
+            top = float(rect.attrib["y"])
+            found.append((name.text or "", top, top + float(rect.attrib["height"])))
+    return found
+
+
+def test_the_index_picture_has_a_lane_per_treaty(pages: Pages, graph: Graph) -> None:
+    """Every event that concerns a treaty is drawn in that treaty's lanes: below the lane
+    named for it and above the next treaty's, so "entry into force of the treaty" says of
+    which treaty."""
+    doc = "/index.html"
+    svg = timeline_of(pages.index())
+    lanes = lanes_of(svg)
+    named = {}
+    for treaty in set(graph.objects(None, TKG.concerns)):
+        english = [str(x) for x in graph.objects(treaty, RDFS.label) if x.language == "en"]
+        (heading,) = [
+            (n, top)
+            for n, (name, top, _) in enumerate(lanes)
+            if any(e.startswith(name.rstrip("…")) for e in english)
+        ] or [(None, None)]
+        if heading[0] is not None:
+            named[treaty] = heading
+    assert URIRef(TREATY) in named
+    for treaty, (n, top) in named.items():
+        following = [t for name, t, _ in lanes[n + 1 :] if not name.startswith("Ratification")]
+        bottom = following[0] if following else float("inf")
+        for event in graph.subjects(TKG.concerns, treaty):
+            for row in rows_to(svg, doc, str(event)):
+                y = float(next(m for m in row if m.tag == f"{SVG}text").attrib["y"])
+                assert top < y < bottom, (treaty, event)

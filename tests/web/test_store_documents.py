@@ -139,7 +139,13 @@ def test_the_home_page_of_a_store_lists_the_first_and_says_how_many(
     served = Documents(corpus_build, in_memory=False, store=stores)  # with an endpoint
     page = served.pages.index()
     full = in_memory.pages.index()
-    assert "The first 2 of 4 treaties with articles, by IRI" in page
+    assert "The first 2 of 4 treaties, the most recently signed first" in page
+    assert page.count('<tr class="treaty">') == 2
+
+    def treaties(html: str) -> list[str]:
+        return [line for line in html.splitlines() if line.startswith('<tr class="treaty">')]
+
+    assert treaties(page) == treaties(full)[:2]  # the same order as in memory
     events = full.count('<tr class="event">')
     assert events > 3
     assert f"The first 3 of {events} dated events, by date" in page

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import textwrap
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -18,6 +20,7 @@ from treatykg.errors import TreatykgError, UsageError
 
 if TYPE_CHECKING:
     from treatykg.cli.common import Subcommands
+    from treatykg.sparql.catalogue import Parameter, Query
     from treatykg.sparql.remote import Endpoint
 
 NAME = "query"
@@ -27,8 +30,9 @@ EXIT_CODES = """\
 exit codes:
   0  the query ran
   2  usage or input error: unknown query (close matches are listed), SPARQL
-     syntax error (line and column), unknown parameter, a parameter that takes
-     an IRI given something else, refused SERVICE
+     syntax error (line and column), unknown parameter, a required parameter
+     not given, a parameter that takes an IRI given something else, refused
+     SERVICE
 """
 
 
@@ -47,7 +51,9 @@ def add_parser(commands: Subcommands) -> None:
         formatter_class=HelpFormatter,
     )
     parser.add_argument("name", nargs="?", metavar="NAME|FILE", help="query name or .rq file")
-    parser.add_argument("--list", action="store_true", help="list the bundled queries")
+    parser.add_argument(
+        "--list", action="store_true", help="list the bundled queries and their parameters"
+    )
     parser.add_argument(
         "--format",
         choices=("table", "csv", "tsv", "json", "turtle", "ntriples"),
@@ -60,8 +66,9 @@ def add_parser(commands: Subcommands) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="set a parameter the query's header declares (repeatable); one declared as an "
-        "IRI takes a full IRI, e.g. https://w3id.org/treatykg/id/norm/csp-art-4",
+        help="set a parameter the query's header declares (repeatable; --list shows them); "
+        "one declared as an IRI takes a full IRI or the part after https://w3id.org/treatykg/, "
+        "e.g. treaty=eli/treaty/2024/csp; a treaty left out means every treaty",
     )
     parser.add_argument(
         "--build", metavar="DIR", help="query a build's dump instead of the bundled sources"
@@ -90,8 +97,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from treatykg.sparql import catalogue, execute, guard, results
 
     if args.list:
-        for item in catalogue.bundled():
-            print(f"{item.name}\n    {item.title}: {item.question}", file=out)
+        out.write(listing(catalogue.bundled()))
         return 0
     if not args.name:
         raise UsageError("name a query or a .rq file, or use --list")
@@ -103,6 +109,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"--param takes NAME=VALUE, got {pair!r}")
         values[name.strip()] = value
     text = catalogue.bind(chosen, values)
+    catalogue.require(chosen, values)
     started = time.perf_counter()
     # The table fits a terminal; to a file or a pipe, whole values on lines of any length.
     width = shutil.get_terminal_size((100, 24)).columns if out.isatty() else None
@@ -128,6 +135,53 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     seconds = time.perf_counter() - started
     print(f"{rows:,} result{'' if rows == 1 else 's'} in {seconds:.2f} s", file=err)
     return 0
+
+
+#: The width of ``--list``: a terminal's usual one, and the same in a file or a pipe.
+LIST_WIDTH = 80
+
+
+def listing(queries: Sequence[Query]) -> str:
+    """``treatykg query --list``: each query's name and title, its question, and how to give
+    each of its parameters, with what it does without one; lines of at most
+    :data:`LIST_WIDTH` columns (an IRI longer than that stays whole), blank lines between
+    queries, the same whether printed to a terminal or a file."""
+    blocks = []
+    for item in queries:
+        lines = textwrap.wrap(f"{item.name}: {item.title}", LIST_WIDTH, subsequent_indent="    ")
+        lines += textwrap.wrap(
+            item.question, LIST_WIDTH, initial_indent="    ", subsequent_indent="    "
+        )
+        usages = [
+            (f"--param {p.name}={'IRI' if p.takes_iri else 'TEXT'}", p) for p in item.declared
+        ]
+        column = max((len(usage) for usage, _p in usages), default=0)
+        for usage, parameter in usages:
+            lines += textwrap.wrap(
+                f"{usage.ljust(column)}  {_without(parameter)}",
+                LIST_WIDTH,
+                initial_indent="    ",
+                subsequent_indent=" " * (6 + column),
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        blocks.append("\n".join(lines) + "\n")
+    return "\n".join(blocks)
+
+
+def _without(parameter: Parameter) -> str:
+    """What a query does about ``parameter`` when it is not given, in the list's words; an IRI
+    of ours as ``--param`` takes it, relative to https://w3id.org/treatykg/."""
+    from treatykg.namespaces import BASE
+
+    if parameter.required:
+        return "required"
+    if parameter.absent is not None:
+        return f"optional: {parameter.absent}"
+    default = parameter.default or ""
+    if default.startswith(f"<{BASE}") and default.endswith(">"):
+        default = default[len(BASE) + 1 : -1]
+    return f"default {default}"
 
 
 def _explain_no_rows(endpoint: Endpoint, err: TextIO) -> None:

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from treatykg.namespaces import BASE, ELI, TKG, WD
+from treatykg.namespaces import BASE, TKG, WD
 from treatykg.rdf import store as graphstore
 from treatykg.rdf import terms
 from treatykg.sparql import catalogue
@@ -54,7 +54,8 @@ class Statistics:
     classes: dict[URIRef, int]
     #: ``skos:exactMatch`` links from the data's entities to Wikidata items.
     wikidata_links: int
-    #: Treaties whose articles the dataset holds: the tops of its part-of hierarchy.
+    #: Every treaty (an instance of ``tkg:Treaty`` or of a subclass the triples declare): each
+    #: is an entry point and the top of its own part-of hierarchy, articles held or not.
     roots: tuple[URIRef, ...]
 
 
@@ -145,12 +146,8 @@ def statistics(
     for s, o in by_predicate.get(RDF.type, ()):
         if isinstance(o, URIRef):
             instances[o].update((s,) if isinstance(s, URIRef) else ())
-    articles = instances.get(TKG.Article, set())
-    roots = {
-        o
-        for s, o in by_predicate.get(ELI.is_part_of, ())
-        if s in articles and isinstance(o, URIRef)
-    }
+    treaty_classes = _subclasses(TKG.Treaty, by_predicate)
+    roots = {root for kind in treaty_classes for root in instances.get(kind, ())}
     wikidata = str(WD)
     links = sum(
         1
@@ -167,6 +164,18 @@ def statistics(
         wikidata_links=links,
         roots=tuple(sorted(roots)),
     )
+
+
+def _subclasses(top: URIRef, by_predicate: dict[Node, list[tuple[Node, Node]]]) -> set[URIRef]:
+    """``top`` and every class below it by ``rdfs:subClassOf`` among the triples: what
+    ``?class rdfs:subClassOf* top`` matches in ``void-roots.rq``."""
+    found: set[URIRef] = {top}
+    pairs = by_predicate.get(RDFS.subClassOf, [])
+    while True:
+        more = {s for s, o in pairs if o in found and isinstance(s, URIRef)} - found
+        if not more:
+            return found
+        found |= more
 
 
 def _is_entity(node: Node, spaces: tuple[str, ...]) -> bool:

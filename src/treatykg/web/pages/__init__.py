@@ -8,8 +8,9 @@ The package is split by job; to change how a page looks, start from its view and
   look-ups and one render, so the ~450 pages of a release render in well under a second
   and a server can render on request;
 * :mod:`.links` is how any page shows a term (:class:`Value`: a label, a literal, a link);
-* the **views**, one module per page: :mod:`.home` (``/index.html``), :mod:`.treaty`,
-  :mod:`.resource`, :mod:`.ontology` (``/def.html``), :mod:`.shapes` (``/shapes.html``),
+* the **views**, one module per page: :mod:`.home` (``/index.html``, the index of the
+  corpus), :mod:`.treaty` (what a treaty's page adds), :mod:`.events` (the timelines of
+  both), :mod:`.resource`, :mod:`.ontology` (``/def.html``), :mod:`.shapes` (``/shapes.html``),
   :mod:`.queries` (``/queries.html`` and the endpoint's page), :mod:`.changes` (a page per
   changeset the release keeps, their list, and the history on a changed resource's page);
   each builds typed dataclasses that a template in ``templates/`` prints;

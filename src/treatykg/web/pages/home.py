@@ -1,9 +1,8 @@
-"""The view of the home page (``/index.html``): each treaty with its articles, the timeline of
-dated events and the downloads the dataset description lists.
-
-The timeline is a walk over the events in the index rather than ``queries/timeline.rq``:
-the query lists a fixed set of event types and needs an English label, while the page shows
-every instance of ``tkg:Event`` or of any sub-class, labelled or not.
+"""The view of the home page (``/index.html``), the index of a corpus: the dataset's own
+description (``data/dataset.ttl``), every treaty in a row of its own (the newest first: see
+:func:`~.treaty.newest_first`; its articles, obligations and timeline are on its own page),
+the timeline of every dated event with the treaties each concerns (:mod:`.events`), and the
+downloads the dataset description lists.
 
 A build too large to hold in memory (read from its store: :class:`~.store_index.StoreIndex`)
 would make a home page of hundreds of megabytes, so there it shows the first
@@ -17,36 +16,35 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from babel.numbers import get_decimal_symbol
-from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF
+from rdflib import URIRef
+from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
-from treatykg.namespaces import DCAT, SPDX, TKG
+from treatykg.namespaces import DCAT, ELI, SPDX, TKG
 from treatykg.rdf.formats import IANA_MEDIA_TYPES
 from treatykg.web import urls
-from treatykg.web.pages.links import Links, SiteLinks, Value, literal
+from treatykg.web.pages.events import EventView, dated_events, event_views, when
+from treatykg.web.pages.links import Links, SiteLinks, Value
 from treatykg.web.pages.store_index import StoreIndex
-from treatykg.web.pages.treaty import TreatyView, treaties, treaty_view
+from treatykg.web.pages.treaty import newest_first, treaties
 
 #: The treaties and the dated events the home page of a build read from its store lists (the
 #: first, in the order of the whole list); a page built from a graph in memory lists them all.
 MAX_TREATIES = 20
 MAX_EVENTS = 200
 
-#: Looks up the first value of a node's property, as :meth:`.GraphIndex.value` does.
-ValueOf = Callable[[Node, URIRef], Node | None]
-
 
 @dataclass(slots=True)
-class EventView:
-    #: The event's first date as published (ISO: a ``<time datetime>``, a sort key).
-    key: str
-    #: Its time in words, in the page's language (:func:`when_text`).
-    when: str
+class TreatyRow:
+    """A treaty as the index lists it: what tells it from the others; the rest is on its
+    page."""
+
     link: Value
-    types: list[Value]
-    places: list[Value]
-    iri: str
+    signed: Value | None
+    in_force: Value | None
+    parties: list[Value]
+    #: The articles the data describes (a treaty's sources may give none).
+    articles: int
 
 
 @dataclass(slots=True)
@@ -71,7 +69,9 @@ class Cut:
 
 @dataclass(slots=True)
 class HomeView:
-    treaties: list[TreatyView]
+    treaties: list[TreatyRow]
+    #: How many treaties the dataset describes in all.
+    treaty_total: int
     timeline: list[EventView]
     downloads: list[DownloadView]
     #: Set when the page lists only the first treaties or dated events (a build too large to
@@ -90,8 +90,9 @@ def home_view(links: Links, doc: str) -> HomeView:
     shown, treaty_total = home_treaties(links)
     events, event_total = home_events(links)
     return HomeView(
-        treaties=[treaty_view(links, doc, treaty) for treaty in shown],
-        timeline=_timeline(links, doc, events),
+        treaties=[_treaty_row(links, doc, treaty) for treaty in shown],
+        treaty_total=treaty_total,
+        timeline=event_views(links, doc, events, treaties=True),
         downloads=_downloads(links, doc),
         treaties_cut=_cut(links, doc, len(shown), treaty_total, _all_treaties),
         timeline_cut=_cut(links, doc, len(events), event_total, _all_events),
@@ -107,7 +108,7 @@ def home_treaties(links: Links) -> tuple[list[Node], int]:
     are in all."""
     ix = links.index
     if isinstance(ix, StoreIndex):
-        return ix.first_treaties(MAX_TREATIES)
+        return ix.first_treaties(MAX_TREATIES, newest_first)
     found = treaties(links)
     return found, len(found)
 
@@ -122,6 +123,18 @@ def home_events(links: Links) -> tuple[list[Node], int]:
     return found, len(found)
 
 
+def _treaty_row(links: Links, doc: str, treaty: Node) -> TreatyRow:
+    ix = links.index
+    parts = ix.subjects(ELI.is_part_of, treaty)
+    return TreatyRow(
+        link=links.link(doc, treaty),
+        signed=links.text(treaty, ELI.date_document),
+        in_force=links.text(treaty, ELI.first_date_entry_in_force),
+        parties=links.links(doc, ix.values(treaty, TKG.party)),
+        articles=sum(1 for part in parts if ix.is_a(part, TKG.Article)),
+    )
+
+
 def _cut(
     links: Links, doc: str, shown: int, total: int, query: Callable[[Links], str]
 ) -> Cut | None:
@@ -131,15 +144,15 @@ def _cut(
 
 
 def _all_treaties(links: Links) -> str:
-    """The SPARQL query that lists every treaty with articles (the classes are listed, not
-    reached by ``rdfs:subClassOf*``, and the rows are not sorted: on ten million triples
-    either would take the query past the endpoint's timeout)."""
+    """The SPARQL query that lists every treaty with its date of signature, if it has one
+    (the classes are listed, not reached by ``rdfs:subClassOf*``, and the rows are not
+    sorted: on ten million triples either would take the query past the endpoint's
+    timeout)."""
     return f"""PREFIX eli: <http://data.europa.eu/eli/ontology#>
-SELECT DISTINCT ?treaty WHERE {{
+SELECT DISTINCT ?treaty ?signed WHERE {{
   VALUES ?class {{ {_iris(links.index.classes(TKG.Treaty))} }}
-  VALUES ?part {{ {_iris(links.index.classes(TKG.Article))} }}
   ?treaty a ?class .
-  ?article eli:is_part_of ?treaty ; a ?part .
+  OPTIONAL {{ ?treaty eli:date_document ?signed }}
 }}
 """
 
@@ -159,93 +172,6 @@ ORDER BY ?when ?event
 
 def _iris(nodes: list[Node]) -> str:
     return " ".join(f"<{n}>" for n in nodes if isinstance(n, URIRef))
-
-
-def when(value: ValueOf, event: Node) -> tuple[str, str] | None:
-    """The sort key of an event's time, or None if it has none; ``value`` looks up its
-    date, start and end dates and bounds. The key is a pair that does not depend on the
-    page's language: the first date as published (ISO, so it sorts), then the whole time in
-    a fixed form that breaks ties (a date before a span from it, before "between", "from",
-    "not after", "not before" it), so that every language lists the events in the same order
-    and a build read from its store (:meth:`.StoreIndex.first_dated_events`) in the order of
-    one held in memory. The text a page shows is :func:`when_text`'s."""
-    date = value(event, TKG.date)
-    if date is not None:
-        return str(date), str(date)
-    start = value(event, TKG.startDate)
-    if start is not None:
-        end = value(event, TKG.endDate)
-        return str(start), f"{start} – {end}" if end is not None else f"from {start}"
-    before = value(event, TKG.notBefore)
-    after = value(event, TKG.notAfter)
-    if before is not None and after is not None:
-        return str(before), f"between {before} and {after}"
-    if before is not None:
-        return str(before), f"not before {before}"
-    if after is not None:
-        return str(after), f"not after {after}"
-    return None
-
-
-def when_text(links: Links, value: ValueOf, event: Node) -> str | None:
-    """An event's time as the page's language says it (in English "from 19 June
-    2024"), or None if it has none; the cases are :func:`when`'s, and a date
-    (``xsd:date``) is written as the language writes dates, any other value as published."""
-
-    def day(node: Node) -> str:
-        return literal(node, links.language).text if isinstance(node, Literal) else str(node)
-
-    date = value(event, TKG.date)
-    if date is not None:
-        return day(date)
-    start = value(event, TKG.startDate)
-    if start is not None:
-        end = value(event, TKG.endDate)
-        if end is not None:
-            return links._("%(start)s – %(end)s", start=day(start), end=day(end))
-        return links._("from %(date)s", date=day(start))
-    before = value(event, TKG.notBefore)
-    after = value(event, TKG.notAfter)
-    if before is not None and after is not None:
-        return links._(
-            "between %(earliest)s and %(latest)s", earliest=day(before), latest=day(after)
-        )
-    if before is not None:
-        return links._("not before %(date)s", date=day(before))
-    if after is not None:
-        return links._("not after %(date)s", date=day(after))
-    return None
-
-
-def dated_events(links: Links) -> list[Node]:
-    """The events that have a date or bounds, in the order of the home page's timeline."""
-    ix = links.index
-    keyed = []
-    for event in ix.instances(TKG.Event):
-        found = when(ix.value, event)
-        if found is not None:
-            keyed.append((found[0], found[1], str(event), event))
-    return [event for *_, event in sorted(keyed)]
-
-
-def _timeline(links: Links, doc: str, events: list[Node]) -> list[EventView]:
-    ix = links.index
-    rows = []
-    for event in events:
-        found = when(ix.value, event)
-        text = when_text(links, ix.value, event)
-        assert found is not None and text is not None
-        rows.append(
-            EventView(
-                key=found[0],
-                when=text,
-                link=links.link(doc, event),
-                types=links.links(doc, ix.values(event, RDF.type)),
-                places=links.links(doc, ix.values(event, TKG.place)),
-                iri=str(event),
-            )
-        )
-    return rows
 
 
 def _size(links: Links, count: int) -> str:

@@ -20,14 +20,16 @@ from typing import Any
 
 from rdflib import URIRef
 from rdflib.namespace import RDF, XSD
+from rdflib.term import Node
 
 from treatykg.errors import TreatykgError
 from treatykg.namespaces import qname
 from treatykg.rdf.formats import BY_KEY, DOCUMENT_FORMATS, Format
 from treatykg.sparql import guard
-from treatykg.sparql.catalogue import Query
+from treatykg.sparql.catalogue import Query, bind
 from treatykg.web import urls
 from treatykg.web.languages import DEFAULT
+from treatykg.web.pages.home import MAX_TREATIES, home_treaties
 from treatykg.web.pages.links import Links, Value, external
 
 #: Result rows shown in the HTML table of the endpoint; the other formats give every row.
@@ -71,6 +73,10 @@ SELECT ?treaty ?name WHERE {
 ORDER BY ?treaty
 """
 
+#: The parameter by which a query takes the treaty it asks about: the queries page offers a
+#: choice of the corpus's treaties for it.
+TREATY_PARAMETER = "treaty"
+
 #: Groups of format options, each with its heading ("" for none).
 FormatGroups = list[tuple[str, list[tuple[str, str]]]]
 
@@ -90,6 +96,10 @@ class QueryView:
     formats: FormatGroups
     #: Why the endpoint refuses the query as it stands, if it does.
     refused: str | None
+    #: For a query that takes a treaty (:data:`TREATY_PARAMETER`), on a page with an
+    #: endpoint: the choices of its treaty menu, each a name, the name's language when it is
+    #: not the page's, and the query's text for it.
+    treaties: list[tuple[str, str | None, str]] = field(default_factory=list)
     #: The language of ``title`` and of ``question`` where it is not the page's: ``en`` when
     #: the query's header has no translation into it (a query of someone else's; the bundled
     #: ones have all), None otherwise.
@@ -102,6 +112,8 @@ class QueriesView:
     queries: list[QueryView]
     #: Where the forms send the queries, or None without an endpoint.
     action: str | None
+    #: When the treaties' menus list only the first treaties: how many of how many.
+    treaties_cut: tuple[int, int] | None = None
 
 
 @dataclass(slots=True)
@@ -145,8 +157,13 @@ def format_groups(form: str | None, links: Links | None = None) -> FormatGroups:
 
 def queries_view(links: Links, doc: str, queries: Sequence[Query]) -> QueriesView:
     """The queries page at ``doc``: each query with a form for its own form's formats, and
-    why the endpoint would refuse it, if it would."""
+    why the endpoint would refuse it, if it would; with an endpoint, a query that takes a
+    treaty has a menu of treaties too (:func:`treaty_choices`)."""
     views = []
+    action = links.endpoint_href(doc)
+    # the treaties' menus list the first treaties of the index: one whole query per option
+    treaties, total = home_treaties(links)
+    treaties = treaties[:MAX_TREATIES]
     for item in queries:
         try:
             form: str | None = guard.form(item.text)
@@ -171,9 +188,40 @@ def queries_view(links: Links, doc: str, queries: Sequence[Query]) -> QueriesVie
                 refused=refused,
                 title_lang=_fallback(item.titles, item.title, links.language),
                 question_lang=_fallback(item.questions, item.question, links.language),
+                treaties=treaty_choices(links, item, treaties) if action is not None else [],
             )
         )
-    return QueriesView(views, links.endpoint_href(doc))
+    cut = (len(treaties), total) if total > len(treaties) else None
+    return QueriesView(views, action, cut)
+
+
+def treaty_choices(
+    links: Links, query: Query, treaties: Sequence[Node]
+) -> list[tuple[str, str | None, str]]:
+    """The menu of treaties of a query that takes one, as (name, its language if not the
+    page's, text) triples: "every treaty"
+    first when the query's own text leaves its treaty unbound, then each of ``treaties`` (the
+    first the index lists, in its order), named in the page's language, with the query's text for it
+    (:func:`~treatykg.sparql.catalogue.bind`, as ``treatykg query --param`` binds it).
+
+    Why a menu whose values are whole queries: the page has no scripts (and its Content
+    Security Policy allows none), so the choice cannot be written into the text area; and a
+    ``treaty`` field beside ``query`` would be a parameter of ours that no other SPARQL
+    endpoint takes. An option's value is the query itself, sent as ``query`` by a plain
+    ``GET`` form to any endpoint. None for a query without the parameter, or one whose text
+    cannot be bound."""
+    if TREATY_PARAMETER not in query.parameter_names:
+        return []
+    choices: list[tuple[str, str | None, str]] = []
+    if TREATY_PARAMETER in query.optional_parameters:  # its VALUES line holds UNDEF
+        choices.append((links._("every treaty"), None, query.text))
+    for treaty in treaties:
+        try:
+            text = bind(query, {TREATY_PARAMETER: str(treaty)})
+        except TreatykgError:
+            return []
+        choices.append((links.name(treaty), links.name_language(treaty), text))
+    return choices
 
 
 def _fallback(texts: Mapping[str, str], english: str, language: str) -> str | None:

@@ -27,6 +27,7 @@ from treatykg.rdf.formats import DOCUMENT_FORMATS
 from treatykg.rdf.terms import term_key
 from treatykg.web import urls
 from treatykg.web.pages.changes import HistoryView, history
+from treatykg.web.pages.events import EventView, dated_events, event_views
 from treatykg.web.pages.graph_index import LABELS, lang_rank
 from treatykg.web.pages.links import (
     MAX_LISTED,
@@ -42,9 +43,10 @@ from treatykg.web.pages.treaty import (
     NormView,
     ObligationView,
     TreatyView,
-    has_articles,
+    is_treaty,
     norm_views,
     obligation_views,
+    treaty_events,
     treaty_view,
 )
 
@@ -133,6 +135,8 @@ class ResourceView:
     norms: list[NormView]
     obligations: list[ObligationView]
     treaty: TreatyView | None
+    #: A treaty's timeline: its dated events (:func:`~.treaty.treaty_events`).
+    timeline: list[EventView]
     #: What changed about it in each version the release keeps a changeset of, newest first.
     changes: list[HistoryView]
 
@@ -164,6 +168,7 @@ def resource_view(links: Links, doc: str, node: URIRef) -> ResourceView:
         if predicate not in _SECTIONED
     ]
     label = ix.label(node, links.language)
+    treaty = is_treaty(links, node)
     return ResourceView(
         iri=str(node),
         heading=Value(
@@ -188,7 +193,10 @@ def resource_view(links: Links, doc: str, node: URIRef) -> ResourceView:
         claims=_claims(links, doc, node),
         norms=norm_views(links, doc, ix.subjects(TKG.expressedBy, node)),
         obligations=obligation_views(links, doc, ix.subjects(TKG.derivedFrom, node)),
-        treaty=treaty_view(links, doc, node) if has_articles(links, node) else None,
+        treaty=treaty_view(links, doc, node) if treaty else None,
+        timeline=event_views(links, doc, dated_events(links, treaty_events(links, node)))
+        if treaty
+        else [],
         changes=history(links, doc, str(node)),
     )
 

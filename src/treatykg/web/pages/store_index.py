@@ -67,7 +67,7 @@ CACHED_STATEMENTS = 100_000
 #: How many labels it keeps.
 CACHED_LABELS = 50_000
 
-#: The properties whose first value dates an event (see :func:`~.home.when`).
+#: The properties whose first value dates an event (see :func:`~.events.when`).
 _EVENT_DATES = (TKG.date, TKG.startDate, TKG.endDate, TKG.notBefore, TKG.notAfter)
 
 
@@ -441,11 +441,14 @@ class StoreIndex(GraphIndex):
         variants.discard(path)
         return sorted(v for v in variants if urls.iri_of(v) in self.pages)
 
-    def first_treaties(self, limit: int) -> tuple[list[Node], int]:
-        """The first ``limit`` treaties with articles in term order (what
-        :func:`~.treaty.treaties` lists), and how many there are: from the statements of
-        three properties, not a look-up per treaty."""
-        return self._first("treaties", limit, lambda: self._first_treaties(limit))
+    def first_treaties(
+        self, limit: int, order: Callable[[Iterable[tuple[Node, Node | None]]], list[Node]]
+    ) -> tuple[list[Node], int]:
+        """The first ``limit`` treaties in the order of the index (what
+        :func:`~.treaty.treaties` lists), and how many there are: ``order``
+        (:func:`~.treaty.newest_first`) sorts the treaties, each with its date of signature,
+        read from the statements of two properties, not by a look-up per treaty."""
+        return self._first("treaties", limit, lambda: self._first_treaties(limit, order))
 
     def _first(
         self, question: str, limit: int, answer: Callable[[], tuple[list[Node], int]]
@@ -460,23 +463,28 @@ class StoreIndex(GraphIndex):
             _write_summaries(self._summaries, self._firsts)
         return found
 
-    def _first_treaties(self, limit: int) -> tuple[list[Node], int]:
-        treaties = self._instances(TKG.Treaty)
-        articles = self._instances(TKG.Article)
-        found = {
-            str(whole): whole
-            for part, whole in self.graph.scan(ELI.is_part_of)
-            if str(whole) in treaties and str(part) in articles
-        }
+    def _first_treaties(
+        self, limit: int, order: Callable[[Iterable[tuple[Node, Node | None]]], list[Node]]
+    ) -> tuple[list[Node], int]:
+        classes = self.classes(TKG.Treaty)
+        terms = {str(s): s for c in classes for s, _ in self.graph.scan(RDF.type, c)}
+        signed: dict[str, Any] = {}  # the first date of each, as GraphIndex.value gives it
+        for treaty, date in self.graph.scan(ELI.date_document):
+            name = str(treaty)
+            if name in terms and (name not in signed or _order(date) < _order(signed[name])):
+                signed[name] = date
         convert = TermConverter()
-        ordered = sorted((convert(whole) for whole in found.values()), key=term_key)
+        ordered = order(
+            (convert(term), convert(signed[name]) if name in signed else None)
+            for name, term in terms.items()
+        )
         return ordered[:limit], len(ordered)
 
     def first_dated_events(
         self, limit: int, when: Callable[..., tuple[str, str] | None]
     ) -> tuple[list[Node], int]:
-        """The first ``limit`` dated events in the order of :func:`~.home.dated_events`, and
-        how many there are: ``when`` (:func:`~.home.when`) reads each event's dates from
+        """The first ``limit`` dated events in the order of :func:`~.events.dated_events`, and
+        how many there are: ``when`` (:func:`~.events.when`) reads each event's dates from
         the statements of the five date properties, not from a look-up per event. (The
         store's own forms of the dates order them; the page shows them as published.)"""
         return self._first("events", limit, lambda: self._first_dated_events(limit, when))
@@ -517,8 +525,9 @@ class StoreIndex(GraphIndex):
         return {str(s) for c in self.classes(cls) for s, _ in self.graph.scan(RDF.type, c)}
 
 
-#: The version of the format of the file of summaries that :class:`StoreIndex` keeps.
-_SUMMARIES_FORMAT = 1
+#: The version of the format of the file of summaries that :class:`StoreIndex` keeps (2: the
+#: first treaties are every treaty's, the newest first, no longer those with articles by IRI).
+_SUMMARIES_FORMAT = 2
 
 Summaries = dict[tuple[str, int], tuple[list[Node], int]]
 

@@ -1,7 +1,9 @@
-"""The view of a treaty: its names, dates, signings, language versions, articles, the
-provisions whose article is unknown, norms and directed obligations, as the home page and the
-treaty's own page show it. How well the sources attest a content or an article number
-(``tkg:contentConfidence``, ``tkg:numberConfidence``) is shown beside it.
+"""The view of a treaty: its parties, dates, signings, language versions, articles, the
+provisions whose article is unknown, norms and directed obligations, as its own page shows
+them, as far as its data gives them (a treaty whose sources give no article still has its
+page); which treaties there are, in the index's order (:func:`treaties`); and which events
+are on a treaty's timeline (:func:`treaty_events`). How well the sources attest a content or
+an article number (``tkg:contentConfidence``, ``tkg:numberConfidence``) is shown beside it.
 
 These are walks over the :class:`~.graph_index.GraphIndex`, not the bundled queries
 (``queries/articles.rq``, ``obligations.rq``, ``signatories.rq``) that ask similar questions:
@@ -17,13 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, RDF
 from rdflib.term import Node
 
 from treatykg.namespaces import ELI, TKG
 from treatykg.rdf.terms import term_key
 from treatykg.web import languages
-from treatykg.web.pages.graph_index import lang_rank
 from treatykg.web.pages.links import Links, Value, literal, local_name
 
 
@@ -114,9 +115,10 @@ class DivisionView:
 
 @dataclass(slots=True)
 class TreatyView:
+    """What a treaty's page shows besides what every resource's page shows (its names and
+    description, its properties, the claims about it) and its timeline (:mod:`.events`)."""
+
     link: Value
-    names: list[Value]
-    description: Value | None
     parties: list[Value]
     dates: list[tuple[str, Value]]
     signings: list[SigningView]
@@ -139,27 +141,64 @@ def article_order(number: Node | None) -> tuple[int, str]:
 
 
 def treaties(links: Links) -> list[Node]:
-    """The treaties that have articles, sorted."""
+    """Every treaty (an instance of ``tkg:Treaty`` or of a sub-class), with articles or
+    without, in the order of the index (:func:`newest_first`)."""
     ix = links.index
-    return [t for t in ix.instances(TKG.Treaty) if has_articles(links, t)]
+    return newest_first((t, ix.value(t, ELI.date_document)) for t in ix.instances(TKG.Treaty))
+
+
+def newest_first(signed: Iterable[tuple[Node, Node | None]]) -> list[Node]:
+    """Treaties, each with its date of signature (``eli:date_document``) or None, in the
+    order a reader of a corpus expects: the newest first, those without a date last, and in
+    term order where the dates are equal or missing. (ISO dates sort as text; the sort is
+    stable, so the term order holds among equals.) A build read from its store orders its
+    first treaties with this too (:meth:`.StoreIndex.first_treaties`)."""
+    by_term = sorted(signed, key=lambda pair: term_key(pair[0]))
+    by_term.sort(key=lambda pair: str(pair[1]) if pair[1] is not None else "", reverse=True)
+    return [treaty for treaty, _ in by_term]
+
+
+def is_treaty(links: Links, node: Node) -> bool:
+    """Whether ``node`` gets the treaty view: a treaty, or anything with an article as a part
+    (data that forgot to type its treaty still shows its articles)."""
+    ix = links.index
+    return ix.is_a(node, TKG.Treaty) or has_articles(links, node)
 
 
 def has_articles(links: Links, node: Node) -> bool:
-    """Whether ``node`` has a part that is an article: such a node gets the treaty view."""
+    """Whether ``node`` has a part that is an article."""
     ix = links.index
     return any(ix.is_a(part, TKG.Article) for part in ix.subjects(ELI.is_part_of, node))
+
+
+def treaty_events(links: Links, treaty: Node) -> list[Node]:
+    """The events of a treaty's timeline, in term order: those that concern it
+    (``tkg:concerns``), and those part of one that does or that one that does is part of
+    (``tkg:partOfEvent``, one step either way: the state visit during which the treaty was
+    signed). ``queries/timeline.rq`` asks the same with a treaty given;
+    :func:`event_treaties` is the same relation read from the event's side."""
+    ix = links.index
+    direct = [e for e in ix.subjects(TKG.concerns, treaty) if ix.is_a(e, TKG.Event)]
+    found = set(direct)
+    for event in direct:
+        found.update(ix.values(event, TKG.partOfEvent))
+        found.update(ix.subjects(TKG.partOfEvent, event))
+    return sorted((e for e in found if ix.is_a(e, TKG.Event)), key=term_key)
+
+
+def event_treaties(links: Links, event: Node) -> list[Node]:
+    """The treaties on whose timeline ``event`` is (:func:`treaty_events`), in term order:
+    those it concerns, and those that an event it is part of, or one of its parts,
+    concerns."""
+    ix = links.index
+    neighbours = [event, *ix.values(event, TKG.partOfEvent), *ix.subjects(TKG.partOfEvent, event)]
+    return sorted({t for e in neighbours for t in ix.values(e, TKG.concerns)}, key=term_key)
 
 
 def treaty_view(links: Links, doc: str, treaty: Node) -> TreatyView:
     """The treaty as ``doc`` shows it: the preamble and other parts first, then the articles
     by number, with the norms they state and the obligations derived from those."""
     ix = links.index
-    names = [
-        literal(v)
-        for predicate in (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
-        for v in ix.literals(treaty, predicate)
-    ]
-    names.sort(key=lambda v: (lang_rank(v.lang, links.language), v.lang or "", v.text))
     parts = ix.subjects(ELI.is_part_of, treaty)
     articles = sorted(
         (p for p in parts if ix.is_a(p, TKG.Article)),
@@ -179,8 +218,6 @@ def treaty_view(links: Links, doc: str, treaty: Node) -> TreatyView:
             dates.append((name, value))
     return TreatyView(
         link=links.link(doc, treaty),
-        names=names,
-        description=links.text(treaty, DCTERMS.description),
         parties=links.links(doc, ix.values(treaty, TKG.party)),
         dates=dates,
         signings=_signings(links, doc, treaty),

@@ -1,7 +1,8 @@
 """Which pictures each page has, drawn once and kept: the one interface of the pictures.
 
-* the index (``/index``): the timeline of the dated events;
-* a treaty's page: its timeline and the obligations between its parties;
+* the index (``/index``): the timeline of the dated events, a lane per treaty;
+* a treaty's page: its timeline (:func:`~.treaty.treaty_events`) and the obligations
+  between its parties;
 * an article's page: the obligations derived from the norms it states;
 * every resource's page: its neighbourhood;
 * the ontology (``/def``): the vocabulary.
@@ -15,7 +16,7 @@ before a static site is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 
 from jinja2 import Environment
 from markupsafe import Markup
@@ -25,7 +26,7 @@ from rdflib.term import Node
 from treatykg.namespaces import TKG
 from treatykg.web import urls
 from treatykg.web.documents import Recent
-from treatykg.web.pages.home import home_events
+from treatykg.web.pages.home import home_events, home_treaties
 from treatykg.web.pages.links import Links
 from treatykg.web.pages.pictures import graphviz
 from treatykg.web.pages.pictures.graphviz import Graphviz
@@ -35,7 +36,13 @@ from treatykg.web.pages.pictures.picture import Picture, Sketch, download_href
 from treatykg.web.pages.pictures.timeline import timeline
 from treatykg.web.pages.pictures.vocabulary import vocabulary_sketch
 from treatykg.web.pages.store_index import StoreIndex
-from treatykg.web.pages.treaty import article_obligations, has_articles, treaty_obligations
+from treatykg.web.pages.treaty import (
+    article_obligations,
+    event_treaties,
+    is_treaty,
+    treaty_events,
+    treaty_obligations,
+)
 
 #: The index's timeline shows at most this many events (the first by date); each treaty's
 #: page has the timeline of its own events.
@@ -85,7 +92,11 @@ class Painter:
         if page == "/index":
             events, total = home_events(links)
             title = links._("Timeline of the dated events")
-            found.append(self._timeline(doc, events, "the dated events", total, title=title))
+            found.append(
+                self._timeline(
+                    doc, events, "the dated events", total, title=title, group=self._treaty_of()
+                )
+            )
         elif page == "/def":
             found.append(vocabulary_sketch(links, doc, prefix("vocabulary")))
         else:
@@ -93,8 +104,8 @@ class Painter:
             if iri not in ix.pages:
                 return []
             node = URIRef(iri)
-            if has_articles(links, node):
-                events = [e for e in ix.subjects(TKG.concerns, node) if ix.is_a(e, TKG.Event)]
+            if is_treaty(links, node):
+                events = treaty_events(links, node)
                 found.append(self._timeline(doc, events, links.name(node), None))
                 found.append(
                     obligations_sketch(
@@ -138,6 +149,22 @@ class Painter:
         sources = [s.dot for page in pages for s in self.sketches(page) if s.dot is not None]
         self._dot.prefetch(sources)
 
+    def _treaty_of(self) -> Callable[[Node], tuple[int, str] | None]:
+        """Which treaty's lane an event of the index's timeline goes in: the first, in the
+        index's order, of those whose timeline it is on (:func:`~.treaty.event_treaties`)."""
+        links = self._links
+        shown, _ = home_treaties(links)
+        rank = {treaty: n for n, treaty in enumerate(shown)}
+
+        def treaty_of(event: Node) -> tuple[int, str] | None:
+            found = event_treaties(links, event)
+            if not found:
+                return None
+            first = min(found, key=lambda t: rank.get(t, len(rank)))
+            return rank.get(first, len(rank)), links.name(first)
+
+        return treaty_of
+
     def _timeline(
         self,
         doc: str,
@@ -146,6 +173,7 @@ class Painter:
         total: int | None,
         *,
         title: str | None = None,
+        group: Callable[[Node], tuple[int, str] | None] | None = None,
     ) -> Sketch | None:
         """The timeline of ``events``; with ``total`` (the index: how many dated events there
         are, of which ``events`` are the first), of the first :data:`MAX_INDEX_EVENTS`.
@@ -155,7 +183,7 @@ class Painter:
             total = len(events)
         else:
             events = events[:MAX_INDEX_EVENTS]
-        model = timeline(links, doc, events, name, prefix("timeline"), title=title)
+        model = timeline(links, doc, events, name, prefix("timeline"), title=title, group=group)
         if model is None:
             return None
         cap = ""

@@ -35,7 +35,7 @@ others as CLDR writes them for the language ("19 juin 2024", "2024년 6월 18일
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -409,11 +409,15 @@ def timeline(
     prefix: str,
     *,
     title: str | None = None,
+    group: Callable[[Node], tuple[int, str] | None] | None = None,
 ) -> Timeline | None:
     """The picture of the dated events among ``nodes`` as ``doc`` shows it, in the language
     of ``links``' pages, or None when none is dated. ``name`` says whose timeline it is (in
     the title, "Timeline of …", unless ``title`` is the whole title); ``prefix`` starts
-    every id in the picture."""
+    every id in the picture. ``group`` (a corpus's timeline) gives each event its treaty,
+    as its rank in the list of treaties and its name, or None: each treaty's events then
+    have a lane headed by its name, followed by its ratification lanes, so that an "entry
+    into force of the treaty" says of which; the events of no treaty come last."""
     _ = links._
     dates = _Dates(links.language)
     found = (_event(links, dates, n) for n in sorted(set(nodes), key=term_key))
@@ -422,21 +426,33 @@ def timeline(
         return None
     events.sort(key=lambda e: (e.first, e.hi or e.first, e.name, str(e.node)))
     axis = _Axis(events, dates)
-    lane_names = ["", *sorted({e.lane for e in events if e.lane}, key=str.casefold)]
-    shapes = {
-        n: ("dot" if not n else ("square", "diamond")[i % 2]) for i, n in enumerate(lane_names)
-    }
+    # A lane per treaty (``group``; one for all without it) and, after it, one per party
+    # whose ratification steps of that treaty it holds.
+    group_of = group or (lambda _node: None)
+    placed = {e.node: group_of(e.node) for e in events}
+    nameless = (1 << 30, "")  # the events of no treaty, last
+    keys = sorted(
+        {(placed[e.node] or nameless, e.lane) for e in events},
+        key=lambda k: (k[0][0], k[0][1].casefold(), k[1] != "", k[1].casefold()),
+    )
+    parties = sorted({e.lane for e in events if e.lane}, key=str.casefold)
+    shapes = {n: ("square", "diamond")[i % 2] for i, n in enumerate(parties)} | {"": "dot"}
     left, right = axis.segments[0].x0, axis.segments[-1].x1
     lanes: list[Lane] = []
     rows: list[Row] = []
     #: The parties whose ratification steps have a lane each.
     ratified: list[str] = []
     y = _AXIS
-    for lane_name in lane_names:
-        members = [e for e in events if e.lane == lane_name]
-        if not members:
-            continue
-        heading = _("Ratification: %(party)s", party=lane_name) if lane_name else _("Events")
+    for key in keys:
+        (_rank, treaty), lane_name = key
+        members = [e for e in events if (placed[e.node] or nameless, e.lane) == key]
+        if lane_name:
+            heading = _("Ratification: %(party)s", party=lane_name)
+        elif group is None:
+            heading = _("Events")
+        else:
+            # the heading is bold, about a tenth wider than _fit reckons
+            heading = _fit(treaty, (WIDTH - 2 * _MARGIN) * 0.9) if treaty else _("Other events")
         lane = Lane(heading, y, 0.0)
         y += _LANE_HEAD
         for e in members:
@@ -445,7 +461,8 @@ def timeline(
         lane.height = y - lane.y + 6
         y += 6
         if lane_name:
-            ratified.append(lane_name)
+            if lane_name not in ratified:
+                ratified.append(lane_name)
             first, last = members[0].first, max(e.hi or e.first for e in members)
             days = (last - first).days
             text = links.ngettext(
