@@ -12,8 +12,8 @@ ports (the README's 7878, 8000 and 8080 are replaced) and are stopped at the end
 
 Two commands are not run as written, and the test says how each is still held to its word:
 
-* ``pip install '.[test]' && pytest -q``, the README's test command, is what ``.ci/run`` runs
-  (checked below): running the suite inside itself would recurse.
+* ``pip install '.[test]' && pytest -q -n auto``, the README's test command, is what
+  ``.ci/run`` runs (checked below): running the suite inside itself would recurse.
 * ``pytest -q`` in the development block runs with ``--collect-only``: it proves that the
   editable install with the dev extra imports every test module, without running them twice.
 
@@ -66,7 +66,7 @@ README_PORTS = ("7878", "8000", "8080")
 SERVERS = ("treatykg serve", "oxigraph serve")
 
 #: The README's test command and the file that runs it on a clean clone.
-TEST_COMMAND = "pip install '.[test]' && pytest -q"
+TEST_COMMAND = "pip install '.[test]' && pytest -q -n auto"
 CI = ROOT / ".ci" / "run"
 
 
